@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every Sawmill test: installs what the integration tests need (Debian's prometheus,
+# prometheus-alertmanager and chromium) when missing, builds, runs all test projects, and prints
+# one closing line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing ${need[*]} from Debian's packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null 2>&1 || true
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
+      || echo "test.sh: could not install ${need[*]}; tests that need them will fail" >&2
+    # The Debian packages start services on their default ports; tests start their own instances.
+    for s in prometheus prometheus-alertmanager prometheus-node-exporter; do
+      (systemctl stop "$s" || service "$s" stop || pkill -f "/usr/bin/$s") >/dev/null 2>&1 || true
+    done
+  else
+    echo "test.sh: missing ${need[*]} (install them, or run as root to let this script do it)" >&2
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+results=$(mktemp -d)
+dotnet build Sawmill.slnx -c Debug -nologo -v q 2>&1 | grep -E "error|Error" | grep -v "0 Error" ; 
+if [ "${PIPESTATUS[0]}" != 0 ]; then
+  echo "test.sh: build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+dotnet test Sawmill.slnx -c Debug --no-build -nologo --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/out.txt"
+status=${PIPESTATUS[0]}
+
+passed=0; failed=0; skipped=0
+for f in "$results"/*.trx; do
+  [ -e "$f" ] || continue
+  c=$(grep -o '<Counters [^>]*>' "$f" | head -1)
+  p=$(echo "$c" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p'); passed=$((passed + ${p:-0}))
+  x=$(echo "$c" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p'); failed=$((failed + ${x:-0}))
+  n=$(echo "$c" | sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p'); skipped=$((skipped + ${n:-0}))
+done
+if [ "$status" != 0 ] && [ "$failed" = 0 ]; then
+  echo "test.sh: dotnet test exited $status without failed tests (a crash or a test host abort)" >&2
+  failed=1
+fi
+rm -rf "$results"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
