@@ -38,11 +38,13 @@ internal sealed class QueryRunner(LokiClient client, ClientSettings settings, Te
             var want = r.Limit == 0 ? r.Batch : (int)Math.Min(r.Batch, r.Limit - printed);
             if (want <= 0)
                 break;
+            // The next request starts at the boundary timestamp again, so it also returns the entries already printed there.
+            var ask = want + boundary.Count;
             var path = LokiClient.Path("/loki/api/v1/query_range", [
                 new("query", r.Query),
                 new("start", LokiClient.Ns(start)),
                 new("end", LokiClient.Ns(end)),
-                new("limit", want.ToString(CultureInfo.InvariantCulture)),
+                new("limit", ask.ToString(CultureInfo.InvariantCulture)),
                 new("direction", r.Forward ? "forward" : "backward"),
                 new("step", r.Step),
                 new("interval", r.Interval),
@@ -87,7 +89,7 @@ internal sealed class QueryRunner(LokiClient client, ClientSettings settings, Te
             }
             if (Progress && printed > 0)
                 stderr.Write($"\r{printed} lines fetched\e[K");
-            if (entries.Count < want || fresh == 0)
+            if (entries.Count < ask || fresh == 0)
                 break;
             // Ask again from the last timestamp (inclusive), skipping what was printed at exactly that time.
             if (r.Forward)
