@@ -102,6 +102,7 @@ public sealed class SawmillServer : IAsyncDisposable
         QueryEndpoints.Map(app, context);
         MetadataEndpoints.Map(app, context);
         StatusEndpoints.Map(app, context);
+        Web.WebUiEndpoints.Map(app, context);
     }
 
     /// <summary>Maps exceptions to Loki's statuses and plain-text bodies and records request durations.</summary>
