@@ -19,11 +19,13 @@ public sealed class ExploreTests(WebFixture fx)
         var job = page.Locator(".completion div", new() { HasText = "job" });
         await job.WaitForAsync();
         await page.Keyboard.TypeAsync("jo");
+        await page.WaitForFunctionAsync("() => { const o = [...document.querySelectorAll('.completion div')]; return o.length === 1 && o[0].textContent.startsWith('job'); }");
         await page.Keyboard.PressAsync("Enter");
         Assert.Equal("{job=", await input.InputValueAsync());
         // Label values from /loki/api/v1/label/job/values, offered right after the operator.
         await page.Locator(".completion div", new() { HasText = "churn-api" }).WaitForAsync();
         await page.Keyboard.TypeAsync("\"ch");
+        await page.WaitForFunctionAsync("() => { const o = [...document.querySelectorAll('.completion div')]; return o.length > 0 && o.every(d => d.textContent.startsWith('churn')); }");
         await page.Keyboard.PressAsync("Enter");
         await page.Keyboard.TypeAsync("}");
         Assert.Equal("{job=\"churn-api\"}", await input.InputValueAsync());
