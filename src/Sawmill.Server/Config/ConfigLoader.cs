@@ -1,0 +1,324 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Sawmill.Core;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+
+namespace Sawmill.Server.Config;
+
+/// <summary>
+/// Reads Loki's YAML configuration format into <see cref="SawmillConfig"/>. Known keys are typed and validated
+/// (a bad value is a <see cref="ConfigException"/> naming key, value and what is allowed); Loki keys that Sawmill
+/// does not need (storage schemas, rings, table manager…) and unknown keys are accepted with one warning each.
+/// </summary>
+public static partial class ConfigLoader
+{
+    private delegate SawmillConfig Binder(SawmillConfig config, string key, object value);
+
+    private static readonly Dictionary<string, Binder> Known = new(StringComparer.Ordinal)
+    {
+        ["auth_enabled"] = (c, k, v) => c with { AuthEnabled = Bool(k, v) },
+        ["target"] = (c, k, v) => c with { Target = Str(k, v) },
+        ["server.http_listen_address"] = (c, k, v) => c with { HttpListenAddress = Str(k, v) },
+        ["server.http_listen_port"] = (c, k, v) => c with { HttpListenPort = Port(k, v) },
+        ["server.log_level"] = (c, k, v) => c with { LogLevel = OneOf(k, v, "debug", "info", "warn", "error") },
+        ["server.log_format"] = (c, k, v) => c with { LogFormat = OneOf(k, v, "logfmt", "json") },
+        ["server.grpc_server_max_recv_msg_size"] = (c, k, v) => c with { MaxRecvMsgSize = Long(k, v) },
+        ["distributor.max_recv_msg_size"] = (c, k, v) => c with { MaxRecvMsgSize = Long(k, v) },
+        ["common.path_prefix"] = (c, k, v) => c with { PathPrefix = Str(k, v) },
+        ["ingester.chunk_idle_period"] = (c, k, v) => c with { ChunkIdlePeriod = Duration(k, v) },
+        ["ingester.chunk_block_size"] = (c, k, v) => c with { ChunkBlockSize = Int(k, v) },
+        ["ingester.chunk_target_size"] = (c, k, v) => c with { ChunkTargetSize = Int(k, v) },
+        ["ingester.max_chunk_age"] = (c, k, v) => c with { MaxChunkAge = Duration(k, v) },
+        ["ingester.chunk_encoding"] = (c, k, v) => c with { ChunkEncoding = OneOf(k, v, "zstd", "snappy", "lz4", "none") },
+        ["ingester.wal.enabled"] = (c, k, v) => c with { WalEnabled = Bool(k, v) },
+        ["ingester.wal.sync"] = (c, k, v) => c with { WalSync = OneOf(k, v, "batch", "os") },
+        ["querier.multi_tenant_queries_enabled"] = (c, k, v) => c with { MultiTenantQueriesEnabled = Bool(k, v) },
+        ["querier.query_timeout"] = (c, k, v) => c with { Limits = c.Limits with { QueryTimeout = Duration(k, v) } },
+        ["compactor.retention_enabled"] = (c, k, v) => c with { RetentionEnabled = Bool(k, v) },
+        ["compactor.compaction_interval"] = (c, k, v) => c with { CompactionInterval = Duration(k, v) },
+        ["compactor.delete_request_cancel_period"] = (c, k, v) => c with { DeleteRequestCancelPeriod = Duration(k, v) },
+        ["runtime_config.file"] = (c, k, v) => c with { RuntimeConfigFile = Str(k, v) },
+        ["runtime_config.period"] = (c, k, v) => c with { RuntimeConfigPeriod = Duration(k, v) },
+        ["limits_config.ingestion_rate_mb"] = (c, k, v) => c with { Limits = c.Limits with { IngestionRateMb = NonNegative(k, v) } },
+        ["limits_config.ingestion_burst_size_mb"] = (c, k, v) => c with { Limits = c.Limits with { IngestionBurstSizeMb = NonNegative(k, v) } },
+        ["limits_config.max_line_size"] = (c, k, v) => c with { Limits = c.Limits with { MaxLineSize = Bytes(k, v) } },
+        ["limits_config.max_line_size_truncate"] = (c, k, v) => c with { Limits = c.Limits with { MaxLineSizeTruncate = Bool(k, v) } },
+        ["limits_config.max_label_names_per_series"] = (c, k, v) => c with { Limits = c.Limits with { MaxLabelNamesPerSeries = Int(k, v) } },
+        ["limits_config.max_label_name_length"] = (c, k, v) => c with { Limits = c.Limits with { MaxLabelNameLength = Int(k, v) } },
+        ["limits_config.max_label_value_length"] = (c, k, v) => c with { Limits = c.Limits with { MaxLabelValueLength = Int(k, v) } },
+        ["limits_config.reject_old_samples"] = (c, k, v) => c with { Limits = c.Limits with { RejectOldSamples = Bool(k, v) } },
+        ["limits_config.reject_old_samples_max_age"] = (c, k, v) => c with { Limits = c.Limits with { RejectOldSamplesMaxAge = Duration(k, v) } },
+        ["limits_config.creation_grace_period"] = (c, k, v) => c with { Limits = c.Limits with { CreationGracePeriod = Duration(k, v) } },
+        ["limits_config.max_global_streams_per_user"] = (c, k, v) => c with { Limits = c.Limits with { MaxGlobalStreamsPerUser = Int(k, v) } },
+        ["limits_config.per_stream_rate_limit"] = (c, k, v) => c with { Limits = c.Limits with { PerStreamRateLimitMb = Bytes(k, v) / 1e6 } },
+        ["limits_config.per_stream_rate_limit_burst"] = (c, k, v) => c with { Limits = c.Limits with { PerStreamRateLimitBurstMb = Bytes(k, v) / 1e6 } },
+        ["limits_config.unordered_writes"] = (c, k, v) => c with { Limits = c.Limits with { UnorderedWrites = Bool(k, v) } },
+        ["limits_config.max_entries_limit_per_query"] = (c, k, v) => c with { Limits = c.Limits with { MaxEntriesLimitPerQuery = Int(k, v) } },
+        ["limits_config.max_query_length"] = (c, k, v) => c with { Limits = c.Limits with { MaxQueryLength = Duration(k, v) } },
+        ["limits_config.max_query_lookback"] = (c, k, v) => c with { Limits = c.Limits with { MaxQueryLookback = Duration(k, v) } },
+        ["limits_config.max_query_series"] = (c, k, v) => c with { Limits = c.Limits with { MaxQuerySeries = Int(k, v) } },
+        ["limits_config.max_query_parallelism"] = (c, k, v) => c with { Limits = c.Limits with { MaxQueryParallelism = Int(k, v) } },
+        ["limits_config.query_timeout"] = (c, k, v) => c with { Limits = c.Limits with { QueryTimeout = Duration(k, v) } },
+        ["limits_config.max_streams_matchers_per_query"] = (c, k, v) => c with { Limits = c.Limits with { MaxStreamsMatchersPerQuery = Int(k, v) } },
+        ["limits_config.retention_period"] = (c, k, v) => c with { Limits = c.Limits with { RetentionPeriod = Duration(k, v) } },
+        ["limits_config.retention_stream"] = (c, k, v) => c with { Limits = c.Limits with { RetentionStreams = RetentionStreams(k, v) } },
+    };
+
+    /// <summary>Loki keys that have no meaning in Sawmill's embedded design; accepted with a warning naming why.</summary>
+    private static readonly Dictionary<string, string> Legacy = new(StringComparer.Ordinal)
+    {
+        ["schema_config"] = "Sawmill has one storage format and needs no schema config",
+        ["storage_config"] = "Sawmill stores blocks under common.path_prefix",
+        ["chunk_store_config"] = "chunk store settings do not apply",
+        ["table_manager"] = "the table manager is gone; use limits_config.retention_period",
+        ["ingester.lifecycler"] = "Sawmill runs without a ring",
+        ["ingester.max_transfer_retries"] = "Sawmill does not hand over chunks between ingesters",
+        ["ingester.chunk_retain_period"] = "flushed chunks are queried from disk directly",
+        ["limits_config.enforce_metric_name"] = "removed from Loki; it has no effect",
+        ["common.ring"] = "Sawmill runs without a ring",
+        ["common.replication_factor"] = "Sawmill runs as one process",
+        ["common.storage"] = "Sawmill stores blocks under common.path_prefix",
+        ["memberlist"] = "Sawmill runs without a ring",
+        ["query_range"] = "the query frontend is built in",
+        ["frontend"] = "the query frontend is built in",
+        ["frontend_worker"] = "the query frontend is built in",
+        ["query_scheduler"] = "the query scheduler is built in",
+        ["analytics"] = "Sawmill sends no usage reports",
+        ["pattern_ingester"] = "patterns are mined on demand",
+        ["compactor.working_directory"] = "the compactor works under common.path_prefix",
+        ["compactor.shared_store"] = "Sawmill stores blocks under common.path_prefix",
+        ["compactor.delete_request_store"] = "delete requests are stored under common.path_prefix",
+        ["ingester.wal.dir"] = "the WAL lives under common.path_prefix",
+        ["ingester.wal.flush_on_shutdown"] = "the WAL is replayed on start",
+        ["ingester.wal.replay_memory_ceiling"] = "replay is streamed",
+        ["ingester.flush_check_period"] = "flushing is scheduled internally",
+        ["ingester.concurrent_flushes"] = "flushing is scheduled internally",
+        ["server.grpc_listen_port"] = "Sawmill serves HTTP only",
+        ["server.grpc_listen_address"] = "Sawmill serves HTTP only",
+    };
+
+    /// <summary>Sections owned by other components; kept as raw trees in <see cref="SawmillConfig.Extra"/>.</summary>
+    private static readonly HashSet<string> Passthrough = new(StringComparer.Ordinal) { "ruler", "ui", "tracing" };
+
+    public static SawmillConfig LoadFile(string path, bool expandEnv, SawmillConfig? start = null)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"cannot read config file {path}: {e.Message}");
+        }
+        return Load(text, expandEnv, start, path);
+    }
+
+    public static SawmillConfig Load(string yaml, bool expandEnv, SawmillConfig? start = null, string source = "config")
+    {
+        if (expandEnv)
+            yaml = ExpandEnv(yaml);
+        object? root;
+        try
+        {
+            root = new DeserializerBuilder().Build().Deserialize<object>(yaml);
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"{source}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
+        }
+        var config = start ?? new SawmillConfig();
+        var warnings = new List<string>(config.Warnings);
+        var extra = new Dictionary<string, object?>(config.Extra);
+        if (root == null)
+            return config;
+        if (root is not Dictionary<object, object> map)
+            throw new ConfigException($"{source}: the top level must be a mapping of keys (auth_enabled, server, limits_config, …)");
+        // Helm values wrap the Loki config as loki.config; accept the file as the course shows it too.
+        if (map.Count == 1 && map.TryGetValue("loki", out var loki) && loki is Dictionary<object, object> lokiMap && lokiMap.TryGetValue("config", out var inner) && inner is Dictionary<object, object> innerMap)
+        {
+            warnings.Add("the file holds Helm values; reading the Loki configuration under loki.config");
+            map = innerMap;
+        }
+        config = Walk(config, map, "", warnings, extra);
+        // Loki's legacy retention keys, honoured as aliases.
+        if (Find(map, "table_manager.retention_period") is { } tm && config.Limits.RetentionPeriod == TimeSpan.Zero)
+        {
+            config = config with { Limits = config.Limits with { RetentionPeriod = Duration("table_manager.retention_period", tm) } };
+            warnings.Add("table_manager.retention_period is honoured as limits_config.retention_period; move it there");
+        }
+        if (Find(map, "chunk_store_config.max_look_back_period") is { } lb && config.Limits.MaxQueryLookback == TimeSpan.Zero)
+        {
+            config = config with { Limits = config.Limits with { MaxQueryLookback = Duration("chunk_store_config.max_look_back_period", lb) } };
+            warnings.Add("chunk_store_config.max_look_back_period is honoured as limits_config.max_query_lookback; move it there");
+        }
+        return config with { Warnings = warnings, Extra = extra };
+    }
+
+    private static object? Find(Dictionary<object, object> map, string path)
+    {
+        object? node = map;
+        foreach (var part in path.Split('.'))
+        {
+            if (node is not Dictionary<object, object> m || !m.TryGetValue(part, out node))
+                return null;
+        }
+        return node;
+    }
+
+    private static SawmillConfig Walk(SawmillConfig config, Dictionary<object, object> map, string prefix, List<string> warnings, Dictionary<string, object?> extra)
+    {
+        foreach (var (k, v) in map)
+        {
+            var key = prefix + Convert.ToString(k, CultureInfo.InvariantCulture);
+            if (Known.TryGetValue(key, out var bind))
+            {
+                if (v == null)
+                    continue;
+                config = bind(config, key, v);
+                continue;
+            }
+            if (prefix.Length == 0 && Passthrough.Contains(key))
+            {
+                extra[key] = v;
+                continue;
+            }
+            if (Legacy.TryGetValue(key, out var why))
+            {
+                warnings.Add($"config key {key} is not used by Sawmill ({why}); ignored");
+                continue;
+            }
+            if (v is Dictionary<object, object> child && HasKnownUnder(key + "."))
+            {
+                config = Walk(config, child, key + ".", warnings, extra);
+                continue;
+            }
+            warnings.Add($"unknown config key {key}; ignored");
+        }
+        return config;
+    }
+
+    private static bool HasKnownUnder(string prefix)
+    {
+        foreach (var k in Known.Keys)
+            if (k.StartsWith(prefix, StringComparison.Ordinal))
+                return true;
+        foreach (var k in Legacy.Keys)
+            if (k.StartsWith(prefix, StringComparison.Ordinal))
+                return true;
+        return false;
+    }
+
+    /// <summary>Expands <c>${VAR}</c> and <c>${VAR:-default}</c> as Loki's <c>-config.expand-env</c> does.</summary>
+    public static string ExpandEnv(string text) =>
+        EnvRegex().Replace(text, m =>
+        {
+            var name = m.Groups[1].Value;
+            var value = Environment.GetEnvironmentVariable(name);
+            if (!string.IsNullOrEmpty(value))
+                return value;
+            return m.Groups[2].Success ? m.Groups[3].Value : "";
+        });
+
+    [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")]
+    private static partial Regex EnvRegex();
+
+    internal static List<RetentionStreamRule> RetentionStreams(string key, object value)
+    {
+        if (value is not List<object> list)
+            throw new ConfigException($"config key {key}: expected a list of {{selector, priority, period}}");
+        var rules = new List<RetentionStreamRule>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            var at = $"{key}[{i}]";
+            if (list[i] is not Dictionary<object, object> m)
+                throw new ConfigException($"config key {at}: expected a mapping with selector, priority and period");
+            var selector = m.TryGetValue("selector", out var sel) ? Str(at + ".selector", sel) : throw new ConfigException($"config key {at}: selector is required");
+            try
+            {
+                Sawmill.LogQL.Subset.LogSelector.Parse(selector);
+            }
+            catch (Sawmill.LogQL.Engine.ParseException e)
+            {
+                throw new ConfigException($"config key {at}.selector: \"{selector}\" is not a stream selector: {e.Message}");
+            }
+            var priority = m.TryGetValue("priority", out var pr) ? Int(at + ".priority", pr) : 0;
+            var period = m.TryGetValue("period", out var pe) ? Duration(at + ".period", pe) : throw new ConfigException($"config key {at}: period is required");
+            rules.Add(new RetentionStreamRule(selector, priority, period));
+        }
+        return rules;
+    }
+
+    internal static string Scalar(string key, object value) => value switch
+    {
+        string s => s,
+        _ => throw new ConfigException($"config key {key}: expected a single value, got a {(value is System.Collections.IList ? "list" : "mapping")}"),
+    };
+
+    internal static string Str(string key, object value) => Scalar(key, value);
+
+    internal static bool Bool(string key, object value) => Scalar(key, value).ToLowerInvariant() switch
+    {
+        "true" or "yes" or "on" => true,
+        "false" or "no" or "off" => false,
+        var s => throw new ConfigException($"config key {key}: \"{s}\" is not a boolean; use true or false"),
+    };
+
+    internal static int Int(string key, object value)
+    {
+        var s = Scalar(key, value);
+        if (int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0)
+            return n;
+        throw new ConfigException($"config key {key}: \"{s}\" is not a whole number ≥ 0");
+    }
+
+    internal static long Long(string key, object value)
+    {
+        var s = Scalar(key, value);
+        if (long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0)
+            return n;
+        throw new ConfigException($"config key {key}: \"{s}\" is not a whole number ≥ 0");
+    }
+
+    internal static int Port(string key, object value)
+    {
+        var n = Int(key, value);
+        if (n > 65535)
+            throw new ConfigException($"config key {key}: {n} is not a TCP port; use 0 to 65535 (0 picks a free port)");
+        return n;
+    }
+
+    internal static double NonNegative(string key, object value)
+    {
+        var s = Scalar(key, value);
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0)
+            return d;
+        throw new ConfigException($"config key {key}: \"{s}\" is not a number ≥ 0");
+    }
+
+    internal static TimeSpan Duration(string key, object value)
+    {
+        var s = Scalar(key, value);
+        if (GoDuration.TryParse(s, out var ns) && ns >= 0)
+            return TimeSpan.FromTicks(ns / 100);
+        throw new ConfigException($"config key {key}: \"{s}\" is not a duration; use e.g. 30s, 5m, 168h, 7d");
+    }
+
+    internal static long Bytes(string key, object value)
+    {
+        var s = Scalar(key, value);
+        if (ByteSize.TryParse(s, out var b) && b >= 0)
+            return (long)b;
+        throw new ConfigException($"config key {key}: \"{s}\" is not a size; use bytes or e.g. 256KB, 3MB");
+    }
+
+    internal static string OneOf(string key, object value, params string[] allowed)
+    {
+        var s = Scalar(key, value);
+        foreach (var a in allowed)
+            if (string.Equals(a, s, StringComparison.OrdinalIgnoreCase))
+                return a;
+        throw new ConfigException($"config key {key}: \"{s}\" is not allowed; use one of {string.Join(", ", allowed)}");
+    }
+}

@@ -1,0 +1,32 @@
+namespace Sawmill.Server.Config;
+
+/// <summary>Loki's <c>limits_config</c>: the global defaults of every per-tenant limit. Immutable per reload.</summary>
+public sealed record LimitsConfig
+{
+    public double IngestionRateMb { get; init; } = 4;
+    public double IngestionBurstSizeMb { get; init; } = 6;
+    public long MaxLineSize { get; init; } = 256 * 1024;
+    public bool MaxLineSizeTruncate { get; init; }
+    public int MaxLabelNamesPerSeries { get; init; } = 15;
+    public int MaxLabelNameLength { get; init; } = 1024;
+    public int MaxLabelValueLength { get; init; } = 2048;
+    public bool RejectOldSamples { get; init; } = true;
+    public TimeSpan RejectOldSamplesMaxAge { get; init; } = TimeSpan.FromDays(7);
+    public TimeSpan CreationGracePeriod { get; init; } = TimeSpan.FromMinutes(10);
+    public int MaxGlobalStreamsPerUser { get; init; } = 5000;
+    public double PerStreamRateLimitMb { get; init; } = 3;
+    public double PerStreamRateLimitBurstMb { get; init; } = 15;
+    public bool UnorderedWrites { get; init; } = true;
+    public int MaxEntriesLimitPerQuery { get; init; } = 5000;
+    public TimeSpan MaxQueryLength { get; init; } = TimeSpan.FromHours(721);
+    public TimeSpan MaxQueryLookback { get; init; }
+    public int MaxQuerySeries { get; init; } = 500;
+    public int MaxQueryParallelism { get; init; } = 32;
+    public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromMinutes(1);
+    public int MaxStreamsMatchersPerQuery { get; init; } = 1000;
+    public TimeSpan RetentionPeriod { get; init; }
+    public IReadOnlyList<RetentionStreamRule> RetentionStreams { get; init; } = [];
+}
+
+/// <summary>A <c>retention_stream</c> rule: streams matching <see cref="Selector"/> keep data for <see cref="Period"/>.</summary>
+public sealed record RetentionStreamRule(string Selector, int Priority, TimeSpan Period);

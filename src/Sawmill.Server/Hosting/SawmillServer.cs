@@ -1,0 +1,171 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sawmill.Core;
+using Sawmill.LogQL.Engine;
+using Sawmill.Server.Api;
+using Sawmill.Server.Config;
+using Sawmill.Server.Distribution;
+using Sawmill.Server.Protocol;
+using Sawmill.Server.Telemetry;
+using Sawmill.Storage;
+
+namespace Sawmill.Server.Hosting;
+
+/// <summary>
+/// Runs the server: opens the store (replaying the WAL), builds the distributor and engine, maps every endpoint and
+/// listens. Endpoint groups register in <see cref="MapEndpoints"/> — the one place where a component (ruler, UI,
+/// Grafana extras) adds its routes with one line.
+/// </summary>
+public sealed class SawmillServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ILogger _logger;
+
+    private SawmillServer(WebApplication app, ServerContext context, ILogger logger)
+    {
+        _app = app;
+        Context = context;
+        _logger = logger;
+    }
+
+    public ServerContext Context { get; }
+
+    /// <summary>The addresses actually bound (with the real port when 0 was asked for).</summary>
+    public IReadOnlyList<string> Addresses =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    public static async Task<SawmillServer> StartAsync(SawmillConfig config, Func<ILogReader, ILoggerFactory, IQueryEngine> engineFactory)
+    {
+        var loggerFactory = LoggerFactory.Create(b => SawmillLogging.Configure(b, config.LogLevel, config.LogFormat));
+        var logger = loggerFactory.CreateLogger("sawmill");
+        foreach (var warning in config.Warnings)
+            logger.LogWarning("{Warning}", warning);
+
+        var dataDir = Path.GetFullPath(config.PathPrefix);
+        Directory.CreateDirectory(dataDir);
+        var store = await LogStore.OpenAsync(new LogStoreOptions
+        {
+            Directory = dataDir,
+            OutOfOrderWindow = config.MaxChunkAge / 2,
+            SyncMode = config.WalSync == "os" ? WalSyncMode.Os : WalSyncMode.Batch,
+        }, loggerFactory.CreateLogger("storage"));
+
+        var limits = new TenantLimits(config.Limits);
+        var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
+        var reader = new Retention.GovernedReader(store, limits, deletes);
+        var context = new ServerContext
+        {
+            Config = config,
+            Store = store,
+            Reader = reader,
+            Deletes = deletes,
+            Limits = limits,
+            Distributor = new Distributor(store, limits, store.HasStream, store.StreamCount),
+            Engine = engineFactory(reader, loggerFactory),
+            LoggerFactory = loggerFactory,
+        };
+
+        var builder = WebApplication.CreateSlimBuilder();
+        SawmillLogging.Configure(builder.Logging, config.LogLevel, config.LogFormat);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = config.MaxRecvMsgSize;
+            k.AddServerHeader = false;
+            if (IPAddress.TryParse(config.HttpListenAddress, out var ip))
+                k.Listen(ip, config.HttpListenPort);
+            else if (config.HttpListenAddress is "localhost" or "")
+                k.Listen(IPAddress.Loopback, config.HttpListenPort);
+            else
+                k.Listen(Dns.GetHostAddresses(config.HttpListenAddress).First(), config.HttpListenPort);
+        });
+        builder.Services.AddRoutingCore();
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.Use(ErrorHandling);
+        MapEndpoints(app, context);
+
+        var server = new SawmillServer(app, context, logger);
+        await app.StartAsync();
+        foreach (var addr in server.Addresses)
+            logger.LogInformation("HTTP server listening addr={Addr}", addr.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        logger.LogInformation("Sawmill started data_dir={DataDir} auth_enabled={AuthEnabled}", dataDir, config.AuthEnabled);
+        return server;
+    }
+
+    /// <summary>Every endpoint group. Components add their routes here, one line each.</summary>
+    private static void MapEndpoints(WebApplication app, ServerContext context)
+    {
+        PushEndpoints.Map(app, context);
+        QueryEndpoints.Map(app, context);
+        MetadataEndpoints.Map(app, context);
+        StatusEndpoints.Map(app, context);
+        ExploreEndpoints.Map(app, context);
+        DeleteEndpoints.Map(app, context);
+        TailEndpoints.Map(app, context);
+        Web.WebUiEndpoints.Map(app, context);
+    }
+
+    /// <summary>Maps exceptions to Loki's statuses and plain-text bodies and records request durations.</summary>
+    private static async Task ErrorHandling(HttpContext http, Func<Task> next)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await next();
+        }
+        catch (ApiException e)
+        {
+            await WriteError(http, e.Status, e.Message);
+        }
+        catch (PushDecodeException e)
+        {
+            await WriteError(http, 400, e.Message);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await WriteError(http, e.StatusCode, e.Message);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: Loki logs 499 (client closed request); nobody reads the body.
+            http.Response.StatusCode = 499;
+        }
+        finally
+        {
+            var endpoint = http.GetEndpoint() as RouteEndpoint;
+            ServerMetrics.RequestDuration
+                .WithLabels(http.Request.Method, endpoint?.RoutePattern.RawText ?? "other", http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private static async Task WriteError(HttpContext http, int status, string message)
+    {
+        if (http.Response.HasStarted)
+            return;
+        http.Response.Clear();
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        await http.Response.WriteAsync(message.EndsWith('\n') ? message : message + "\n");
+    }
+
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        _logger.LogInformation("shutting down");
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Context.Store.DisposeAsync();
+        _logger.LogInformation("stopped; the WAL is closed");
+        Context.LoggerFactory.Dispose();
+    }
+}

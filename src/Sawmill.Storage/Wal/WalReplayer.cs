@@ -1,0 +1,84 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using Microsoft.Extensions.Logging;
+using Sawmill.Core;
+
+namespace Sawmill.Storage.Wal;
+
+/// <summary>
+/// Reads WAL segments in order on start-up. A torn tail (a record cut short or failing its checksum at the end of the
+/// newest segment, as a kill mid-write leaves it) is truncated and logged; damage anywhere else is reported with the
+/// file named and the rest of that segment skipped, so the store still opens.
+/// </summary>
+internal static class WalReplayer
+{
+    public static int Replay(string directory, Action<string, List<PushStream>> apply, ILogger logger, out long records)
+    {
+        records = 0;
+        var segments = Directory.GetFiles(directory, "*.wal")
+            .Select(p => (Path: p, Index: int.TryParse(Path.GetFileNameWithoutExtension(p), out var i) ? i : -1))
+            .Where(s => s.Index >= 0)
+            .OrderBy(s => s.Index)
+            .ToList();
+        for (var n = 0; n < segments.Count; n++)
+        {
+            var (path, _) = segments[n];
+            var last = n == segments.Count - 1;
+            var bytes = File.ReadAllBytes(path);
+            if (bytes.Length < WalFormat.HeaderSize || !bytes.AsSpan(0, 5).SequenceEqual(WalFormat.Magic[..5]))
+            {
+                logger.LogError("WAL segment {Path} has no valid header; skipped", path);
+                continue;
+            }
+            var pos = WalFormat.HeaderSize;
+            while (pos < bytes.Length)
+            {
+                var problem = CheckRecord(bytes, pos, out var length);
+                if (problem != null)
+                {
+                    if (last)
+                    {
+                        logger.LogWarning("WAL segment {Path}: {Problem} at offset {Offset}; truncating the torn tail ({Bytes} bytes)",
+                            path, problem, pos, bytes.Length - pos);
+                        using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
+                        fs.SetLength(pos);
+                        fs.Flush(flushToDisk: true);
+                    }
+                    else
+                    {
+                        logger.LogError("WAL segment {Path} is corrupt: {Problem} at offset {Offset}; the rest of this segment is skipped",
+                            path, problem, pos);
+                    }
+                    break;
+                }
+                try
+                {
+                    var (tenant, streams) = WalFormat.DecodePush(bytes.AsSpan(pos + WalFormat.RecordHeaderSize, length));
+                    apply(tenant, streams);
+                    records++;
+                }
+                catch (InvalidDataException e)
+                {
+                    logger.LogError("WAL segment {Path}: undecodable record at offset {Offset} ({Message}); skipped", path, pos, e.Message);
+                }
+                pos += WalFormat.RecordHeaderSize + length;
+            }
+        }
+        return segments.Count == 0 ? 0 : segments[^1].Index + 1;
+    }
+
+    private static string? CheckRecord(byte[] bytes, int pos, out int length)
+    {
+        length = 0;
+        if (bytes.Length - pos < WalFormat.RecordHeaderSize)
+            return "truncated record header";
+        var len = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos));
+        if (len == 0 || len > WalFormat.MaxRecordSize || len > bytes.Length - pos - WalFormat.RecordHeaderSize)
+            return "truncated or oversized record";
+        length = (int)len;
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos + 4));
+        if (Crc32.HashToUInt32(bytes.AsSpan(pos + WalFormat.RecordHeaderSize, length)) != crc)
+            return "checksum mismatch";
+        return null;
+    }
+}
