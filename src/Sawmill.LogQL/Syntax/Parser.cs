@@ -1,7 +1,6 @@
 using System.Globalization;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
-using MatchType = Sawmill.Core.MatchType;
 
 namespace Sawmill.LogQL.Syntax;
 

@@ -1,6 +1,5 @@
 using Sawmill.Core;
 using Sawmill.LogQL.Syntax;
-using MatchType = Sawmill.Core.MatchType;
 
 namespace Sawmill.LogQL.Tests.Syntax;
 
