@@ -88,6 +88,7 @@ public sealed class SawmillServer : IAsyncDisposable
         });
         builder.Services.AddRoutingCore();
         var app = builder.Build();
+        app.UseWebSockets();
         app.Use(ErrorHandling);
         MapEndpoints(app, context);
 
@@ -108,6 +109,8 @@ public sealed class SawmillServer : IAsyncDisposable
         StatusEndpoints.Map(app, context);
         ExploreEndpoints.Map(app, context);
         DeleteEndpoints.Map(app, context);
+        TailEndpoints.Map(app, context);
+        Web.WebUiEndpoints.Map(app, context);
     }
 
     /// <summary>Maps exceptions to Loki's statuses and plain-text bodies and records request durations.</summary>
