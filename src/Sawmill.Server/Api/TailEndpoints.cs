@@ -31,6 +31,7 @@ public static class TailEndpoints
     public static void Map(WebApplication app, ServerContext ctx)
     {
         app.MapGet("/loki/api/v1/tail", (HttpContext http) => TailAsync(http, ctx));
+        app.MapGet("/api/prom/tail", (HttpContext http) => TailAsync(http, ctx));
     }
 
     private static async Task TailAsync(HttpContext http, ServerContext ctx)
@@ -53,9 +54,6 @@ public static class TailEndpoints
             throw new ApiException(400, $"delay_for can't be greater than {MaxDelayForSeconds}");
         if (delayFor < 0)
             throw new ApiException(400, "delay_for must not be negative");
-        if (!http.WebSockets.IsWebSocketRequest)
-            throw new ApiException(400, "websocket: the client is not using the websocket protocol: 'upgrade' token not found in 'Connection' header");
-
         // Subscribe before the history query so that nothing acknowledged in between is missed; entries seen in both
         // are sent once (see `sent` below).
         using var sub = ctx.Tails.Subscribe(tenant, MaxPendingEntries);
@@ -78,6 +76,8 @@ public static class TailEndpoints
         }
         if (history is not StreamsResult historyStreams)
             throw new ApiException(400, "tail supports log queries only; a metric query cannot be tailed");
+        if (!http.WebSockets.IsWebSocketRequest)
+            throw new ApiException(400, "websocket: the client is not using the websocket protocol: 'upgrade' token not found in 'Connection' header");
 
         var logger = ctx.LoggerFactory.CreateLogger("tail");
         using var socket = await http.WebSockets.AcceptWebSocketAsync();

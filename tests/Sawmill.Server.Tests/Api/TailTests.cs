@@ -120,4 +120,31 @@ public sealed class TailTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         Assert.Equal("{\"streams\":[{\"stream\":{\"app\":\"a\"},\"values\":[[\"5\",\"line \\\"q\\\"\"]]}],\"dropped_entries\":[{\"timestamp\":\"7\",\"labels\":{\"app\":\"b\"}}]}", json);
         Assert.Equal("{}", Encoding.UTF8.GetString(Sawmill.Server.Api.TailEndpoints.Message([], [])));
     }
+
+    [Fact]
+    public async Task Tail_sends_recent_lines_then_new_ones_as_they_are_pushed()
+    {
+        var http = Server.CreateClient();
+        var app = "tail-" + Guid.NewGuid().ToString("N")[..8];
+        var now = Client.Now;
+        await Client.PushJsonAsync(http, Client.Body(Client.Stream($"{{\"app\":\"{app}\"}}", (now - 2_000_000_000, "before 1"), (now - 1_000_000_000, "before 2"))));
+
+        using var ws = await ConnectAsync($"{{app=\"{app}\"}} != \"skip\"");
+        var (first, messages) = await ReadAsync(ws, 2);
+        Assert.Equal(["before 1", "before 2"], first.Select(l => l.Line));
+        Assert.False(messages[0].RootElement.TryGetProperty("dropped_entries", out _), "Loki omits an empty dropped_entries");
+
+        await Client.PushJsonAsync(http, Client.Body(Client.Stream($"{{\"app\":\"{app}\"}}", (Client.Now, "skip me"), (Client.Now + 1, "live line"))));
+        var (next, _) = await ReadAsync(ws, 1);
+        Assert.Equal(["live line"], next.Select(l => l.Line));
+        await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_bad_tail_query_is_a_plain_400()
+    {
+        var (status, body) = await Client.GetTextAsync(Server.CreateClient(), "/loki/api/v1/tail", ("query", "{app="));
+        Assert.Equal(400, status);
+        Assert.StartsWith("parse error", body);
+    }
 }
