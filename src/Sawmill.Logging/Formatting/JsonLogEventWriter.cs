@@ -86,9 +86,9 @@ internal static class JsonLogEventWriter
 
     private static void WriteProperty(JsonLogBuffer buffer, JsonLogLayout layout, string name, object? value)
     {
-        if (!layout.Admits(name) || !buffer.Seen.Add(name))
+        if (!layout.Admits(name, out var outputName) || !buffer.Seen.Add(outputName))
             return;
-        buffer.Writer.WritePropertyName(name);
+        buffer.Writer.WritePropertyName(outputName);
         JsonValueWriter.Write(buffer.Writer, value, layout.MaxDepth);
     }
 

@@ -16,6 +16,7 @@ internal sealed class JsonLogLayout
     private readonly FrozenSet<string> _reserved;
     private readonly FrozenSet<string> _excluded;
     private readonly FrozenSet<string>? _included;
+    private readonly FrozenDictionary<string, string> _renamed;
 
     private JsonLogLayout(SawmillJsonFormatterOptions o)
     {
@@ -71,6 +72,7 @@ internal sealed class JsonLogLayout
         reserved.Add(LogFields.OriginalFormatKey);
         _reserved = reserved.ToFrozenSet(StringComparer.Ordinal);
         _excluded = (o.ExcludedProperties ?? []).ToFrozenSet(StringComparer.Ordinal);
+        _renamed = (o.RenamedProperties ?? []).ToFrozenDictionary(StringComparer.Ordinal);
         _included = o.IncludedProperties is { Count: > 0 } inc ? inc.ToFrozenSet(StringComparer.Ordinal) : null;
     }
 
@@ -106,7 +108,17 @@ internal sealed class JsonLogLayout
 
     public string LevelString(LogLevel level) => _levelStrings[(uint)level < 7 ? (int)level : 6];
 
-    /// <summary>True when a template or scope property of this name goes into the line.</summary>
-    public bool Admits(string name) =>
-        !_reserved.Contains(name) && !_excluded.Contains(name) && (_included == null || _included.Contains(name));
+    /// <summary>
+    /// True when a template or scope property of this name goes into the line, under <paramref name="outputName"/>.
+    /// Exclusion and inclusion lists apply to the original name; the clash check with standard fields to the output name.
+    /// </summary>
+    public bool Admits(string name, out string outputName)
+    {
+        outputName = name;
+        if (_excluded.Contains(name) || (_included != null && !_included.Contains(name)))
+            return false;
+        if (_renamed.Count > 0 && _renamed.TryGetValue(name, out var renamed))
+            outputName = renamed;
+        return !_reserved.Contains(outputName);
+    }
 }

@@ -44,7 +44,17 @@ public sealed class SawmillJsonFormatterOptions : ConsoleFormatterOptions
     /// </summary>
     public HashSet<string> ExcludedProperties { get; set; } = new(StringComparer.Ordinal)
     {
-        "ConnectionId", "RequestId", "RequestPath",
+        "ConnectionId", "RequestId", "RequestPath", "ParentId",
+    };
+
+    /// <summary>
+    /// Template/scope property names written under another name. The defaults give the W3C trace context values
+    /// that ASP.NET Core adds to scopes the snake_case names Loki users query (<c>| json | trace_id="…"</c>).
+    /// </summary>
+    public Dictionary<string, string> RenamedProperties { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["TraceId"] = "trace_id",
+        ["SpanId"] = "span_id",
     };
 
     /// <summary>When non-empty, only these template/scope properties are written (standard fields always are).</summary>
