@@ -30,6 +30,9 @@ internal sealed class PushBatch
 
     public long Bytes { get; private set; }
 
+    /// <summary>Entries the provider added itself (drop reports); not counted in the app's sent/failed totals.</summary>
+    public int SelfCount { get; private set; }
+
     public void Add(in PendingEntry entry)
     {
         _entries[entry.Stream].Add(entry);
@@ -37,11 +40,18 @@ internal sealed class PushBatch
         Bytes += entry.Line.Length;
     }
 
+    public void AddSelf(in PendingEntry entry)
+    {
+        Add(entry);
+        SelfCount++;
+    }
+
     public void Clear()
     {
         foreach (var list in _entries)
             list.Clear();
         Count = 0;
+        SelfCount = 0;
         Bytes = 0;
     }
 

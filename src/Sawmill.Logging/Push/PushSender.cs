@@ -189,7 +189,7 @@ internal sealed class PushSender : IAsyncDisposable
         _reportedDrops = dropped;
         _lastDropReport = now;
         var line = FormatSelfLog(LogLevel.Warning, fields, now);
-        _batch.Add(new PendingEntry(NextTimestampNs(now), line, _warningStream));
+        _batch.AddSelf(new PendingEntry(NextTimestampNs(now), line, _warningStream));
         if (_options.SelfLogToStderr)
             Console.Error.WriteLine(Encoding.UTF8.GetString(line));
     }
@@ -219,7 +219,7 @@ internal sealed class PushSender : IAsyncDisposable
 
     private async Task SendAsync()
     {
-        var count = _batch.Count;
+        var count = _batch.Count - _batch.SelfCount;
         for (var attempt = 0; ; attempt++)
         {
             string problem;
