@@ -67,7 +67,7 @@ public static class ExploreEndpoints
             throw new ApiException(400, "zero or negative query resolution step widths are not accepted. Try a positive integer");
         var buckets = range ? (int)Math.Min((end - start) / step + 1, QueryEndpoints.MaxPointsPerSeries) : 1;
         var totals = new Dictionary<Labels, long[]>();
-        var iterators = ctx.Store.Select(new SelectRequest
+        var iterators = ctx.Reader.Select(new SelectRequest
         {
             Tenant = tenant,
             Matchers = matchers,
@@ -151,7 +151,7 @@ public static class ExploreEndpoints
 
     private static IEnumerable<(long Ts, Labels Stream, string Line, Label[]? Metadata)> Lines(ServerContext ctx, string tenant, List<LabelMatcher> matchers, long start, long end, int max, CancellationToken ct)
     {
-        var iterators = ctx.Store.Select(new SelectRequest { Tenant = tenant, Matchers = matchers, StartNs = start, EndNs = end + 1, Direction = Direction.Backward }, ct);
+        var iterators = ctx.Reader.Select(new SelectRequest { Tenant = tenant, Matchers = matchers, StartNs = start, EndNs = end + 1, Direction = Direction.Backward }, ct);
         var n = 0;
         try
         {
@@ -215,7 +215,7 @@ public static class ExploreEndpoints
         var (start, end) = p.Range(TimeSpan.FromHours(1));
         var matchers = p.Get("query") is { Length: > 0 } q && q.Trim() != "{}" ? SelectorParser.Parse(q, requireNonEmpty: false) : [];
         var values = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var labels in ctx.Store.Series(tenant, matchers, start, end + 1, http.RequestAborted))
+        foreach (var labels in ctx.Reader.Series(tenant, matchers, start, end + 1, http.RequestAborted))
         {
             foreach (var l in labels.AsSpan())
             {

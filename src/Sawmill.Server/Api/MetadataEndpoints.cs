@@ -33,7 +33,7 @@ public static class MetadataEndpoints
         var matchers = p.Get("query") is { Length: > 0 } q ? SelectorParser.Parse(q, requireNonEmpty: false) : null;
         var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var t in tenants)
-            names.UnionWith(ctx.Store.LabelNames(t, start, end + 1, matchers, http.RequestAborted));
+            names.UnionWith(ctx.Reader.LabelNames(t, start, end + 1, matchers, http.RequestAborted));
         if (tenants.Count > 1)
             names.Add("__tenant_id__");
         await JsonResponses.WriteStringsAsync(http.Response, names, http.RequestAborted);
@@ -50,7 +50,7 @@ public static class MetadataEndpoints
             values.UnionWith(tenants);
         else
             foreach (var t in tenants)
-                values.UnionWith(ctx.Store.LabelValues(t, name, start, end + 1, matchers, http.RequestAborted));
+                values.UnionWith(ctx.Reader.LabelValues(t, name, start, end + 1, matchers, http.RequestAborted));
         await JsonResponses.WriteStringsAsync(http.Response, values, http.RequestAborted);
     }
 
@@ -67,7 +67,7 @@ public static class MetadataEndpoints
         {
             foreach (var set in matcherSets)
             {
-                foreach (var labels in ctx.Store.Series(t, set, start, end + 1, http.RequestAborted))
+                foreach (var labels in ctx.Reader.Series(t, set, start, end + 1, http.RequestAborted))
                 {
                     var l = tenants.Count > 1 ? labels.ToBuilder().Set("__tenant_id__", t).Build() : labels;
                     if (seen.Add(l))
@@ -98,7 +98,7 @@ public static class MetadataEndpoints
         long streams = 0, chunks = 0, bytes = 0, entries = 0;
         foreach (var t in tenants)
         {
-            var s = ctx.Store.Stats(t, matchers, start, end + 1, http.RequestAborted);
+            var s = ctx.Reader.Stats(t, matchers, start, end + 1, http.RequestAborted);
             streams += s.Streams;
             chunks += s.Chunks;
             bytes += s.Bytes;

@@ -62,6 +62,7 @@ public static partial class ConfigLoader
         ["limits_config.query_timeout"] = (c, k, v) => c with { Limits = c.Limits with { QueryTimeout = Duration(k, v) } },
         ["limits_config.max_streams_matchers_per_query"] = (c, k, v) => c with { Limits = c.Limits with { MaxStreamsMatchersPerQuery = Int(k, v) } },
         ["limits_config.retention_period"] = (c, k, v) => c with { Limits = c.Limits with { RetentionPeriod = Duration(k, v) } },
+        ["limits_config.retention_stream"] = (c, k, v) => c with { Limits = c.Limits with { RetentionStreams = RetentionStreams(k, v) } },
     };
 
     /// <summary>Loki keys that have no meaning in Sawmill's embedded design; accepted with a warning naming why.</summary>
@@ -222,6 +223,32 @@ public static partial class ConfigLoader
 
     [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")]
     private static partial Regex EnvRegex();
+
+    internal static List<RetentionStreamRule> RetentionStreams(string key, object value)
+    {
+        if (value is not List<object> list)
+            throw new ConfigException($"config key {key}: expected a list of {{selector, priority, period}}");
+        var rules = new List<RetentionStreamRule>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            var at = $"{key}[{i}]";
+            if (list[i] is not Dictionary<object, object> m)
+                throw new ConfigException($"config key {at}: expected a mapping with selector, priority and period");
+            var selector = m.TryGetValue("selector", out var sel) ? Str(at + ".selector", sel) : throw new ConfigException($"config key {at}: selector is required");
+            try
+            {
+                Sawmill.LogQL.Subset.LogSelector.Parse(selector);
+            }
+            catch (Sawmill.LogQL.Engine.ParseException e)
+            {
+                throw new ConfigException($"config key {at}.selector: \"{selector}\" is not a stream selector: {e.Message}");
+            }
+            var priority = m.TryGetValue("priority", out var pr) ? Int(at + ".priority", pr) : 0;
+            var period = m.TryGetValue("period", out var pe) ? Duration(at + ".period", pe) : throw new ConfigException($"config key {at}: period is required");
+            rules.Add(new RetentionStreamRule(selector, priority, period));
+        }
+        return rules;
+    }
 
     internal static string Scalar(string key, object value) => value switch
     {

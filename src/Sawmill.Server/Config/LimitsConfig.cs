@@ -25,4 +25,8 @@ public sealed record LimitsConfig
     public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromMinutes(1);
     public int MaxStreamsMatchersPerQuery { get; init; } = 1000;
     public TimeSpan RetentionPeriod { get; init; }
+    public IReadOnlyList<RetentionStreamRule> RetentionStreams { get; init; } = [];
 }
+
+/// <summary>A <c>retention_stream</c> rule: streams matching <see cref="Selector"/> keep data for <see cref="Period"/>.</summary>
+public sealed record RetentionStreamRule(string Selector, int Priority, TimeSpan Period);

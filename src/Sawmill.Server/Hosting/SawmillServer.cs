@@ -59,13 +59,17 @@ public sealed class SawmillServer : IAsyncDisposable
         }, loggerFactory.CreateLogger("storage"));
 
         var limits = new TenantLimits(config.Limits);
+        var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
+        var reader = new Retention.GovernedReader(store, limits, deletes);
         var context = new ServerContext
         {
             Config = config,
             Store = store,
+            Reader = reader,
+            Deletes = deletes,
             Limits = limits,
             Distributor = new Distributor(store, limits, store.HasStream, store.StreamCount),
-            Engine = engineFactory(store, loggerFactory),
+            Engine = engineFactory(reader, loggerFactory),
             LoggerFactory = loggerFactory,
         };
 
@@ -84,6 +88,7 @@ public sealed class SawmillServer : IAsyncDisposable
         });
         builder.Services.AddRoutingCore();
         var app = builder.Build();
+        app.UseWebSockets();
         app.Use(ErrorHandling);
         MapEndpoints(app, context);
 
@@ -103,6 +108,9 @@ public sealed class SawmillServer : IAsyncDisposable
         MetadataEndpoints.Map(app, context);
         StatusEndpoints.Map(app, context);
         ExploreEndpoints.Map(app, context);
+        DeleteEndpoints.Map(app, context);
+        TailEndpoints.Map(app, context);
+        Web.WebUiEndpoints.Map(app, context);
     }
 
     /// <summary>Maps exceptions to Loki's statuses and plain-text bodies and records request durations.</summary>

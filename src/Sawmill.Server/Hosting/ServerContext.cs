@@ -14,6 +14,11 @@ public sealed class ServerContext
 {
     public required SawmillConfig Config { get; init; }
     public required LogStore Store { get; init; }
+
+    /// <summary>The store as queries see it: retention and delete requests applied. Use this, not <see cref="Store"/>, to read.</summary>
+    public required Sawmill.Core.ILogReader Reader { get; init; }
+
+    public required Sawmill.Server.Retention.DeleteRequestStore Deletes { get; init; }
     public required TenantLimits Limits { get; init; }
     public required Distributor Distributor { get; init; }
     public required IQueryEngine Engine { get; init; }
