@@ -163,6 +163,8 @@ public sealed class ExploreTests(WebFixture fx)
                 await Task.Delay(500);
             }
         }
+        // Fresh error lines for the short range (the seed may be minutes old by now).
+        await fx.PushRecentErrorsAsync(20);
         await page.GotoAsync(PageExtensions.Explore("{job=\"churn-api\"} |~ \"error|500\"", "&ds2=prometheus&q2=" + Uri.EscapeDataString(promQuery), from: "now-2m"));
         await page.WaitPaneAsync(0);
         await page.WaitPaneAsync(1);
