@@ -39,7 +39,7 @@ internal static class PipelineCompiler
         RegexpParserExpr r => new RegexpParserStage(r.Pattern),
         PatternParserExpr p => new PatternParserStage(p.Pattern),
         UnpackParserExpr => new UnpackParserStage(),
-        LabelFilterStage lf => new Log.LabelFilterStage(CompileLabelFilter(lf.Filter)),
+        Syntax.LabelFilterStage lf => new Log.LabelFilterStage(CompileLabelFilter(lf.Filter)),
         LineFormatExpr f => new LineFormatStage(f.Template),
         LabelFormatExpr f => new LabelFormatStage(f.Formats.Select(x => (x.Name, x.Value, x.Rename)).ToArray()),
         DropLabelsExpr d => new DropLabelsStage(
@@ -120,7 +120,7 @@ internal static class PipelineCompiler
         {
             switch (s)
             {
-                case LabelFilterStage lf when Mentions(lf.Filter):
+                case Syntax.LabelFilterStage lf when Mentions(lf.Filter):
                 case DropLabelsExpr d when d.Labels.Any(l => l.Name is "__error__"):
                 case KeepLabelsExpr:
                     return true;
