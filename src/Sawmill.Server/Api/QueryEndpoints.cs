@@ -65,6 +65,15 @@ public static class QueryEndpoints
         var limits = ctx.Limits.For(tenant);
         var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
         var query = Query(p);
+        try
+        {
+            if (Sawmill.LogQL.Syntax.LogQLParser.ParseExpr(query) is Sawmill.LogQL.Syntax.LogSelectorExpr)
+                throw new ApiException(400, "log queries are not supported as an instant query type, please change your query to a range query type");
+        }
+        catch (LogQLException e)
+        {
+            throw new ApiException(400, e.Message);
+        }
         var time = p.Time("time", TimeNs.Now());
         var limit = p.Limit(100);
         CheckLimits(limits, limit, time, time);

@@ -299,7 +299,7 @@ public static partial class ConfigLoader
             var selector = m.TryGetValue("selector", out var sel) ? Str(at + ".selector", sel) : throw new ConfigException($"config key {at}: selector is required");
             try
             {
-                Sawmill.LogQL.Subset.LogSelector.Parse(selector);
+                Sawmill.LogQL.Engine.LogSelector.Parse(selector);
             }
             catch (Sawmill.LogQL.Engine.ParseException e)
             {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Sawmill.Core;
-using Sawmill.LogQL.Subset;
+using Sawmill.LogQL.Engine;
 
 namespace Sawmill.Server.Retention;
 

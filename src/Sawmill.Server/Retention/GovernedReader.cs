@@ -1,5 +1,5 @@
 using Sawmill.Core;
-using Sawmill.LogQL.Subset;
+using Sawmill.LogQL.Engine;
 using Sawmill.Server.Config;
 using Sawmill.Server.Distribution;
 
