@@ -326,4 +326,29 @@ public sealed class ExploreTests(WebFixture fx)
         await input.PressAsync("End");
         Assert.Equal(2, await page.Pane(0).Locator(".editor pre .tk-bracket-match").CountAsync());
     }
+
+    [Fact]
+    public async Task An_absolute_range_from_the_picker_lands_in_the_url_and_auto_refresh_reruns_the_queries()
+    {
+        var page = await fx.NewPageAsync();
+        await page.GotoAsync(PageExtensions.Explore("{job=\"bulk\"}", "&refresh=5s&limit=100"));
+        await page.WaitPaneAsync(0);
+        // Auto refresh: the pane runs again by itself.
+        var first = await page.NowAsync();
+        await page.WaitPaneAsync(0, first);
+
+        await page.Locator("[data-testid=time-picker]").ClickAsync();
+        var from = DateTimeOffset.FromUnixTimeMilliseconds(fx.SeedEndMs).ToLocalTime().AddMinutes(-5);
+        // The browser runs in the machine's time zone, as this process does.
+        await page.Locator(".tp-menu input[name=from]").FillAsync(from.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator(".tp-menu input[name=to]").FillAsync(from.AddMinutes(10).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        var before = await page.NowAsync();
+        await page.Locator(".tp-menu button.primary").ClickAsync();
+        await page.WaitPaneAsync(0, before);
+        var q = System.Web.HttpUtility.ParseQueryString(new Uri(page.Url).Query);
+        var fromMs = long.Parse(q["from"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(600_000, long.Parse(q["to"]!, System.Globalization.CultureInfo.InvariantCulture) - fromMs);
+        Assert.InRange(fromMs - (fx.SeedEndMs - 300_000), -1000, 1000);
+        Assert.Contains("→", await page.Locator("[data-testid=time-picker]").InnerTextAsync());
+    }
 }
