@@ -16,8 +16,9 @@ namespace Sawmill.Agent.Client;
 /// it reaches <c>batchsize</c> bytes or <c>batchwait</c> age; a sender sends batches one at a time, oldest first.
 /// 429 and 5xx answers and transport errors are retried with exponential backoff and jitter, without end; other 4xx
 /// answers drop the batch (counted in <c>promtail_dropped_entries_total</c> by reason, and logged). While the server
-/// is failing and the in-memory queue is full, new batches go to the <see cref="SpillBuffer"/> on disk instead of
-/// growing memory or blocking the readers; spilled batches are sent after the in-memory ones, in order.
+/// fails a batch, that batch and the ones queued behind it move to the <see cref="SpillBuffer"/> on disk, and new
+/// batches follow them there until the buffer is drained, in order: an outage costs disk, not memory, and does not
+/// block the readers.
 /// Positions advance when a batch is acknowledged, dropped, or durably spilled, and are saved right away, so a
 /// crash re-sends at most the batch in flight.
 /// </summary>
@@ -33,6 +34,7 @@ public sealed class LokiClient : IEntrySink, IAsyncDisposable
     private readonly Channel<PipelineEntry> _input;
     private readonly Channel<Batch> _ready = Channel.CreateBounded<Batch>(new BoundedChannelOptions(MemoryBatches) { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _abortSending = new();
+    private readonly object _shipLock = new();
     private readonly Dictionary<string, string> _hostLabel;
     private readonly Labels _external;
     private readonly Task _batcher;
@@ -191,21 +193,33 @@ public sealed class LokiClient : IEntrySink, IAsyncDisposable
             return;
         while (true)
         {
-            // Once anything is spilled, later batches follow it to disk so the order of delivery is kept.
-            if (_spill.Count > 0)
+            lock (_shipLock)
             {
-                SpillBatch(batch);
-                return;
-            }
-            if (_ready.Writer.TryWrite(batch))
-                return;
-            if (_failing || _abortSending.IsCancellationRequested)
-            {
-                SpillBatch(batch);
-                return;
+                // Once anything is spilled, later batches follow it to disk so the order of delivery is kept.
+                if (_spill.Count > 0 || _abortSending.IsCancellationRequested)
+                {
+                    SpillBatch(batch);
+                    return;
+                }
+                if (_ready.Writer.TryWrite(batch))
+                    return;
             }
             var waitTask = _ready.Writer.WaitToWriteAsync().AsTask();
             await Task.WhenAny(waitTask, Task.Delay(100));
+        }
+    }
+
+    /// <summary>
+    /// The server failed a batch from memory: put it and everything queued behind it on disk, in order, so that all
+    /// data in transit is durable and the positions can move past it; sending resumes from the spill buffer.
+    /// </summary>
+    private void FailOver(Batch inFlight)
+    {
+        lock (_shipLock)
+        {
+            SpillBatch(inFlight);
+            while (_ready.Reader.TryRead(out var queued))
+                SpillBatch(queued);
         }
     }
 
@@ -234,10 +248,10 @@ public sealed class LokiClient : IEntrySink, IAsyncDisposable
         {
             if (_ready.Reader.TryRead(out var batch))
             {
-                var outcome = await SendWithRetryAsync(batch.Tenant, batch.Encode(), batch.EntryCount, batch.Bytes, abort);
-                if (outcome == Outcome.Aborted)
+                var outcome = await SendWithRetryAsync(batch.Tenant, batch.Encode(), batch.EntryCount, batch.Bytes, abort, failFast: true);
+                if (outcome is Outcome.Aborted or Outcome.Failed)
                 {
-                    SpillBatch(batch);
+                    FailOver(batch);
                     continue;
                 }
                 batch.Complete();
@@ -246,7 +260,7 @@ public sealed class LokiClient : IEntrySink, IAsyncDisposable
             }
             if (_spill.Peek() is { } spilled)
             {
-                var outcome = await SendWithRetryAsync(spilled.Tenant, spilled.Payload, spilled.Entries, spilled.Payload.Length, abort);
+                var outcome = await SendWithRetryAsync(spilled.Tenant, spilled.Payload, spilled.Entries, spilled.Payload.Length, abort, failFast: false);
                 if (outcome == Outcome.Aborted)
                     break;
                 _spill.Remove(spilled.Seq);
@@ -272,9 +286,11 @@ public sealed class LokiClient : IEntrySink, IAsyncDisposable
         Sent,
         Dropped,
         Aborted,
+        /// <summary>A retriable failure with failFast: the caller moves the batch to disk.</summary>
+        Failed,
     }
 
-    private async Task<Outcome> SendWithRetryAsync(string tenant, byte[] payload, int entries, long bytes, CancellationToken abort)
+    private async Task<Outcome> SendWithRetryAsync(string tenant, byte[] payload, int entries, long bytes, CancellationToken abort, bool failFast)
     {
         var backoff = _config.Backoff.Min;
         for (var attempt = 0; ; attempt++)
@@ -329,6 +345,8 @@ public sealed class LokiClient : IEntrySink, IAsyncDisposable
                     _config.Url, status == -1 ? "no response" : status.ToString(System.Globalization.CultureInfo.InvariantCulture), detail);
             _failing = true;
             _metrics.BatchRetries.Add(new Dictionary<string, string> { ["host"] = _config.Url.Authority, ["tenant"] = tenant }, 1);
+            if (failFast)
+                return Outcome.Failed;
             // Full jitter in [backoff/2, backoff], doubling up to max_period.
             var delay = TimeSpan.FromMilliseconds(backoff.TotalMilliseconds * (0.5 + Random.Shared.NextDouble() / 2));
             try

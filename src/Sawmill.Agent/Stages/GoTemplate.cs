@@ -29,6 +29,7 @@ public sealed class GoTemplate
         var nodes = ParseList(text, ref pos, out var end);
         if (end != null)
             throw new FormatException($"template: unexpected {{{{{end}}}}}");
+        Check(nodes);
         return new GoTemplate(nodes);
     }
 
@@ -87,6 +88,38 @@ public sealed class GoTemplate
             nodes.Add(new ActionNode(SplitPipeline(tokens)));
         }
         return nodes;
+    }
+
+    private static readonly HashSet<string> Functions = new(StringComparer.Ordinal)
+    {
+        "ToLower", "lower", "ToUpper", "upper", "Replace", "replace", "Trim", "TrimLeft", "TrimRight", "TrimPrefix", "TrimSuffix",
+        "TrimSpace", "trim", "trimPrefix", "trimSuffix", "regexReplaceAll", "regexReplaceAllLiteral", "contains", "hasPrefix",
+        "hasSuffix", "default", "eq", "ne", "not", "and", "or", "len", "printf", "Hash", "hash", "Sha2Hash", "sha256",
+        "unixEpoch", "unixEpochMillis", "unixEpochNanos",
+    };
+
+    /// <summary>Rejects unknown functions at load time, as Go's template parser does.</summary>
+    private static void Check(List<Node> nodes)
+    {
+        foreach (var n in nodes)
+        {
+            var pipelines = n switch
+            {
+                ActionNode a => [a.Pipeline],
+                IfNode f => new[] { f.Condition },
+                _ => [],
+            };
+            foreach (var p in pipelines)
+                foreach (var cmd in p)
+                    for (var i = 0; i < cmd.Count; i++)
+                        if ((i == 0 || cmd[i - 1] == "(") && IsIdentifier(cmd[i]) && !Functions.Contains(cmd[i]))
+                            throw new FormatException($"template: function \"{cmd[i]}\" not defined");
+            if (n is IfNode iff)
+            {
+                Check(iff.Then);
+                Check(iff.Else);
+            }
+        }
     }
 
     private static List<List<string>> SplitPipeline(List<string> tokens)
