@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Sawmill.Testing;
+
+namespace Sawmill.Web.Tests;
+
+/// <summary>Live tail over the server's websocket, and the tenant picker of a server with auth enabled.</summary>
+[Collection(WebCollection.Name)]
+public sealed class TailAndTenantTests(WebFixture fx)
+{
+    private static async Task PushAsync(HttpClient client, string job, IEnumerable<string> lines)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
+        var values = lines.Select((l, i) => new[] { (now + i).ToString(CultureInfo.InvariantCulture), l }).ToArray();
+        using var r = await client.PostAsJsonAsync("loki/api/v1/push", new { streams = new[] { new { stream = new Dictionary<string, string> { ["job"] = job }, values } } });
+        r.EnsureSuccessStatusCode();
+    }
+
+    [Fact]
+    public async Task Live_tail_shows_lines_pushed_during_the_test_pauses_and_keeps_at_most_the_cap()
+    {
+        var page = await fx.NewPageAsync();
+        await page.GotoAsync(PageExtensions.Explore("{job=\"tail-test\"}"));
+        await page.WaitPaneAsync(0);
+        await page.Pane(0).Locator("button.tail-toggle").ClickAsync();
+        await page.Pane(0).Locator(".tail-status", new() { HasText = "live" }).WaitForAsync();
+        using var client = fx.Sawmill.CreateClient();
+        await PushAsync(client, "tail-test", ["first live line"]);
+        await page.Pane(0).Locator(".log-row .line", new() { HasText = "first live line" }).WaitForAsync();
+
+        await page.Pane(0).Locator("button.tail-pause").ClickAsync();
+        await PushAsync(client, "tail-test", ["while paused"]);
+        await page.Pane(0).Locator(".tail-status", new() { HasText = "2 lines received" }).WaitForAsync();
+        Assert.Equal(0, await page.Pane(0).Locator(".log-row .line", new() { HasText = "while paused" }).CountAsync());
+        await page.Pane(0).Locator("button.tail-pause").ClickAsync();
+        await page.Pane(0).Locator(".log-row .line", new() { HasText = "while paused" }).WaitForAsync();
+
+        await page.Pane(0).Locator("select[name=tail-cap]").SelectOptionAsync("200");
+        await PushAsync(client, "tail-test", Enumerable.Range(0, 300).Select(i => $"burst {i}"));
+        await page.Pane(0).Locator(".tail-status", new() { HasText = "302 lines received" }).WaitForAsync();
+        Assert.StartsWith("200 lines", await page.Pane(0).Locator(".logs-opts .stats").InnerTextAsync());
+        // Newest first: the last pushed line is on top.
+        Assert.Equal("burst 299", await page.Pane(0).Locator(".log-row .line").First.InnerTextAsync());
+        await page.ShotAsync("live-tail.png");
+    }
+
+    [Fact]
+    public async Task With_auth_enabled_the_tenant_picker_scopes_queries_to_the_chosen_tenant()
+    {
+        await using var server = await SawmillProcess.StartAsync(["-auth.enabled"]);
+        using (var a = server.CreateClient("team-a"))
+            await PushAsync(a, "tenant-test", ["only team-a sees this"]);
+        using (var b = server.CreateClient("team-b"))
+            await PushAsync(b, "tenant-test", ["only team-b sees this"]);
+        var context = await fx.Browser.NewContextAsync(new() { BaseURL = server.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(PageExtensions.Explore("{job=\"tenant-test\"}"));
+        var picker = page.Locator("#tenant");
+        await picker.WaitForAsync();
+        await picker.FillAsync("team-b");
+        await picker.PressAsync("Enter");
+        await page.Pane(0).Locator(".log-row .line", new() { HasText = "only team-b sees this" }).WaitForAsync();
+        Assert.Equal(1, await page.Pane(0).Locator(".log-row").CountAsync());
+        Assert.Contains("tenant=team-b", page.Url);
+        // The tenant list comes from the server's per-tenant metrics.
+        var options = await page.Locator("#tenant-list option").EvaluateAllAsync<string[]>("els => els.map(e => e.value)");
+        Assert.Contains("team-a", options);
+        Assert.Contains("team-b", options);
+        await context.CloseAsync();
+    }
+}
