@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Sawmill.Commands;
 
@@ -83,6 +84,12 @@ internal static class DemoCommand
             e.Cancel = true;
             stop.Cancel();
         };
+        // SIGTERM (docker stop, systemd, kill) stops the children too instead of orphaning them.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            stop.Cancel();
+        });
         var children = new List<Child>();
         var sawmillUrl = $"http://127.0.0.1:{port}";
         var apiUrl = $"http://127.0.0.1:{apiPort}";
