@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Sawmill.Agent.Config;
 using Sawmill.Core;
-using Sawmill.LogQL.Subset;
+using Sawmill.LogQL.Engine;
 using YamlDotNet.RepresentationModel;
 
 namespace Sawmill.Agent.Stages;
