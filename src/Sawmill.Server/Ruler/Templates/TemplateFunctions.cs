@@ -271,12 +271,13 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
     {
         if (double.IsNaN(seconds) || double.IsInfinity(seconds))
             return GoFormat.G(seconds, 4);
-        var whole = Math.Floor(seconds);
-        var nanos = (long)Math.Round((seconds - whole) * 1e9);
-        var t = DateTime.UnixEpoch.AddSeconds(whole);
+        // Prometheus goes through model.Time: nanoseconds truncated to milliseconds.
+        var ms = (long)(seconds * 1e9) / 1_000_000;
+        var t = DateTime.UnixEpoch.AddMilliseconds(ms);
         var s = t.ToString("yyyy-MM-dd HH:mm:ss", Inv);
-        if (nanos > 0)
-            s += "." + nanos.ToString("D9", Inv).TrimEnd('0');
+        var frac = (int)(((ms % 1000) + 1000) % 1000);
+        if (frac > 0)
+            s += "." + frac.ToString("D3", Inv).TrimEnd('0');
         return s + " +0000 UTC";
     }
 
