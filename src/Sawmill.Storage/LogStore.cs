@@ -1,28 +1,43 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sawmill.Core;
+using Sawmill.Storage.Blocks;
+using Sawmill.Storage.Chunks;
 using Sawmill.Storage.Head;
 using Sawmill.Storage.Wal;
 
 namespace Sawmill.Storage;
 
 /// <summary>
-/// The store: a write-ahead log for durability and an in-memory head per tenant that answers queries.
+/// The store: a write-ahead log for durability, an in-memory head per tenant, and immutable persisted blocks.
 /// Pushes are applied to the head, then the accepted entries are appended to the WAL; the push completes when the
-/// WAL record is durable (group commit). <see cref="OpenAsync"/> replays the WAL, so a restart (even after
-/// <c>kill -9</c>) restores every acknowledged entry. Thread-safe.
+/// WAL record is durable (group commit). A background loop cuts chunks and flushes them into blocks, then writes a WAL
+/// checkpoint and deletes the segments it covers (LogStore.Flush.cs). <see cref="OpenAsync"/> opens the blocks and
+/// replays the newest checkpoint and the segments after it, so a restart (even after <c>kill -9</c>) restores every
+/// acknowledged entry exactly once. Thread-safe.
 /// </summary>
-public sealed class LogStore : ILogWriter, ILogReader, IAsyncDisposable
+public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, TenantHead> _tenants = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TenantState> _tenants = new(StringComparer.Ordinal);
     private readonly LogStoreOptions _options;
     private readonly ILogger _logger;
+    private readonly HeadSettings _settings;
+    private readonly string _walDir;
+    private readonly string _blocksDir;
+
+    // Pushes hold it shared while they apply to the head and queue their WAL record; a checkpoint holds it exclusively
+    // for the instant it queues the segment switch and snapshots the head, so every entry is either before the switch
+    // and in the snapshot, or after it and in the new segments — never both, never neither.
+    private readonly ReaderWriterLockSlim _checkpointLock = new(LockRecursionPolicy.NoRecursion);
     private WalWriter _wal = null!;
 
     private LogStore(LogStoreOptions options, ILogger logger)
     {
         _options = options;
         _logger = logger;
+        _settings = new HeadSettings(options.Codec, options.BlockSize, options.ChunkTargetSize);
+        _walDir = Path.Combine(options.Directory, "wal");
+        _blocksDir = Path.Combine(options.Directory, "blocks");
     }
 
     public StorageMetrics Metrics { get; } = new();
@@ -30,26 +45,47 @@ public sealed class LogStore : ILogWriter, ILogReader, IAsyncDisposable
     public static Task<LogStore> OpenAsync(LogStoreOptions options, ILogger logger)
     {
         var store = new LogStore(options, logger);
-        var walDir = Path.Combine(options.Directory, "wal");
-        Directory.CreateDirectory(walDir);
+        Directory.CreateDirectory(store._walDir);
+        Directory.CreateDirectory(store._blocksDir);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var next = WalReplayer.Replay(walDir, store.ApplyReplayed, logger, out var records);
+        var checkpoint = store.FindCheckpoint();
+        store.OpenBlocks(checkpoint);
+        long records = 0;
+        if (checkpoint > 0)
+            records += WalReplayer.ReplayFile(CheckpointPath(store._walDir, checkpoint), false, store.ApplyReplayed, store.ApplyReplayedBlock, logger);
+        foreach (var (path, index) in WalReplayer.Segments(store._walDir))
+            if (index < checkpoint)
+                TryDelete(path, logger);
+        var next = WalReplayer.Replay(store._walDir, checkpoint, store.ApplyReplayed, store.ApplyReplayedBlock, logger, out var segmentRecords);
+        records += segmentRecords;
         store.Metrics.WalRecordsReplayed = records;
         if (records > 0)
             logger.LogInformation("WAL replayed: {Records} records, {Entries} entries in {Elapsed} ms", records, store.Metrics.Entries, started.ElapsedMilliseconds);
-        store._wal = new WalWriter(walDir, next, options.SyncMode, options.WalSegmentSize, logger);
+        store._wal = new WalWriter(store._walDir, Math.Max(next, checkpoint), options.SyncMode, options.WalSegmentSize, logger);
+        store.UpdateDiskMetrics();
+        if (options.BackgroundFlush)
+            store._flushLoop = Task.Run(store.FlushLoopAsync);
         return Task.FromResult(store);
+    }
+
+    private TenantState GetTenant(string tenant)
+    {
+        if (_tenants.TryGetValue(tenant, out var state))
+            return state;
+        if (Tenant.Validate(tenant) is { } error)
+            throw new ArgumentException(error, nameof(tenant));
+        return _tenants.GetOrAdd(tenant, t => new TenantState(t, _settings));
     }
 
     private void ApplyReplayed(string tenant, List<PushStream> streams)
     {
-        var head = _tenants.GetOrAdd(tenant, _ => new TenantHead());
+        var head = GetTenant(tenant).Head;
         foreach (var s in streams)
         {
             var stream = head.GetOrCreate(s.Labels);
             foreach (var e in s.Entries)
             {
-                if (stream.Append(e.TimestampNs, e.Line.ToArray(), e.Metadata))
+                if (stream.Append(e.TimestampNs, e.Line.Span, e.Metadata))
                 {
                     Interlocked.Increment(ref Metrics.EntriesAppended);
                     Interlocked.Add(ref Metrics.BytesAppended, e.Line.Length);
@@ -58,42 +94,61 @@ public sealed class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         }
     }
 
+    private void ApplyReplayedBlock(string tenant, Labels labels, EncodedBlock block)
+    {
+        // The token filter of the chunk the block will join needs the block's trigrams.
+        using var decoded = new DecodedBlock();
+        BlockFormat.Decode(block, lines: true, metadata: false, decoded);
+        GetTenant(tenant).Head.GetOrCreate(labels).AppendSealed(block, TrigramSet.Collect(decoded));
+        Interlocked.Add(ref Metrics.EntriesAppended, block.Entries);
+        Interlocked.Add(ref Metrics.BytesAppended, block.RawBytes);
+    }
+
     public async ValueTask<PushResult> PushAsync(string tenant, IReadOnlyList<PushStream> streams, CancellationToken cancellationToken)
     {
-        var head = _tenants.GetOrAdd(tenant, _ => new TenantHead());
+        var head = GetTenant(tenant).Head;
         var accepted = new List<PushStream>(streams.Count);
         List<RejectedEntry>? rejected = null;
         long appended = 0, bytes = 0, duplicates = 0;
         var window = _options.OutOfOrderWindow.Ticks * 100;
-        foreach (var s in streams)
+        Task walWrite = Task.CompletedTask;
+        _checkpointLock.EnterReadLock();
+        try
         {
-            var stream = head.GetOrCreate(s.Labels);
-            var kept = new List<PushEntry>(s.Entries.Count);
-            foreach (var e in s.Entries)
+            foreach (var s in streams)
             {
-                var newest = stream.MaxTimestamp;
-                if (newest != long.MinValue && e.TimestampNs < newest - window)
+                var stream = head.GetOrCreate(s.Labels);
+                var kept = new List<PushEntry>(s.Entries.Count);
+                foreach (var e in s.Entries)
                 {
-                    rejected ??= [];
-                    rejected.Add(new RejectedEntry(s.Labels, e.TimestampNs, e.Line.Length,
-                        $"entry too far behind, entry timestamp is: {Rfc3339(e.TimestampNs)}, oldest acceptable timestamp is: {Rfc3339(newest - window)}"));
-                    continue;
+                    var newest = stream.MaxTimestamp;
+                    if (newest != long.MinValue && e.TimestampNs < newest - window)
+                    {
+                        rejected ??= [];
+                        rejected.Add(new RejectedEntry(s.Labels, e.TimestampNs, e.Line.Length,
+                            $"entry too far behind, entry timestamp is: {Rfc3339(e.TimestampNs)}, oldest acceptable timestamp is: {Rfc3339(newest - window)}"));
+                        continue;
+                    }
+                    if (!stream.Append(e.TimestampNs, e.Line.Span, e.Metadata))
+                    {
+                        duplicates++;
+                        continue;
+                    }
+                    kept.Add(e);
+                    appended++;
+                    bytes += e.Line.Length;
                 }
-                var line = e.Line.ToArray();
-                if (!stream.Append(e.TimestampNs, line, e.Metadata))
-                {
-                    duplicates++;
-                    continue;
-                }
-                kept.Add(new PushEntry(e.TimestampNs, line, e.Metadata));
-                appended++;
-                bytes += line.Length;
+                if (kept.Count > 0)
+                    accepted.Add(new PushStream(s.Labels, kept));
             }
-            if (kept.Count > 0)
-                accepted.Add(new PushStream(s.Labels, kept));
+            if (accepted.Count > 0)
+                walWrite = _wal.AppendAsync(WalFormat.EncodePush(tenant, accepted));
         }
-        if (accepted.Count > 0)
-            await _wal.AppendAsync(WalFormat.EncodePush(tenant, accepted)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            _checkpointLock.ExitReadLock();
+        }
+        await walWrite.WaitAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref Metrics.EntriesAppended, appended);
         Interlocked.Add(ref Metrics.BytesAppended, bytes);
         Interlocked.Add(ref Metrics.DuplicatesDropped, duplicates);
@@ -106,88 +161,42 @@ public sealed class LogStore : ILogWriter, ILogReader, IAsyncDisposable
 
     private static string Rfc3339(long ns) => TimeNs.ToRfc3339Nano(ns);
 
-    public IReadOnlyList<IEntryIterator> Select(SelectRequest request, CancellationToken cancellationToken)
-    {
-        if (!_tenants.TryGetValue(request.Tenant, out var head))
-            return [];
-        var result = new List<IEntryIterator>();
-        foreach (var stream in head.Match(request.Matchers))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var entries = stream.Snapshot(request.StartNs, request.EndNs);
-            if (entries.Length == 0)
-                continue;
-            result.Add(new HeadIterator(stream.Labels, entries, request.Direction, request.Fields, request.LineFilter, request.Statistics));
-        }
-        return result;
-    }
-
-    public IReadOnlyList<Labels> Series(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken)
-    {
-        if (!_tenants.TryGetValue(tenant, out var head))
-            return [];
-        var result = new List<Labels>();
-        foreach (var s in head.Match(matchers))
-            if (s.Overlaps(startNs, endNs))
-                result.Add(s.Labels);
-        result.Sort();
-        return result;
-    }
-
-    public IReadOnlyList<string> LabelNames(string tenant, long startNs, long endNs, IReadOnlyList<LabelMatcher>? matchers, CancellationToken cancellationToken)
-    {
-        if (!_tenants.TryGetValue(tenant, out var head))
-            return [];
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var s in head.Match(matchers))
-        {
-            if (!s.Overlaps(startNs, endNs))
-                continue;
-            foreach (var l in s.Labels.AsSpan())
-                names.Add(l.Name);
-        }
-        return names.ToList();
-    }
-
-    public IReadOnlyList<string> LabelValues(string tenant, string name, long startNs, long endNs, IReadOnlyList<LabelMatcher>? matchers, CancellationToken cancellationToken)
-    {
-        if (!_tenants.TryGetValue(tenant, out var head))
-            return [];
-        var values = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var s in head.Match(matchers))
-        {
-            var v = s.Labels.Get(name);
-            if (v != null && s.Overlaps(startNs, endNs))
-                values.Add(v);
-        }
-        return values.ToList();
-    }
-
-    public IndexStats Stats(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken)
-    {
-        if (!_tenants.TryGetValue(tenant, out var head))
-            return default;
-        long streams = 0, entries = 0, bytes = 0;
-        foreach (var s in head.Match(matchers))
-        {
-            var (n, b) = s.CountRange(startNs, endNs);
-            if (n == 0)
-                continue;
-            streams++;
-            entries += n;
-            bytes += b;
-        }
-        // The head keeps one open chunk per stream.
-        return new IndexStats(streams, streams, bytes, entries);
-    }
-
     public IReadOnlyList<string> Tenants() => _tenants.Keys.OrderBy(t => t, StringComparer.Ordinal).ToList();
 
-    /// <summary>Number of streams of a tenant (for limits such as <c>max_global_streams_per_user</c>).</summary>
-    public int StreamCount(string tenant) => _tenants.TryGetValue(tenant, out var head) ? head.StreamCount : 0;
+    /// <summary>Number of head streams of a tenant (for limits such as <c>max_global_streams_per_user</c>).</summary>
+    public int StreamCount(string tenant) => _tenants.TryGetValue(tenant, out var state) ? state.Head.StreamCount : 0;
 
-    /// <summary>True when the tenant already has this stream (limits apply only to new streams).</summary>
-    public bool HasStream(string tenant, Labels labels) => _tenants.TryGetValue(tenant, out var head) && head.Find(labels) != null;
+    /// <summary>True when the tenant already has this stream in the head (limits apply only to new streams).</summary>
+    public bool HasStream(string tenant, Labels labels) => _tenants.TryGetValue(tenant, out var state) && state.Head.Find(labels) != null;
 
-    public async ValueTask DisposeAsync() => await _wal.DisposeAsync().ConfigureAwait(false);
+    /// <summary>
+    /// Closes the store: stops the flush loop and closes the WAL. Head data is not flushed (it is in the WAL and is
+    /// replayed on the next open), so closing is fast and equivalent to a crash for recovery purposes.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        if (_flushLoop != null)
+            await _flushLoop.ConfigureAwait(false);
+        await _wal.DisposeAsync().ConfigureAwait(false);
+        foreach (var t in _tenants.Values)
+            foreach (var b in t.Blocks)
+                b.Dispose();
+        _checkpointLock.Dispose();
+    }
+
+    internal static void TryDelete(string path, ILogger logger)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+                Directory.Delete(path, recursive: true);
+            else
+                File.Delete(path);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning("could not delete {Path}: {Message}", path, e.Message);
+        }
+    }
 }

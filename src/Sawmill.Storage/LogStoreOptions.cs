@@ -1,9 +1,11 @@
+using Sawmill.Storage.Chunks;
+
 namespace Sawmill.Storage;
 
 /// <summary>Settings of a <see cref="LogStore"/>. Defaults follow Loki's where Loki has the same knob.</summary>
 public sealed record LogStoreOptions
 {
-    /// <summary>Root directory; the WAL lives in <c>&lt;dir&gt;/wal</c>.</summary>
+    /// <summary>Root directory; the WAL lives in <c>&lt;dir&gt;/wal</c>, persisted blocks in <c>&lt;dir&gt;/blocks/&lt;tenant&gt;</c>.</summary>
     public required string Directory { get; init; }
 
     /// <summary>How the WAL makes a push durable before it is acknowledged.</summary>
@@ -17,6 +19,35 @@ public sealed record LogStoreOptions
 
     /// <summary>WAL segment size at which a new segment file is started.</summary>
     public long WalSegmentSize { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>Compression of chunk blocks (Loki's <c>chunk_encoding</c>; zstd by default here).</summary>
+    public ChunkCodec Codec { get; init; } = ChunkCodec.Zstd;
+
+    /// <summary>Compressed size at which a chunk is cut (Loki's <c>chunk_target_size</c>, 1572864).</summary>
+    public long ChunkTargetSize { get; init; } = 1_572_864;
+
+    /// <summary>Raw line bytes per block inside a chunk (Loki's <c>chunk_block_size</c>, 262144).</summary>
+    public int BlockSize { get; init; } = 262_144;
+
+    /// <summary>A chunk that received nothing for this long is cut (Loki's <c>chunk_idle_period</c>, 30m).</summary>
+    public TimeSpan ChunkIdlePeriod { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A chunk open this long is cut (Loki's <c>max_chunk_age</c>, 2h).</summary>
+    public TimeSpan MaxChunkAge { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>How often the flush loop cuts due chunks and writes blocks (Loki's <c>flush_check_period</c>, 30s).</summary>
+    public TimeSpan FlushCheckPeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Cut chunks waiting in memory beyond this many bytes trigger a flush before the next period.</summary>
+    public long MaxUnflushedBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// WAL bytes on disk beyond which the flush loop checkpoints even when no chunk was cut, bounding replay time.
+    /// </summary>
+    public long WalCheckpointSize { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>Runs the background flush loop (tests turn it off and call <see cref="LogStore.FlushAsync"/>).</summary>
+    public bool BackgroundFlush { get; init; } = true;
 }
 
 /// <summary>WAL durability policy.</summary>

@@ -8,6 +8,11 @@ public sealed class StorageMetrics
     internal long DuplicatesDropped;
     internal long OutOfOrderRejected;
     internal long WalRecordsReplayed;
+    internal long ChunksFlushedCount;
+    internal long BlocksWrittenCount;
+    internal long CheckpointsCount;
+    internal long FlushFailuresCount;
+    internal long CorruptBlocksCount;
 
     public long Entries => Interlocked.Read(ref EntriesAppended);
     public long Bytes => Interlocked.Read(ref BytesAppended);
@@ -17,4 +22,28 @@ public sealed class StorageMetrics
     public long WalBytes { get; internal set; }
     public long WalSyncs { get; internal set; }
     public long Streams { get; internal set; }
+
+    /// <summary>Chunks written to persisted blocks since start.</summary>
+    public long ChunksFlushed => Interlocked.Read(ref ChunksFlushedCount);
+
+    /// <summary>Blocks written (flush and compaction) since start.</summary>
+    public long BlocksWritten => Interlocked.Read(ref BlocksWrittenCount);
+
+    /// <summary>WAL checkpoints completed since start.</summary>
+    public long Checkpoints => Interlocked.Read(ref CheckpointsCount);
+
+    /// <summary>Flushes that failed (the data stays in memory and in the WAL; the next flush retries).</summary>
+    public long FlushFailures => Interlocked.Read(ref FlushFailuresCount);
+
+    /// <summary>Block directories found corrupt at open and set aside.</summary>
+    public long CorruptBlocks => Interlocked.Read(ref CorruptBlocksCount);
+
+    /// <summary>Persisted blocks currently open.</summary>
+    public long Blocks { get; internal set; }
+
+    /// <summary>Bytes of persisted blocks on disk (chunks + index).</summary>
+    public long BlockBytes { get; internal set; }
+
+    /// <summary>Bytes of WAL segments and checkpoints on disk.</summary>
+    public long WalDiskBytes { get; internal set; }
 }

@@ -156,6 +156,68 @@ public static partial class ConfigLoader
         return config with { Warnings = warnings, Extra = extra };
     }
 
+    /// <summary>
+    /// Reads Loki's runtime configuration file: <c>overrides: {tenant: {limits_config keys…}}</c>. Each tenant's limits
+    /// start from <paramref name="defaults"/> and take only the keys it names. Unknown keys give warnings; a bad value
+    /// is a <see cref="ConfigException"/> naming tenant, key and value.
+    /// </summary>
+    public static Dictionary<string, LimitsConfig> LoadOverrides(string yaml, LimitsConfig defaults, string source, List<string> warnings)
+    {
+        object? root;
+        try
+        {
+            root = new DeserializerBuilder().Build().Deserialize<object>(yaml);
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"{source}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
+        }
+        var result = new Dictionary<string, LimitsConfig>(StringComparer.Ordinal);
+        if (root == null)
+            return result;
+        if (root is not Dictionary<object, object> map)
+            throw new ConfigException($"{source}: the top level must be a mapping with an overrides: section");
+        foreach (var (k, v) in map)
+        {
+            var key = Convert.ToString(k, CultureInfo.InvariantCulture) ?? "";
+            if (key != "overrides")
+            {
+                warnings.Add($"{source}: runtime config key {key} is not used by Sawmill; ignored");
+                continue;
+            }
+            if (v == null)
+                continue;
+            if (v is not Dictionary<object, object> tenants)
+                throw new ConfigException($"{source}: overrides must map tenant ids to limits");
+            foreach (var (tk, tv) in tenants)
+            {
+                var tenant = Convert.ToString(tk, CultureInfo.InvariantCulture) ?? "";
+                if (Tenant.Validate(tenant) is { } problem)
+                    throw new ConfigException($"{source}: overrides.{tenant}: {problem}");
+                var config = new SawmillConfig { Limits = defaults };
+                if (tv is Dictionary<object, object> limits)
+                {
+                    foreach (var (lk, lv) in limits)
+                    {
+                        var name = Convert.ToString(lk, CultureInfo.InvariantCulture);
+                        if (lv == null)
+                            continue;
+                        if (Known.TryGetValue("limits_config." + name, out var bind))
+                            config = bind(config, $"overrides.{tenant}.{name}", lv);
+                        else
+                            warnings.Add($"{source}: unknown limit overrides.{tenant}.{name}; ignored");
+                    }
+                }
+                else if (tv != null)
+                {
+                    throw new ConfigException($"{source}: overrides.{tenant} must be a mapping of limits_config keys");
+                }
+                result[tenant] = config.Limits;
+            }
+        }
+        return result;
+    }
+
     private static object? Find(Dictionary<object, object> map, string path)
     {
         object? node = map;

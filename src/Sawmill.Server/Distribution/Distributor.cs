@@ -18,6 +18,12 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
     private readonly RateLimiter _streamRate = new();
     private readonly Func<long> _now = now ?? TimeNs.Now;
 
+    /// <summary>
+    /// Called after the store acknowledged a push, with the streams handed to it (live tail listens here). Runs on the
+    /// push's thread, so it must be quick and must not throw.
+    /// </summary>
+    public Action<string, IReadOnlyList<PushStream>>? Pushed { get; set; }
+
     public async Task<PushOutcome> PushAsync(string tenant, List<RawStream> raw, CancellationToken cancellationToken)
     {
         var l = limits.For(tenant);
@@ -103,6 +109,7 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
         {
             var result = await writer.PushAsync(tenant, valid, cancellationToken).ConfigureAwait(false);
             accepted = result.EntriesAppended;
+            Pushed?.Invoke(tenant, valid);
             ServerMetrics.LinesReceived.WithLabels(tenant).Inc(result.EntriesAppended + result.DuplicatesDropped);
             ServerMetrics.BytesReceived.WithLabels(tenant).Inc(result.BytesAppended);
             if (result.Rejected != null)

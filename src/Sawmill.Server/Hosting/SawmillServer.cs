@@ -59,8 +59,21 @@ public sealed class SawmillServer : IAsyncDisposable
         }, loggerFactory.CreateLogger("storage"));
 
         var limits = new TenantLimits(config.Limits);
+        Tenancy.RuntimeOverrides? overrides = null;
+        if (!string.IsNullOrEmpty(config.RuntimeConfigFile))
+        {
+            try
+            {
+                overrides = Tenancy.RuntimeOverrides.Start(config.RuntimeConfigFile, config.RuntimeConfigPeriod, config.Limits, limits, loggerFactory.CreateLogger("runtime-config"));
+            }
+            catch
+            {
+                await store.DisposeAsync();
+                throw;
+            }
+        }
         var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
-        var reader = new Retention.GovernedReader(store, limits, deletes);
+        var reader = new Tenancy.MultiTenantReader(new Retention.GovernedReader(store, limits, deletes));
         var context = new ServerContext
         {
             Config = config,
@@ -70,8 +83,11 @@ public sealed class SawmillServer : IAsyncDisposable
             Limits = limits,
             Distributor = new Distributor(store, limits, store.HasStream, store.StreamCount),
             Engine = engineFactory(reader, loggerFactory),
+            EngineFactory = engineFactory,
             LoggerFactory = loggerFactory,
+            RuntimeOverrides = overrides,
         };
+        context.Distributor.Pushed = context.Tails.Publish;
 
         var builder = WebApplication.CreateSlimBuilder();
         SawmillLogging.Configure(builder.Logging, config.LogLevel, config.LogFormat);
@@ -89,6 +105,7 @@ public sealed class SawmillServer : IAsyncDisposable
         builder.Services.AddRoutingCore();
         var app = builder.Build();
         app.Use(ErrorHandling);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         MapEndpoints(app, context);
 
         var server = new SawmillServer(app, context, logger);
@@ -108,6 +125,7 @@ public sealed class SawmillServer : IAsyncDisposable
         StatusEndpoints.Map(app, context);
         ExploreEndpoints.Map(app, context);
         DeleteEndpoints.Map(app, context);
+        TailEndpoints.Map(app, context);
         Web.WebUiEndpoints.Map(app, context);
         Ruler.RulerService.Map(app, context);
     }
@@ -163,6 +181,7 @@ public sealed class SawmillServer : IAsyncDisposable
         _logger.LogInformation("shutting down");
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Context.RuntimeOverrides?.Dispose();
         await Context.Store.DisposeAsync();
         _logger.LogInformation("stopped; the WAL is closed");
         Context.LoggerFactory.Dispose();

@@ -23,5 +23,14 @@ public sealed class ServerContext
     public required Distributor Distributor { get; init; }
     public required IQueryEngine Engine { get; init; }
     public required ILoggerFactory LoggerFactory { get; init; }
+
+    /// <summary>Builds an engine over another reader (live tail runs each new batch through one over a snapshot).</summary>
+    public Func<Sawmill.Core.ILogReader, ILoggerFactory, IQueryEngine> EngineFactory { get; init; } = QueryEngineFactory.Create;
+
+    /// <summary>Live tail subscriptions; the distributor publishes every acknowledged push here.</summary>
+    public Sawmill.Server.Tailing.TailHub Tails { get; init; } = new();
+    /// <summary>The runtime overrides watcher when <c>runtime_config.file</c> is set (per-tenant limits, reloaded live).</summary>
+    public Sawmill.Server.Tenancy.RuntimeOverrides? RuntimeOverrides { get; init; }
+
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
 }

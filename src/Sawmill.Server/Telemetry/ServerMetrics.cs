@@ -30,4 +30,10 @@ public static class ServerMetrics
 
     public static readonly Counter QueryBytesProcessed = Metrics.CreateCounter(
         "sawmill_query_bytes_processed_total", "Log line bytes scanned by queries, per tenant.", "tenant");
+
+    public static readonly Gauge RuntimeConfigReloadSuccessful = Metrics.CreateGauge(
+        "loki_runtime_config_last_reload_successful", "Whether the last runtime config (per-tenant overrides) reload succeeded.");
+
+    public static readonly Gauge ActiveTails = Metrics.CreateGauge(
+        "loki_querier_tail_active", "Number of live tail websockets open.");
 }

@@ -1,128 +1,222 @@
 using Sawmill.Core;
+using Sawmill.Storage.Chunks;
+using Sawmill.Storage.Query;
 
 namespace Sawmill.Storage.Head;
 
 /// <summary>
-/// The in-memory entries of one stream, kept sorted by timestamp (stable for equal timestamps, in arrival order).
-/// Out-of-order entries are inserted in place within the window; exact duplicates are dropped. Guarded by its own lock.
+/// The in-memory part of one stream. Entries go into an open <see cref="RawBlock"/>; when it holds
+/// <see cref="HeadSettings.BlockSize"/> line bytes it is compressed into a sealed block of the open chunk; when the open
+/// chunk's compressed size reaches <see cref="HeadSettings.ChunkTargetSize"/> (or the flush loop finds it idle or too
+/// old) it is cut into an immutable <see cref="Chunk"/> that waits for the next flush to a block on disk.
+/// Memory per stream is therefore about one raw block plus one chunk's compressed bytes plus unflushed cut chunks.
+/// Guarded by its own lock: pushes to different streams never contend.
 /// </summary>
-internal sealed class MemStream(Labels labels)
+internal sealed class MemStream(Labels labels, HeadSettings settings)
 {
     private readonly object _lock = new();
-    private HeadEntry[] _entries = new HeadEntry[16];
-    private int _count;
-    private long _bytes;
+    private readonly List<Chunk> _cut = [];
+    private readonly List<EncodedBlock> _sealed = [];
+    private readonly List<int[]> _sealedTrigrams = [];
+    private RawBlock _raw = new();
+    private long _openCompressed;
+    private long _chunkStartedMs = Environment.TickCount64;
+    private long _lastAppendMs = Environment.TickCount64;
+    private long _maxTimestamp = long.MinValue;
 
     public Labels Labels { get; } = labels;
 
-    public long MaxTimestamp { get; private set; } = long.MinValue;
+    /// <summary>Newest timestamp ever appended (drives the out-of-order window).</summary>
+    public long MaxTimestamp => Volatile.Read(ref _maxTimestamp);
 
-    public long MinTimestamp
-    {
-        get
-        {
-            lock (_lock)
-                return _count == 0 ? long.MaxValue : _entries[0].TimestampNs;
-        }
-    }
-
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-                return _count;
-        }
-    }
-
-    public long Bytes => Interlocked.Read(ref _bytes);
-
-    /// <summary>Appends an entry; returns false when it is an exact duplicate of one already held.</summary>
-    public bool Append(long ts, byte[] line, Label[]? metadata)
+    /// <summary>Adds an entry; false when it is an exact duplicate of an entry in the open block.</summary>
+    public bool Append(long ts, ReadOnlySpan<byte> line, Label[]? metadata)
     {
         lock (_lock)
         {
-            var at = _count;
-            if (_count > 0 && ts < _entries[_count - 1].TimestampNs)
-                at = UpperBound(ts);
-            // Duplicates share the timestamp: look back over the entries with the same timestamp.
-            for (var i = at - 1; i >= 0 && _entries[i].TimestampNs == ts; i--)
+            if (!_raw.TryAppend(ts, line, metadata))
+                return false;
+            if (ts > _maxTimestamp)
+                Volatile.Write(ref _maxTimestamp, ts);
+            _lastAppendMs = Environment.TickCount64;
+            if (_raw.DataLength >= settings.BlockSize)
             {
-                if (_entries[i].Line.AsSpan().SequenceEqual(line))
-                    return false;
+                SealLocked();
+                if (_openCompressed >= settings.ChunkTargetSize)
+                    CutLocked();
             }
-            if (_count == _entries.Length)
-                Array.Resize(ref _entries, _entries.Length * 2);
-            if (at < _count)
-                Array.Copy(_entries, at, _entries, at + 1, _count - at);
-            _entries[at] = new HeadEntry(ts, line, metadata);
-            _count++;
-            if (ts > MaxTimestamp)
-                MaxTimestamp = ts;
-            Interlocked.Add(ref _bytes, line.Length);
             return true;
         }
     }
 
-    /// <summary>Copies the entries with timestamps in [start, end) into a new array, in ascending order.</summary>
-    public HeadEntry[] Snapshot(long startNs, long endNs)
+    /// <summary>Adds a block replayed from a checkpoint to the open chunk.</summary>
+    public void AppendSealed(EncodedBlock block, int[] trigrams)
     {
         lock (_lock)
         {
-            var from = LowerBound(startNs);
-            var to = LowerBound(endNs);
-            if (to <= from)
-                return [];
-            var result = new HeadEntry[to - from];
-            Array.Copy(_entries, from, result, 0, result.Length);
-            return result;
+            _sealed.Add(block);
+            _sealedTrigrams.Add(trigrams);
+            _openCompressed += block.Bytes.Length;
+            if (block.MaxT > _maxTimestamp)
+                Volatile.Write(ref _maxTimestamp, block.MaxT);
+            if (_openCompressed >= settings.ChunkTargetSize)
+                CutLocked();
         }
     }
 
-    public (long Entries, long Bytes) CountRange(long startNs, long endNs)
+    private void SealLocked()
+    {
+        if (_raw.Count == 0)
+            return;
+        var block = BlockFormat.Encode(_raw, settings.Codec);
+        _sealedTrigrams.Add(TrigramSet.Collect(_raw));
+        _sealed.Add(block);
+        _openCompressed += block.Bytes.Length;
+        _raw.Clear();
+    }
+
+    private void CutLocked()
+    {
+        SealLocked();
+        if (_sealed.Count == 0)
+            return;
+        var filter = TrigramBloom.Build(TrigramSet.Union(_sealedTrigrams));
+        _cut.Add(new Chunk(_sealed.ToArray(), filter, settings.Codec));
+        _sealed.Clear();
+        _sealedTrigrams.Clear();
+        _openCompressed = 0;
+        _chunkStartedMs = Environment.TickCount64;
+    }
+
+    /// <summary>Cuts the open chunk when it has been idle for <paramref name="idleMs"/> or open for <paramref name="maxAgeMs"/>.</summary>
+    public bool CutIfDue(long nowMs, long idleMs, long maxAgeMs, bool force)
     {
         lock (_lock)
         {
-            var from = LowerBound(startNs);
-            var to = LowerBound(endNs);
-            long bytes = 0;
-            for (var i = from; i < to; i++)
-                bytes += _entries[i].Line.Length;
-            return (Math.Max(0, to - from), bytes);
+            if (_raw.Count == 0 && _sealed.Count == 0)
+            {
+                _chunkStartedMs = nowMs;
+                return false;
+            }
+            if (!force && nowMs - _lastAppendMs < idleMs && nowMs - _chunkStartedMs < maxAgeMs)
+                return false;
+            CutLocked();
+            return true;
         }
     }
 
-    public bool Overlaps(long startNs, long endNs)
+    /// <summary>True when nothing is held in memory (every chunk flushed).</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            lock (_lock)
+                return _raw.Count == 0 && _sealed.Count == 0 && _cut.Count == 0;
+        }
+    }
+
+    /// <summary>
+    /// For a flush: the cut chunks (to be written to a block) and a copy of everything else (to be written to the WAL
+    /// checkpoint). Called under the store's checkpoint lock so that no push is half applied.
+    /// </summary>
+    public (Chunk[] Cut, EncodedBlock[] Sealed, DecodedBlock? Raw) SnapshotForFlush()
     {
         lock (_lock)
-            return _count > 0 && _entries[0].TimestampNs < endNs && _entries[_count - 1].TimestampNs >= startNs;
+        {
+            DecodedBlock? raw = null;
+            if (_raw.Count > 0)
+            {
+                raw = new DecodedBlock();
+                raw.CopyFrom(_raw, 0, _raw.Count, lines: true, metadata: true);
+            }
+            return (_cut.ToArray(), _sealed.ToArray(), raw);
+        }
     }
 
-    private int LowerBound(long ts)
+    /// <summary>Drops chunks that are now readable from a persisted block.</summary>
+    public void RemoveFlushed(Chunk[] flushed)
     {
-        int lo = 0, hi = _count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_entries[mid].TimestampNs < ts)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        return lo;
+        lock (_lock)
+            foreach (var c in flushed)
+                _cut.Remove(c);
     }
 
-    private int UpperBound(long ts)
+    public long CutBytes
     {
-        int lo = 0, hi = _count;
-        while (lo < hi)
+        get
         {
-            var mid = (lo + hi) >>> 1;
-            if (_entries[mid].TimestampNs <= ts)
-                lo = mid + 1;
-            else
-                hi = mid;
+            lock (_lock)
+            {
+                long n = 0;
+                foreach (var c in _cut)
+                    n += c.StoredBytes;
+                return n;
+            }
         }
-        return lo;
+    }
+
+    /// <summary>Adds the in-memory sources overlapping [start, end) to <paramref name="into"/>.</summary>
+    public void CollectSources(long startNs, long endNs, bool lines, bool metadata, List<Source> into)
+    {
+        lock (_lock)
+        {
+            foreach (var c in _cut)
+                if (c.MinT < endNs && c.MaxT >= startNs)
+                    into.Add(new MemChunkSource(c));
+            foreach (var b in _sealed)
+                if (b.MinT < endNs && b.MaxT >= startNs)
+                    into.Add(new EncodedBlockSource(b, fromHead: true));
+            if (_raw.Count > 0 && _raw.MinT < endNs && _raw.MaxT >= startNs)
+            {
+                var from = _raw.LowerBound(startNs);
+                var to = _raw.LowerBound(endNs);
+                if (to > from)
+                {
+                    var copy = new DecodedBlock();
+                    copy.CopyFrom(_raw, from, to, lines, metadata);
+                    into.Add(new DecodedSource(copy, _raw.TimestampAt(from), _raw.TimestampAt(to - 1)));
+                }
+            }
+        }
+    }
+
+    /// <summary>Entry count, line bytes, chunk count in memory overlapping the range (approximate at block granularity).</summary>
+    public (long Entries, long Bytes, long Chunks, bool Any) Summarize(long startNs, long endNs)
+    {
+        lock (_lock)
+        {
+            long entries = 0, bytes = 0, chunks = 0;
+            foreach (var c in _cut)
+            {
+                if (c.MinT < endNs && c.MaxT >= startNs)
+                {
+                    entries += c.Entries;
+                    bytes += c.RawBytes;
+                    chunks++;
+                }
+            }
+            var open = false;
+            foreach (var b in _sealed)
+            {
+                if (b.MinT < endNs && b.MaxT >= startNs)
+                {
+                    entries += b.Entries;
+                    bytes += b.RawBytes;
+                    open = true;
+                }
+            }
+            if (_raw.Count > 0)
+            {
+                var from = _raw.LowerBound(startNs);
+                var to = _raw.LowerBound(endNs);
+                for (var i = from; i < to; i++)
+                    bytes += _raw.LengthAt(i);
+                entries += Math.Max(0, to - from);
+                open |= to > from;
+            }
+            if (open)
+                chunks++;
+            return (entries, bytes, chunks, entries > 0);
+        }
     }
 }

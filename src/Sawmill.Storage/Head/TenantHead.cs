@@ -6,7 +6,7 @@ namespace Sawmill.Storage.Head;
 /// The streams of one tenant with an inverted index (label name → value → streams) so that selectors find their
 /// streams without scanning all of them. Reads take a lock-free snapshot of the stream list. Thread-safe.
 /// </summary>
-internal sealed class TenantHead
+internal sealed class TenantHead(HeadSettings settings)
 {
     private readonly object _lock = new();
     private readonly Dictionary<ulong, List<MemStream>> _byHash = [];
@@ -14,6 +14,9 @@ internal sealed class TenantHead
     private MemStream[] _all = [];
 
     public int StreamCount => Volatile.Read(ref _all).Length;
+
+    /// <summary>Every stream (a lock-free snapshot).</summary>
+    public MemStream[] All => Volatile.Read(ref _all);
 
     public MemStream GetOrCreate(Labels labels)
     {
@@ -29,7 +32,7 @@ internal sealed class TenantHead
             {
                 _byHash[labels.Hash] = list = [];
             }
-            var stream = new MemStream(labels);
+            var stream = new MemStream(labels, settings);
             list.Add(stream);
             foreach (var l in labels.AsSpan())
             {

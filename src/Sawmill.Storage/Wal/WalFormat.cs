@@ -19,6 +19,7 @@ internal static class WalFormat
     public const int HeaderSize = 8;
     public const int RecordHeaderSize = 8;
     public const byte KindPush = 1;
+    public const byte KindBlock = 2;
     public const int MaxRecordSize = 256 * 1024 * 1024;
 
     public static byte[] EncodePush(string tenant, IReadOnlyList<PushStream> streams)
@@ -111,6 +112,51 @@ internal static class WalFormat
             streams.Add(new PushStream(Labels.From(labels), entries));
         }
         return (tenant, streams);
+    }
+
+    /// <summary>
+    /// A checkpoint record holding one sealed head block of a stream as it is in memory (compressed), so a checkpoint
+    /// costs the compressed size: <c>u8 kind=2 | str tenant | uvarint labels | {str name, str value}* | varint min_t |
+    /// varint max_t | uvarint entries | uvarint raw_bytes | bytes block</c>.
+    /// </summary>
+    public static byte[] EncodeBlock(string tenant, Labels labels, Chunks.EncodedBlock block)
+    {
+        var w = new Binary.ByteWriter(block.Bytes.Length + 256);
+        w.Reserve(RecordHeaderSize);
+        w.WriteByte(KindBlock);
+        w.WriteString(tenant);
+        w.WriteUVarint((ulong)labels.Count);
+        foreach (var l in labels.AsSpan())
+        {
+            w.WriteString(l.Name);
+            w.WriteString(l.Value);
+        }
+        w.WriteVarint(block.MinT);
+        w.WriteVarint(block.MaxT);
+        w.WriteUVarint((ulong)block.Entries);
+        w.WriteUVarint((ulong)block.RawBytes);
+        w.WriteLengthPrefixed(block.Bytes.Span);
+        var payloadLength = w.Length - RecordHeaderSize;
+        w.PatchU32(0, (uint)payloadLength);
+        w.PatchU32(4, Crc32.HashToUInt32(w.WrittenSpan[RecordHeaderSize..]));
+        return w.ToArray();
+    }
+
+    public static (string Tenant, Labels Labels, Chunks.EncodedBlock Block) DecodeBlock(ReadOnlySpan<byte> payload, string source)
+    {
+        var r = new Binary.ByteReader(payload);
+        if (r.ReadByte() != KindBlock)
+            throw new InvalidDataException("not a block record");
+        var tenant = r.ReadString();
+        var labels = new Label[r.ReadCount()];
+        for (var i = 0; i < labels.Length; i++)
+            labels[i] = new Label(r.ReadString(), r.ReadString());
+        var minT = r.ReadVarint();
+        var maxT = r.ReadVarint();
+        var entries = (int)r.ReadUVarint();
+        var raw = (int)r.ReadUVarint();
+        var bytes = r.ReadBytes(r.ReadCount()).ToArray();
+        return (tenant, Labels.From(labels), new Chunks.EncodedBlock(bytes, minT, maxT, entries, raw, source));
     }
 
     private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));

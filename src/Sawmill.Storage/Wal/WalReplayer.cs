@@ -12,23 +12,42 @@ namespace Sawmill.Storage.Wal;
 /// </summary>
 internal static class WalReplayer
 {
-    public static int Replay(string directory, Action<string, List<PushStream>> apply, ILogger logger, out long records)
-    {
-        records = 0;
-        var segments = Directory.GetFiles(directory, "*.wal")
+    /// <summary>Segments (path, index) in order.</summary>
+    public static List<(string Path, int Index)> Segments(string directory) =>
+        Directory.GetFiles(directory, "*.wal")
             .Select(p => (Path: p, Index: int.TryParse(Path.GetFileNameWithoutExtension(p), out var i) ? i : -1))
             .Where(s => s.Index >= 0)
             .OrderBy(s => s.Index)
             .ToList();
+
+    /// <summary>
+    /// Replays the segments with index &gt;= <paramref name="fromSegment"/>; returns the index for the next segment.
+    /// <paramref name="applyBlock"/> receives checkpoint block records.
+    /// </summary>
+    public static int Replay(string directory, int fromSegment, Action<string, List<PushStream>> apply, Action<string, Labels, Chunks.EncodedBlock> applyBlock, ILogger logger, out long records)
+    {
+        records = 0;
+        var segments = Segments(directory).Where(s => s.Index >= fromSegment).ToList();
         for (var n = 0; n < segments.Count; n++)
         {
             var (path, _) = segments[n];
             var last = n == segments.Count - 1;
+            records += ReplayFile(path, last, apply, applyBlock, logger);
+        }
+        return segments.Count == 0 ? fromSegment : segments[^1].Index + 1;
+    }
+
+    /// <summary>Replays one segment or checkpoint file; a torn tail is truncated only when <paramref name="truncateTornTail"/>.</summary>
+    public static long ReplayFile(string path, bool truncateTornTail, Action<string, List<PushStream>> apply, Action<string, Labels, Chunks.EncodedBlock> applyBlock, ILogger logger)
+    {
+        long records = 0;
+        var last = truncateTornTail;
+        {
             var bytes = File.ReadAllBytes(path);
             if (bytes.Length < WalFormat.HeaderSize || !bytes.AsSpan(0, 5).SequenceEqual(WalFormat.Magic[..5]))
             {
                 logger.LogError("WAL segment {Path} has no valid header; skipped", path);
-                continue;
+                return 0;
             }
             var pos = WalFormat.HeaderSize;
             while (pos < bytes.Length)
@@ -53,18 +72,27 @@ internal static class WalReplayer
                 }
                 try
                 {
-                    var (tenant, streams) = WalFormat.DecodePush(bytes.AsSpan(pos + WalFormat.RecordHeaderSize, length));
-                    apply(tenant, streams);
+                    var payload = bytes.AsSpan(pos + WalFormat.RecordHeaderSize, length);
+                    if (payload[0] == WalFormat.KindBlock)
+                    {
+                        var (tenant, labels, block) = WalFormat.DecodeBlock(payload, path);
+                        applyBlock(tenant, labels, block);
+                    }
+                    else
+                    {
+                        var (tenant, streams) = WalFormat.DecodePush(payload);
+                        apply(tenant, streams);
+                    }
                     records++;
                 }
-                catch (InvalidDataException e)
+                catch (Exception e) when (e is InvalidDataException or StorageCorruptionException)
                 {
                     logger.LogError("WAL segment {Path}: undecodable record at offset {Offset} ({Message}); skipped", path, pos, e.Message);
                 }
                 pos += WalFormat.RecordHeaderSize + length;
             }
         }
-        return segments.Count == 0 ? 0 : segments[^1].Index + 1;
+        return records;
     }
 
     private static string? CheckRecord(byte[] bytes, int pos, out int length)

@@ -11,8 +11,8 @@ namespace Sawmill.Storage.Wal;
 /// </summary>
 internal sealed class WalWriter : IAsyncDisposable
 {
-    private readonly Channel<(byte[] Record, TaskCompletionSource Done)> _queue =
-        Channel.CreateUnbounded<(byte[], TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(byte[]? Record, TaskCompletionSource<int> Done)> _queue =
+        Channel.CreateUnbounded<(byte[]?, TaskCompletionSource<int>)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _directory;
     private readonly WalSyncMode _mode;
     private readonly long _segmentSize;
@@ -37,13 +37,25 @@ internal sealed class WalWriter : IAsyncDisposable
 
     public static string SegmentPath(string directory, int index) => Path.Combine(directory, $"{index:D8}.wal");
 
-    public Task AppendAsync(byte[] record)
+    public Task AppendAsync(byte[] record) => Enqueue(record);
+
+    /// <summary>
+    /// Queues a segment switch behind every record queued so far: those end up in segments below the returned index,
+    /// every record queued later in that segment or above. Completes (with the new segment's index) once the old
+    /// segment is fsynced and closed.
+    /// </summary>
+    public Task<int> RotateAsync() => Enqueue(null);
+
+    private Task<int> Enqueue(byte[]? record)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_queue.Writer.TryWrite((record, done)))
             done.SetException(new ObjectDisposedException(nameof(WalWriter), "the WAL is closed"));
         return done.Task;
     }
+
+    /// <summary>Index of the segment being written.</summary>
+    public int CurrentSegment => Volatile.Read(ref _segmentIndex);
 
     private FileStream OpenSegment(int index)
     {
@@ -56,7 +68,7 @@ internal sealed class WalWriter : IAsyncDisposable
 
     private async Task LoopAsync()
     {
-        var batch = new List<(byte[] Record, TaskCompletionSource Done)>();
+        var batch = new List<(byte[]? Record, TaskCompletionSource<int> Done)>();
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -65,13 +77,24 @@ internal sealed class WalWriter : IAsyncDisposable
                 batch.Add(item);
             try
             {
-                foreach (var (record, _) in batch)
+                var rotated = -1;
+                foreach (var (record, done) in batch)
                 {
+                    if (record == null)
+                    {
+                        _segment.Flush(flushToDisk: true);
+                        await _segment.DisposeAsync().ConfigureAwait(false);
+                        _segment = OpenSegment(Volatile.Read(ref _segmentIndex) + 1);
+                        Volatile.Write(ref _segmentIndex, _segmentIndex + 1);
+                        rotated = _segmentIndex;
+                        continue;
+                    }
                     if (_segment.Length + record.Length > _segmentSize && _segment.Length > WalFormat.HeaderSize)
                     {
                         _segment.Flush(flushToDisk: true);
                         await _segment.DisposeAsync().ConfigureAwait(false);
-                        _segment = OpenSegment(++_segmentIndex);
+                        _segment = OpenSegment(_segmentIndex + 1);
+                        Volatile.Write(ref _segmentIndex, _segmentIndex + 1);
                     }
                     _segment.Write(record);
                     Interlocked.Add(ref BytesWritten, record.Length);
@@ -79,8 +102,8 @@ internal sealed class WalWriter : IAsyncDisposable
                 _segment.Flush(flushToDisk: _mode == WalSyncMode.Batch);
                 if (_mode == WalSyncMode.Batch)
                     Interlocked.Increment(ref Syncs);
-                foreach (var (_, done) in batch)
-                    done.TrySetResult();
+                foreach (var (record, done) in batch)
+                    done.TrySetResult(record == null ? rotated : 0);
             }
             catch (Exception e)
             {

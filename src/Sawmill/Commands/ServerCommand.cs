@@ -39,7 +39,7 @@ internal static class ServerCommand
         {
             server = await SawmillServer.StartAsync(config, QueryEngineFactory.Create);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ConfigException)
         {
             Console.Error.WriteLine($"sawmill: cannot start: {e.Message}");
             return 1;

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using Sawmill.Core;
+
+namespace Sawmill.Server.Tailing;
+
+/// <summary>
+/// Fans acknowledged pushes out to live tail subscriptions (<c>/loki/api/v1/tail</c>). The distributor calls
+/// <see cref="Publish"/> after the store acknowledged a push, so a tailer only ever sees durable entries. With no
+/// subscriber for the tenant a publish is one dictionary lookup. Thread-safe.
+/// </summary>
+public sealed class TailHub
+{
+    private readonly ConcurrentDictionary<string, TailSubscription[]> _byTenant = new(StringComparer.Ordinal);
+    private readonly object _lock = new();
+
+    /// <summary>Number of open subscriptions across tenants (for limits and metrics).</summary>
+    public int Count
+    {
+        get
+        {
+            var n = 0;
+            foreach (var (_, subs) in _byTenant)
+                n += subs.Length;
+            return n;
+        }
+    }
+
+    public TailSubscription Subscribe(string tenant, int maxPendingEntries)
+    {
+        var sub = new TailSubscription(this, tenant, maxPendingEntries);
+        lock (_lock)
+        {
+            var old = _byTenant.TryGetValue(tenant, out var s) ? s : [];
+            _byTenant[tenant] = [.. old, sub];
+        }
+        return sub;
+    }
+
+    internal void Unsubscribe(TailSubscription sub)
+    {
+        lock (_lock)
+        {
+            if (!_byTenant.TryGetValue(sub.Tenant, out var s))
+                return;
+            var rest = Array.FindAll(s, x => !ReferenceEquals(x, sub));
+            if (rest.Length == 0)
+                _byTenant.TryRemove(sub.Tenant, out _);
+            else
+                _byTenant[sub.Tenant] = rest;
+        }
+    }
+
+    /// <summary>
+    /// Hands a durable push to every subscription of the tenant. The streams and their line buffers must not be
+    /// mutated afterwards (the decoders give each push its own buffers, so nobody does).
+    /// </summary>
+    public void Publish(string tenant, IReadOnlyList<PushStream> streams)
+    {
+        if (!_byTenant.TryGetValue(tenant, out var subs))
+            return;
+        foreach (var sub in subs)
+            sub.Enqueue(streams);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using Sawmill.Core;
+using Sawmill.Storage.Chunks;
+
+namespace Sawmill.Storage.Blocks;
+
+/// <summary>
+/// An opened block: its meta, its whole index in memory (series, chunk references, postings) and a handle on the
+/// <c>chunks</c> file read with positioned reads (pread), so any number of queries read it at once without seeking.
+/// Immutable; thread-safe. The handle is closed by <see cref="Dispose"/> or, for blocks dropped while queries may
+/// still read them, by the finalizer of the handle.
+/// </summary>
+internal sealed class BlockReader : IDisposable
+{
+    private readonly SafeFileHandle _chunks;
+    private readonly Dictionary<string, Dictionary<string, int[]>> _postings;
+
+    private BlockReader(string directory, BlockMeta meta, List<(Labels, ChunkMeta[])> series, Dictionary<string, Dictionary<string, int[]>> postings, SafeFileHandle chunks)
+    {
+        Directory = directory;
+        Meta = meta;
+        Series = series;
+        _postings = postings;
+        _chunks = chunks;
+        ChunksPath = Path.Combine(directory, "chunks");
+    }
+
+    public string Directory { get; }
+    public string ChunksPath { get; }
+    public BlockMeta Meta { get; }
+    public List<(Labels Labels, ChunkMeta[] Chunks)> Series { get; }
+
+    /// <summary>Opens a block directory. Throws <see cref="StorageCorruptionException"/> naming the bad file.</summary>
+    public static BlockReader Open(string directory)
+    {
+        var metaPath = Path.Combine(directory, "meta.json");
+        BlockMeta meta;
+        try
+        {
+            meta = JsonSerializer.Deserialize(File.ReadAllBytes(metaPath), BlockMetaJsonContext.Default.BlockMeta)
+                ?? throw new StorageCorruptionException(metaPath, "empty block meta");
+        }
+        catch (Exception e) when (e is JsonException or FileNotFoundException)
+        {
+            throw new StorageCorruptionException(metaPath, "unreadable block meta: " + e.Message, e);
+        }
+        if (meta.Version != 1)
+            throw new StorageCorruptionException(metaPath, $"unsupported block version {meta.Version}");
+        var indexPath = Path.Combine(directory, "index");
+        if (!File.Exists(indexPath))
+            throw new StorageCorruptionException(indexPath, "index file missing");
+        var (series, postings) = IndexFormat.Read(File.ReadAllBytes(indexPath), indexPath);
+        var chunksPath = Path.Combine(directory, "chunks");
+        if (!File.Exists(chunksPath))
+            throw new StorageCorruptionException(chunksPath, "chunks file missing");
+        var handle = File.OpenHandle(chunksPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var length = RandomAccess.GetLength(handle);
+        foreach (var (_, chunks) in series)
+            foreach (var c in chunks)
+                if (c.Offset < 0 || c.Offset + c.Length > length || c.HeaderLength > c.Length)
+                {
+                    handle.Dispose();
+                    throw new StorageCorruptionException(chunksPath, $"chunk at offset {c.Offset} ({c.Length} bytes) lies outside the file ({length} bytes)");
+                }
+        return new BlockReader(directory, meta, series, postings, handle);
+    }
+
+    public bool Overlaps(long startNs, long endNs) => Meta.MinTime < endNs && Meta.MaxTime >= startNs;
+
+    /// <summary>Indexes of the series matching every matcher, using the smallest postings list of an equality matcher.</summary>
+    public List<int> Match(IReadOnlyList<LabelMatcher>? matchers)
+    {
+        var result = new List<int>();
+        int[]? best = null;
+        if (matchers != null)
+        {
+            foreach (var m in matchers)
+            {
+                if (m.Type != MatchType.Equal || m.Value.Length == 0)
+                    continue;
+                var list = _postings.TryGetValue(m.Name, out var values) && values.TryGetValue(m.Value, out var ids) ? ids : [];
+                if (best == null || list.Length < best.Length)
+                    best = list;
+            }
+        }
+        if (best != null)
+        {
+            foreach (var i in best)
+                if (Head.TenantHead.MatchesAll(Series[i].Labels, matchers!))
+                    result.Add(i);
+            return result;
+        }
+        for (var i = 0; i < Series.Count; i++)
+            if (matchers == null || Head.TenantHead.MatchesAll(Series[i].Labels, matchers))
+                result.Add(i);
+        return result;
+    }
+
+    /// <summary>
+    /// Reads a chunk: first its header, and when <paramref name="required"/> is given and the token filter proves a
+    /// needle absent, returns null without reading the blocks. Throws <see cref="StorageCorruptionException"/>.
+    /// </summary>
+    public Chunk? ReadChunk(ChunkMeta meta, IReadOnlyList<byte[]>? required)
+    {
+        if (required != null && meta.HeaderLength > 0)
+        {
+            var header = new byte[meta.HeaderLength];
+            ReadExactly(header, meta.Offset);
+            var filter = ChunkFormat.ReadFilter(header, ChunksPath);
+            if (filter != null)
+                foreach (var needle in required)
+                    if (!filter.MayContainSubstring(needle))
+                        return null;
+        }
+        var bytes = new byte[meta.Length];
+        ReadExactly(bytes, meta.Offset);
+        return ChunkFormat.Read(bytes, ChunksPath);
+    }
+
+    private void ReadExactly(byte[] buffer, long offset)
+    {
+        var done = 0;
+        while (done < buffer.Length)
+        {
+            var n = RandomAccess.Read(_chunks, buffer.AsSpan(done), offset + done);
+            if (n <= 0)
+                throw new StorageCorruptionException(ChunksPath, $"unexpected end of file at offset {offset + done}");
+            done += n;
+        }
+    }
+
+    public void Dispose() => _chunks.Dispose();
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Sawmill.Core;
+using Sawmill.Storage.Chunks;
+using Sawmill.Storage.Binary;
+
+namespace Sawmill.Storage.Blocks;
+
+/// <summary>
+/// Writes an immutable block directory (<c>chunks</c>, <c>index</c>, <c>meta.json</c>) into
+/// <c>&lt;tenantDir&gt;/&lt;id&gt;.tmp</c>, fsyncs every file, then renames it to <c>&lt;tenantDir&gt;/&lt;id&gt;</c>, so
+/// a kill at any moment leaves either no block or a whole one (leftover <c>.tmp</c> directories are deleted on open).
+/// </summary>
+internal static class BlockWriter
+{
+    private static long s_counter;
+
+    /// <summary>A sortable id: UTC time to the millisecond plus a process-wide counter and random suffix.</summary>
+    public static string NewId() =>
+        $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Interlocked.Increment(ref s_counter) % 100000:D5}{Random.Shared.Next(0x10000):x4}";
+
+    public static string Write(string tenantDir, string tenant, IEnumerable<(Labels Labels, List<Chunk> Chunks)> input, long checkpoint, IReadOnlyList<string> sources, int level)
+    {
+        Directory.CreateDirectory(tenantDir);
+        var id = NewId();
+        var tmp = Path.Combine(tenantDir, id + ".tmp");
+        var final = Path.Combine(tenantDir, id);
+        Directory.CreateDirectory(tmp);
+        var series = input.Where(s => s.Chunks.Count > 0).OrderBy(s => s.Labels).ToList();
+        var meta = new BlockMeta
+        {
+            Id = id,
+            Tenant = tenant,
+            MinTime = long.MaxValue,
+            MaxTime = long.MinValue,
+            Checkpoint = checkpoint,
+            Sources = [.. sources],
+            Level = level,
+        };
+        var indexSeries = new List<(Labels, IReadOnlyList<ChunkMeta>)>(series.Count);
+        using (var fs = new FileStream(Path.Combine(tmp, "chunks"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            var w = new ByteWriter(1 << 20);
+            long offset = 0;
+            foreach (var (labels, chunks) in series)
+            {
+                var metas = new List<ChunkMeta>(chunks.Count);
+                foreach (var chunk in chunks.OrderBy(c => c.MinT))
+                {
+                    w.Reset();
+                    ChunkFormat.Write(chunk, w);
+                    fs.Write(w.WrittenSpan);
+                    var headerLength = ChunkFormat.HeaderSize(chunk.Blocks.Length, chunk.Filter?.Words.Length ?? 0);
+                    metas.Add(new ChunkMeta(chunk.MinT, chunk.MaxT, chunk.Entries, chunk.RawBytes, offset, w.Length, headerLength));
+                    offset += w.Length;
+                    meta.Chunks++;
+                    meta.Entries += chunk.Entries;
+                    meta.RawBytes += chunk.RawBytes;
+                    meta.MinTime = Math.Min(meta.MinTime, chunk.MinT);
+                    meta.MaxTime = Math.Max(meta.MaxTime, chunk.MaxT);
+                }
+                indexSeries.Add((labels, metas));
+            }
+            meta.Series = series.Count;
+            fs.Flush(flushToDisk: true);
+        }
+        var index = IndexFormat.Write(indexSeries);
+        WriteDurably(Path.Combine(tmp, "index"), index);
+        meta.StoredBytes = new FileInfo(Path.Combine(tmp, "chunks")).Length + index.Length;
+        WriteDurably(Path.Combine(tmp, "meta.json"), JsonSerializer.SerializeToUtf8Bytes(meta, BlockMetaJsonContext.Default.BlockMeta));
+        Directory.Move(tmp, final);
+        return final;
+    }
+
+    public static void WriteDurably(string path, ReadOnlySpan<byte> bytes)
+    {
+        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        fs.Write(bytes);
+        fs.Flush(flushToDisk: true);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using Sawmill.Core;
+using Sawmill.Storage.Binary;
+
+namespace Sawmill.Storage.Chunks;
+
+/// <summary>
+/// Encodes and decodes one block (docs/format/chunk.md, "Block"): a 32-byte header, delta-encoded timestamps and line
+/// lengths kept apart from the compressed lines (so timestamp- or length-only reads never decompress a line), optional
+/// compressed structured metadata, and a trailing CRC-32 of everything before it. Thread-safe (stateless).
+/// </summary>
+internal static class BlockFormat
+{
+    public const int HeaderSize = 32;
+
+    /// <summary>Encodes the entries of <paramref name="raw"/> (sorted by timestamp) into a new exact-size array.</summary>
+    public static EncodedBlock Encode(RawBlock raw, ChunkCodec codec, string source = "head")
+    {
+        var n = raw.Count;
+        var w = new ByteWriter(HeaderSize + n * 4 + 16);
+        w.Reserve(HeaderSize).Clear();
+        // Timestamps: the first as a zig-zag varint, then non-negative deltas.
+        var tsStart = w.Length;
+        long prev = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var ts = raw.TimestampAt(i);
+            if (i == 0)
+                w.WriteVarint(ts);
+            else
+                w.WriteUVarint((ulong)(ts - prev));
+            prev = ts;
+        }
+        var tsBytes = w.Length - tsStart;
+        var lenStart = w.Length;
+        for (var i = 0; i < n; i++)
+            w.WriteUVarint((ulong)raw.LengthAt(i));
+        var lenBytes = w.Length - lenStart;
+
+        int metaBytes = 0, metaRaw = 0;
+        if (raw.HasMetadata)
+        {
+            var m = new ByteWriter(n * 8);
+            for (var i = 0; i < n; i++)
+            {
+                var meta = raw.MetadataAt(i);
+                m.WriteUVarint((ulong)(meta?.Length ?? 0));
+                if (meta == null)
+                    continue;
+                foreach (var l in meta)
+                {
+                    m.WriteString(l.Name);
+                    m.WriteString(l.Value);
+                }
+            }
+            metaRaw = m.Length;
+            metaBytes = CompressInto(w, codec, m.WrittenSpan);
+        }
+
+        var linesRaw = raw.DataLength;
+        var lines = ArrayPool<byte>.Shared.Rent(Math.Max(1, linesRaw));
+        try
+        {
+            var at = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var line = raw.LineAt(i);
+                line.CopyTo(lines.AsSpan(at));
+                at += line.Length;
+            }
+            var linesBytes = CompressInto(w, codec, lines.AsSpan(0, linesRaw));
+            var header = w.Buffer.AsSpan(0, HeaderSize);
+            BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)n);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)tsBytes);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)lenBytes);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)metaBytes);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)metaRaw);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)linesBytes);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[24..], (uint)linesRaw);
+            header[28] = (byte)codec;
+            w.WriteU32(Crc32.HashToUInt32(w.WrittenSpan));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(lines);
+        }
+        return new EncodedBlock(w.ToArray(), raw.MinT, raw.MaxT, n, linesRaw, source);
+    }
+
+    private static int CompressInto(ByteWriter w, ChunkCodec codec, ReadOnlySpan<byte> data)
+    {
+        var max = Compression.MaxCompressedLength(codec, data.Length);
+        var dst = w.Reserve(max);
+        var n = Compression.Compress(codec, data, dst);
+        w.Shrink(max - n);
+        return n;
+    }
+
+    /// <summary>
+    /// Decodes a block into <paramref name="into"/>. Lines are decompressed only when <paramref name="lines"/> is set,
+    /// metadata only when <paramref name="metadata"/> is. Throws <see cref="StorageCorruptionException"/> naming the
+    /// block's source on a checksum, bounds or decoding failure.
+    /// </summary>
+    public static void Decode(EncodedBlock block, bool lines, bool metadata, DecodedBlock into)
+    {
+        var span = block.Bytes.Span;
+        try
+        {
+            if (span.Length < HeaderSize + 4)
+                throw new InvalidDataException($"block of {span.Length} bytes is shorter than its header");
+            var crc = BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]);
+            if (Crc32.HashToUInt32(span[..^4]) != crc)
+                throw new InvalidDataException("block checksum mismatch");
+            var n = (int)BinaryPrimitives.ReadUInt32LittleEndian(span);
+            var tsBytes = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[4..]);
+            var lenBytes = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[8..]);
+            var metaBytes = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[12..]);
+            var metaRaw = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[16..]);
+            var linesBytes = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[20..]);
+            var linesRaw = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[24..]);
+            var codec = (ChunkCodec)span[28];
+            long total = (long)HeaderSize + (uint)tsBytes + (uint)lenBytes + (uint)metaBytes + (uint)linesBytes + 4;
+            if (total != span.Length || n < 0 || n > tsBytes || metaRaw < 0 || linesRaw < 0)
+                throw new InvalidDataException("block section lengths do not add up");
+            into.Reset(n, lines ? linesRaw : 0);
+            var body = span[HeaderSize..];
+            var r = new ByteReader(body[..tsBytes]);
+            var ts = into.Timestamps;
+            for (var i = 0; i < n; i++)
+                ts[i] = i == 0 ? r.ReadVarint() : ts[i - 1] + (long)r.ReadUVarint();
+            r = new ByteReader(body.Slice(tsBytes, lenBytes));
+            var lens = into.Lengths;
+            var offs = into.Offsets;
+            var off = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var len = (int)r.ReadUVarint();
+                if (len < 0 || len > linesRaw - off)
+                    throw new InvalidDataException("line lengths exceed the block's raw size");
+                lens[i] = len;
+                offs[i] = off;
+                off += len;
+            }
+            if (off != linesRaw)
+                throw new InvalidDataException("line lengths do not add up to the block's raw size");
+            var metaSection = body.Slice(tsBytes + lenBytes, metaBytes);
+            if (metadata && metaBytes > 0)
+                DecodeMetadata(codec, metaSection, metaRaw, n, into);
+            if (lines)
+                Compression.Decompress(codec, body.Slice(tsBytes + lenBytes + metaBytes, linesBytes), into.Lines.AsSpan(0, linesRaw));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StorageCorruptionException(block.Source, e.Message, e);
+        }
+    }
+
+    private static void DecodeMetadata(ChunkCodec codec, ReadOnlySpan<byte> stored, int raw, int n, DecodedBlock into)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, raw));
+        try
+        {
+            Compression.Decompress(codec, stored, buffer.AsSpan(0, raw));
+            var r = new ByteReader(buffer.AsSpan(0, raw));
+            var meta = into.EnsureMetadata();
+            for (var i = 0; i < n; i++)
+            {
+                var count = r.ReadCount();
+                if (count == 0)
+                {
+                    meta[i] = null;
+                    continue;
+                }
+                var labels = new Label[count];
+                for (var j = 0; j < count; j++)
+                    labels[j] = new Label(r.ReadString(), r.ReadString());
+                meta[i] = labels;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

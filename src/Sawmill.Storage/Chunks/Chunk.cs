@@ -1,0 +1,29 @@
+namespace Sawmill.Storage.Chunks;
+
+/// <summary>
+/// A cut chunk of one stream: its blocks (each sorted by time; blocks may overlap when out-of-order entries arrived),
+/// the token filter, and summary figures. Immutable; thread-safe.
+/// </summary>
+internal sealed class Chunk(EncodedBlock[] blocks, TrigramBloom? filter, ChunkCodec codec)
+{
+    public EncodedBlock[] Blocks { get; } = blocks;
+    public TrigramBloom? Filter { get; } = filter;
+    public ChunkCodec Codec { get; } = codec;
+
+    public long MinT { get; } = blocks.Length == 0 ? long.MaxValue : blocks.Min(b => b.MinT);
+    public long MaxT { get; } = blocks.Length == 0 ? long.MinValue : blocks.Max(b => b.MaxT);
+    public int Entries { get; } = blocks.Sum(b => b.Entries);
+    public long RawBytes { get; } = blocks.Sum(b => (long)b.RawBytes);
+    public long StoredBytes { get; } = blocks.Sum(b => (long)b.Bytes.Length);
+
+    /// <summary>False when the filter proves that no line contains one of <paramref name="required"/>.</summary>
+    public bool MayMatch(IReadOnlyList<byte[]>? required)
+    {
+        if (Filter == null || required == null)
+            return true;
+        foreach (var needle in required)
+            if (!Filter.MayContainSubstring(needle))
+                return false;
+        return true;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using Sawmill.Core;
+using Sawmill.Storage.Binary;
+
+namespace Sawmill.Storage.Chunks;
+
+/// <summary>
+/// The persisted form of a <see cref="Chunk"/> (docs/format/chunk.md): magic <c>SMCK</c>, version 1, a header with the
+/// block table and the token filter closed by its own CRC-32, then the blocks, each with its own CRC-32. Stateless.
+/// </summary>
+internal static class ChunkFormat
+{
+    public static ReadOnlySpan<byte> Magic => "SMCK"u8;
+    public const byte Version = 1;
+    public const int FixedHeaderSize = 48;
+    public const int BlockEntrySize = 32;
+
+    public static int HeaderSize(int blocks, int filterWords) => FixedHeaderSize + blocks * BlockEntrySize + filterWords * 8 + 4;
+
+    /// <summary>Appends the chunk's bytes to <paramref name="w"/>.</summary>
+    public static void Write(Chunk chunk, ByteWriter w)
+    {
+        var start = w.Length;
+        var filterWords = chunk.Filter?.Words.Length ?? 0;
+        w.WriteBytes(Magic);
+        w.WriteByte(Version);
+        w.WriteByte((byte)chunk.Codec);
+        w.WriteU16(0);
+        w.WriteI64(chunk.MinT);
+        w.WriteI64(chunk.MaxT);
+        w.WriteU32((uint)chunk.Entries);
+        w.WriteU32((uint)chunk.Blocks.Length);
+        w.WriteU64((ulong)chunk.RawBytes);
+        w.WriteU32((uint)filterWords);
+        w.WriteByte(chunk.Filter == null ? (byte)0 : TrigramBloom.Probes);
+        w.WriteByte(0);
+        w.WriteU16(0);
+        var offset = HeaderSize(chunk.Blocks.Length, filterWords);
+        foreach (var b in chunk.Blocks)
+        {
+            w.WriteI64(b.MinT);
+            w.WriteI64(b.MaxT);
+            w.WriteU32((uint)b.Entries);
+            w.WriteU32((uint)b.RawBytes);
+            w.WriteU32((uint)offset);
+            w.WriteU32((uint)b.Bytes.Length);
+            offset += b.Bytes.Length;
+        }
+        if (chunk.Filter != null)
+            foreach (var word in chunk.Filter.Words)
+                w.WriteU64(word);
+        w.WriteU32(Crc32.HashToUInt32(w.WrittenSpan[start..]));
+        foreach (var b in chunk.Blocks)
+            w.WriteBytes(b.Bytes.Span);
+    }
+
+    /// <summary>
+    /// Parses just the header of a chunk (its first <see cref="HeaderSize"/> bytes) and returns its token filter (null when
+    /// it has none). Throws <see cref="StorageCorruptionException"/> naming <paramref name="source"/>.
+    /// </summary>
+    public static TrigramBloom? ReadFilter(ReadOnlySpan<byte> header, string source)
+    {
+        try
+        {
+            if (header.Length < FixedHeaderSize + 4 || !header[..4].SequenceEqual(Magic) || header[4] != Version)
+                throw new InvalidDataException("not a chunk header (bad magic or version)");
+            var nBlocks = (int)BinaryPrimitives.ReadUInt32LittleEndian(header[28..]);
+            var filterWords = (int)BinaryPrimitives.ReadUInt32LittleEndian(header[40..]);
+            var probes = header[44];
+            if (nBlocks < 0 || filterWords < 0 || (long)HeaderSize(nBlocks, filterWords) != header.Length)
+                throw new InvalidDataException("chunk header length does not match its counts");
+            var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[^4..]);
+            if (Crc32.HashToUInt32(header[..^4]) != crc)
+                throw new InvalidDataException("chunk header checksum mismatch");
+            if (filterWords == 0 || probes != TrigramBloom.Probes)
+                return null;
+            var words = new ulong[filterWords];
+            var at = FixedHeaderSize + nBlocks * BlockEntrySize;
+            for (var i = 0; i < filterWords; i++)
+                words[i] = BinaryPrimitives.ReadUInt64LittleEndian(header[(at + i * 8)..]);
+            return TrigramBloom.FromWords(words);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StorageCorruptionException(source, e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// Parses a chunk whose bytes are all in <paramref name="bytes"/> (the blocks become views of it; their checksums
+    /// are verified when they are decoded). Throws <see cref="StorageCorruptionException"/> naming <paramref name="source"/>.
+    /// </summary>
+    public static Chunk Read(ReadOnlyMemory<byte> bytes, string source)
+    {
+        try
+        {
+            var span = bytes.Span;
+            if (span.Length < FixedHeaderSize + 4 || !span[..4].SequenceEqual(Magic))
+                throw new InvalidDataException("not a chunk (bad magic)");
+            if (span[4] != Version)
+                throw new InvalidDataException($"unsupported chunk version {span[4]}");
+            var r = new ByteReader(span) { Position = 5 };
+            var codec = (ChunkCodec)r.ReadByte();
+            r.ReadU16();
+            r.ReadI64();
+            r.ReadI64();
+            r.ReadU32();
+            var nBlocks = (int)r.ReadU32();
+            r.ReadU64();
+            var filterWords = (int)r.ReadU32();
+            var probes = r.ReadByte();
+            if (nBlocks < 0 || filterWords < 0 || (long)nBlocks * BlockEntrySize + (long)filterWords * 8 > span.Length)
+                throw new InvalidDataException("chunk header counts run past the chunk");
+            var headerSize = HeaderSize(nBlocks, filterWords);
+            var crc = BinaryPrimitives.ReadUInt32LittleEndian(span[(headerSize - 4)..]);
+            if (Crc32.HashToUInt32(span[..(headerSize - 4)]) != crc)
+                throw new InvalidDataException("chunk header checksum mismatch");
+            r.Position = FixedHeaderSize;
+            var blocks = new EncodedBlock[nBlocks];
+            for (var i = 0; i < nBlocks; i++)
+            {
+                var minT = r.ReadI64();
+                var maxT = r.ReadI64();
+                var entries = (int)r.ReadU32();
+                var raw = (int)r.ReadU32();
+                var offset = (int)r.ReadU32();
+                var length = (int)r.ReadU32();
+                if (offset < headerSize || length < 0 || (long)offset + length > span.Length)
+                    throw new InvalidDataException($"block {i} lies outside the chunk");
+                blocks[i] = new EncodedBlock(bytes.Slice(offset, length), minT, maxT, entries, raw, source);
+            }
+            TrigramBloom? filter = null;
+            if (filterWords > 0 && probes == TrigramBloom.Probes)
+            {
+                var words = new ulong[filterWords];
+                for (var i = 0; i < filterWords; i++)
+                    words[i] = r.ReadU64();
+                filter = TrigramBloom.FromWords(words);
+            }
+            return new Chunk(blocks, filter, codec);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StorageCorruptionException(source, e.Message, e);
+        }
+    }
+}

@@ -1,0 +1,266 @@
+using Sawmill.Core;
+using Sawmill.Storage.Chunks;
+
+namespace Sawmill.Storage.Query;
+
+/// <summary>
+/// Reads one stream from all its sources (head and persisted blocks) as a single time-ordered sequence in the
+/// requested direction, within [start, end), applying the pushed-down line filter while decoding.
+/// <para>
+/// Sources are opened lazily in time order: a pending queue holds unopened sources keyed by the bound nearest to the
+/// reading direction, an active queue holds decoded blocks keyed by their next entry. The common case (blocks that do
+/// not overlap) takes a fast path: the current block is drained without queue operations while its next entry is not
+/// past the nearest other source. A chunk is skipped without being read when its token filter proves the filter's
+/// required substrings absent. Exact duplicates (same timestamp and line, from different sources) are dropped when
+/// lines are decoded.
+/// </para>
+/// Not thread-safe (one consumer); spans returned stay valid until the next <see cref="Next"/>.
+/// </summary>
+internal sealed class StreamIterator : IEntryIterator
+{
+    private readonly PriorityQueue<Source, long> _pending = new();
+    private readonly PriorityQueue<Cursor, (long Key, long Seq)> _active = new();
+    private readonly long _start;
+    private readonly long _end;
+    private readonly bool _forward;
+    private readonly bool _decodeLines;
+    private readonly bool _returnLines;
+    private readonly bool _metadata;
+    private readonly ILineFilter? _filter;
+    private readonly IReadOnlyList<byte[]>? _required;
+    private readonly QueryStatistics _stats;
+    private readonly Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> _readDisk;
+    private Cursor? _current;
+    private long _limit;
+    private long _seq;
+    private DecodedBlock? _entryBlock;
+    private int _entryIndex;
+    private Cursor? _lastEmitter;
+    private long _prevTs = long.MinValue;
+    private byte[] _prevLine = new byte[256];
+    private int _prevLineLength = -1;
+
+    public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> readDisk)
+    {
+        Labels = labels;
+        _start = request.StartNs;
+        _end = request.EndNs;
+        _forward = request.Direction == Direction.Forward;
+        _filter = request.LineFilter;
+        _required = _filter?.RequiredSubstrings is { Count: > 0 } r ? r : null;
+        _returnLines = (request.Fields & EntryFields.Lines) == EntryFields.Lines;
+        _decodeLines = _returnLines || _filter != null;
+        _metadata = (request.Fields & EntryFields.Metadata) != 0;
+        _stats = request.Statistics;
+        _readDisk = readDisk;
+        foreach (var s in sources)
+            _pending.Enqueue(s, KeyOf(s));
+    }
+
+    public Labels Labels { get; }
+
+    public long TimestampNs => _entryBlock!.Timestamps[_entryIndex];
+
+    public ReadOnlySpan<byte> Line => _returnLines ? _entryBlock!.Lines.AsSpan(_entryBlock.Offsets[_entryIndex], _entryBlock.Lengths[_entryIndex]) : default;
+
+    public int LineLength => _entryBlock!.Lengths[_entryIndex];
+
+    public ReadOnlySpan<Label> Metadata => _metadata && _entryBlock!.Metadata?[_entryIndex] is { } m ? m : default;
+
+    private long KeyOf(Source s) => _forward ? s.MinT : -s.MaxT;
+
+    public bool Next()
+    {
+        while (true)
+        {
+            var cur = _current;
+            if (cur != null)
+            {
+                if (cur.Remaining > 0)
+                {
+                    var ts = cur.Block.Timestamps[cur.Position];
+                    var key = _forward ? ts : -ts;
+                    if (key <= _limit)
+                    {
+                        var i = cur.Position;
+                        cur.Position += _forward ? 1 : -1;
+                        cur.Remaining--;
+                        if (Accept(cur, i, ts))
+                            return true;
+                        continue;
+                    }
+                    _active.Enqueue(cur, (key, _seq++));
+                }
+                else
+                {
+                    Release(cur);
+                }
+                _current = null;
+            }
+            if (!SelectNext())
+                return false;
+        }
+    }
+
+    private bool Accept(Cursor cur, int i, long ts)
+    {
+        var block = cur.Block;
+        if (_decodeLines)
+        {
+            var line = block.Lines.AsSpan(block.Offsets[i], block.Lengths[i]);
+            if (_filter != null && !_filter.Matches(line))
+                return false;
+            // Duplicates can only come from two different sources.
+            if (!ReferenceEquals(cur, _lastEmitter) && ts == _prevTs && _prevLineLength == line.Length && line.SequenceEqual(_prevLine.AsSpan(0, _prevLineLength)))
+                return false;
+            _lastEmitter = cur;
+            _prevTs = ts;
+            // Kept for the comparison with the first entry of the next source (a short copy).
+            if (line.Length > _prevLine.Length)
+                _prevLine = new byte[Math.Max(line.Length, _prevLine.Length * 2)];
+            line.CopyTo(_prevLine);
+            _prevLineLength = line.Length;
+        }
+        _entryBlock = block;
+        _entryIndex = i;
+        return true;
+    }
+
+    /// <summary>Opens pending sources as far as needed and makes the block with the nearest entry current.</summary>
+    private bool SelectNext()
+    {
+        {
+            // Every pending source that could hold an entry at or before the best active one is opened first.
+            while (_pending.TryPeek(out _, out var pk) && (!_active.TryPeek(out _, out var ak) || pk <= ak.Key))
+                Open(_pending.Dequeue());
+            if (!_active.TryDequeue(out var next, out _))
+                return false;
+            _current = next;
+            _limit = long.MaxValue;
+            if (_active.TryPeek(out _, out var other))
+                _limit = other.Key;
+            if (_pending.TryPeek(out _, out var p) && p < _limit)
+                _limit = p - 1;
+            return true;
+        }
+    }
+
+    private void Open(Source source)
+    {
+        switch (source)
+        {
+            case DecodedSource d:
+                _stats.AddHead(SumLengths(d.Block), d.Block.Count);
+                AddCursor(d.Block);
+                break;
+            case EncodedBlockSource e:
+                OpenBlock(e.Block, e.FromHead);
+                break;
+            case MemChunkSource m:
+                OpenChunk(m.Chunk);
+                break;
+            case DiskChunkSource d:
+                // The reader checks the token filter from the chunk header before reading the blocks.
+                var chunk = _readDisk(d, _required);
+                if (chunk == null)
+                    _stats.AddChunksSkipped(1);
+                else
+                    OpenChunk(chunk);
+                break;
+        }
+    }
+
+    private void OpenChunk(Chunk chunk)
+    {
+        if (_required != null && !chunk.MayMatch(_required))
+        {
+            _stats.AddChunksSkipped(1);
+            return;
+        }
+        _stats.AddChunksTouched(1);
+        foreach (var b in chunk.Blocks)
+            if (b.MinT < _end && b.MaxT >= _start)
+                _pending.Enqueue(new EncodedBlockSource(b, fromHead: false), _forward ? b.MinT : -b.MaxT);
+    }
+
+    private void OpenBlock(EncodedBlock block, bool fromHead)
+    {
+        var decoded = new DecodedBlock();
+        try
+        {
+            BlockFormat.Decode(block, _decodeLines, _metadata, decoded);
+        }
+        catch
+        {
+            decoded.Dispose();
+            throw;
+        }
+        if (fromHead)
+            _stats.AddHead(_decodeLines ? block.RawBytes : 0, block.Entries);
+        else
+        {
+            _stats.AddCompressed(block.Bytes.Length);
+            _stats.AddDecompressed(_decodeLines ? block.RawBytes : 0, block.Entries);
+        }
+        AddCursor(decoded);
+    }
+
+    private static long SumLengths(DecodedBlock b)
+    {
+        long n = 0;
+        for (var i = 0; i < b.Count; i++)
+            n += b.Lengths[i];
+        return n;
+    }
+
+    private void AddCursor(DecodedBlock block)
+    {
+        var ts = block.Timestamps;
+        var lo = LowerBound(ts, block.Count, _start);
+        var hi = LowerBound(ts, block.Count, _end);
+        if (hi <= lo)
+        {
+            block.Dispose();
+            return;
+        }
+        var cursor = new Cursor(block, _forward ? lo : hi - 1, hi - lo);
+        var first = ts[cursor.Position];
+        _active.Enqueue(cursor, (_forward ? first : -first, _seq++));
+    }
+
+    private static int LowerBound(long[] ts, int count, long value)
+    {
+        int lo = 0, hi = count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (ts[mid] < value)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>Called from <see cref="Next"/> only, so the caller is done with the previous entry's spans.</summary>
+    private static void Release(Cursor cursor) => cursor.Block.Dispose();
+
+    public void Dispose()
+    {
+        _current?.Block.Dispose();
+        _current = null;
+        while (_active.TryDequeue(out var c, out _))
+            c.Block.Dispose();
+        while (_pending.TryDequeue(out var s, out _))
+            if (s is DecodedSource d)
+                d.Block.Dispose();
+        _entryBlock = null;
+    }
+
+    private sealed class Cursor(DecodedBlock block, int position, int remaining)
+    {
+        public DecodedBlock Block { get; } = block;
+        public int Position { get; set; } = position;
+        public int Remaining { get; set; } = remaining;
+    }
+}
