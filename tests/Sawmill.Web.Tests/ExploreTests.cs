@@ -163,6 +163,8 @@ public sealed class ExploreTests(WebFixture fx)
                 await Task.Delay(500);
             }
         }
+        // Fresh error lines for the short range (the seed may be minutes old by now).
+        await fx.PushRecentErrorsAsync(20);
         await page.GotoAsync(PageExtensions.Explore("{job=\"churn-api\"} |~ \"error|500\"", "&ds2=prometheus&q2=" + Uri.EscapeDataString(promQuery), from: "now-2m"));
         await page.WaitPaneAsync(0);
         await page.WaitPaneAsync(1);
@@ -278,5 +280,50 @@ public sealed class ExploreTests(WebFixture fx)
         Assert.Contains("bulk line 2490 ", lines[0]);
         Assert.Contains("bulk line 2500 ", lines[10]);
         Assert.Contains("bulk line 2510 ", lines[20]);
+    }
+
+    [Fact]
+    public async Task Queries_run_are_kept_in_the_history_and_one_click_runs_them_again()
+    {
+        var page = await fx.NewPageAsync();
+        await page.GotoAsync("/explore?from=now-1h&to=now");
+        var input = page.Pane(0).Locator("textarea.query-input");
+        foreach (var q in new[] { "{job=\"bulk\"}", "{job=\"churn-api\"} |= \"req-0001\"" })
+        {
+            var t = await page.NowAsync();
+            await input.FillAsync(q);
+            await input.PressAsync("Control+Enter");
+            await page.WaitPaneAsync(0, t);
+        }
+        await page.Pane(0).Locator("button.history-toggle").ClickAsync();
+        var items = await page.Locator(".history div").AllInnerTextsAsync();
+        Assert.Equal(["{job=\"churn-api\"} |= \"req-0001\"", "{job=\"bulk\"}"], items.Take(2));
+        var before = await page.NowAsync();
+        await page.Locator(".history div").Nth(1).ClickAsync();
+        await page.WaitPaneAsync(0, before);
+        Assert.Equal("{job=\"bulk\"}", await input.InputValueAsync());
+        Assert.Contains("bulk line", await page.Pane(0).Locator(".log-row .line").First.InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task Completion_offers_pipeline_stages_after_a_pipe_and_functions_at_the_start()
+    {
+        var page = await fx.NewPageAsync();
+        await page.GotoAsync("/explore?from=now-1h&to=now");
+        var input = page.Pane(0).Locator("textarea.query-input");
+        await input.ClickAsync();
+        await page.Keyboard.TypeAsync("count_o");
+        await page.Locator(".completion div", new() { HasText = "count_over_time" }).WaitForAsync();
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("count_over_time(", await input.InputValueAsync());
+        await input.FillAsync("");
+        await input.PressSequentiallyAsync("{job=\"bulk\"} | log");
+        await page.Locator(".completion div", new() { HasText = "logfmt" }).WaitForAsync();
+        await page.Keyboard.PressAsync("Enter");
+        Assert.Equal("{job=\"bulk\"} | logfmt", await input.InputValueAsync());
+        // Bracket matching highlights the pair around the caret.
+        await input.FillAsync("sum(rate({job=\"bulk\"}[1m]))");
+        await input.PressAsync("End");
+        Assert.Equal(2, await page.Pane(0).Locator(".editor pre .tk-bracket-match").CountAsync());
     }
 }

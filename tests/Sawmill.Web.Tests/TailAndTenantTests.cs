@@ -16,7 +16,7 @@ public sealed class TailAndTenantTests(WebFixture fx)
         r.EnsureSuccessStatusCode();
     }
 
-    [Fact(Skip = "the server does not serve /loki/api/v1/tail yet; enable when it lands")]
+    [Fact]
     public async Task Live_tail_shows_lines_pushed_during_the_test_pauses_and_keeps_at_most_the_cap()
     {
         var page = await fx.NewPageAsync();

@@ -104,6 +104,20 @@ public sealed class WebFixture : IAsyncLifetime
             throw new InvalidOperationException("seeding failed: " + await r.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Pushes <paramref name="count"/> error lines of the API service spread over the last minute.</summary>
+    public async Task PushRecentErrorsAsync(int count)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var values = Enumerable.Range(0, count).Select(i => new[]
+        {
+            ((now - (count - i) * (60_000L / count)) * 1_000_000L).ToString(CultureInfo.InvariantCulture),
+            $"{{\"level\":\"error\",\"msg\":\"upstream timeout\",\"path\":\"/orders\",\"status\":500,\"request_id\":\"req-9{i:D3}\"}}",
+        }).ToArray();
+        using var client = Sawmill.CreateClient();
+        using var r = await client.PostAsJsonAsync("loki/api/v1/push", new { streams = new[] { new { stream = new Dictionary<string, string> { ["job"] = "churn-api", ["service"] = "api", ["level"] = "error" }, values } } });
+        r.EnsureSuccessStatusCode();
+    }
+
     public async Task DisposeAsync()
     {
         if (Browser != null)

@@ -183,7 +183,7 @@ export function fmtNum(v) {
 /** Loki/Prometheus matrix → chart series. */
 export function matrixToSeries(result, nameFor) {
   return result.map((r, i) => ({
-    name: nameFor(r.metric || {}), labels: r.metric || {}, color: colorFor(i),
+    name: nameFor(r.metric || {}), labels: r.metric || {}, color: levelColor(r.metric) || colorFor(i),
     points: (r.values || []).map(([t, v]) => [t * 1000, parseFloat(v)]),
   }));
 }
@@ -192,4 +192,11 @@ export function seriesName(metric) {
   const keys = Object.keys(metric).filter(k => k !== '__name__');
   const body = keys.map(k => `${k}="${metric[k]}"`).join(', ');
   return (metric.__name__ || '') + (body ? `{${body}}` : (metric.__name__ ? '' : '{}'));
+}
+
+/** A series split by level gets the level's colour, so graphs read like the logs view. */
+function levelColor(metric) {
+  const keys = Object.keys(metric || {});
+  const lv = keys.length === 1 ? (metric.level || metric.detected_level) : null;
+  return lv ? LEVEL_COLORS[lv.toLowerCase()] : null;
 }

@@ -133,4 +133,17 @@ export class Editor {
   }
 
   close() { this.pop?.remove(); this.pop = null; }
+
+  /** The history drop-down: the last 50 queries run, newest first; picking one loads and runs it. */
+  toggleHistory() {
+    if (this.hist) { this.hist.remove(); this.hist = null; return; }
+    const list = history.list();
+    this.hist = h('div.history', { role: 'listbox' }, list.length ? list.map(q => h('div', {
+      title: q, onmousedown: (e) => { e.preventDefault(); this.hist.remove(); this.hist = null; this.value = q; this.o.onChange?.(q); this.run(); },
+    }, q)) : h('div', 'No queries run yet.'));
+    this.hist.style.top = '34px';
+    this.el.append(this.hist);
+    const away = (e) => { if (this.hist && !this.hist.contains(e.target)) { this.hist.remove(); this.hist = null; } document.removeEventListener('mousedown', away, true); };
+    setTimeout(() => document.addEventListener('mousedown', away, true));
+  }
 }

@@ -136,7 +136,8 @@ class Pane {
     this.body = h('div.pane-body');
     this.el = h('section.pane', { 'data-pane': idx },
       h('div.pane-head', this.dsSel, this.typeSel, this.tailBtn, this.status),
-      h('div.pane-head', this.editor.el, h('button.primary', { className: 'primary run', onclick: () => this.editor.run() }, 'Run')),
+      h('div.pane-head', this.editor.el, h('button', { className: 'history-toggle', title: 'Query history', onclick: () => this.editor.toggleHistory() }, 'History'),
+        h('button.primary', { className: 'primary run', onclick: () => this.editor.run() }, 'Run')),
       this.body);
     this.applyDs();
   }

@@ -46,7 +46,7 @@ export function entriesFromStreams(streams, asc = false) {
       out.push(e);
     }
   }
-  out.sort((a, b) => { const d = BigInt(a.ts) - BigInt(b.ts); return (d < 0n ? -1 : d > 0n ? 1 : 0) * (asc ? 1 : -1); });
+  out.sort(asc ? byTime : (a, b) => byTime(b, a));
   return out;
 }
 
@@ -54,6 +54,11 @@ export function levelOf(e) {
   for (const k of LEVEL_KEYS) { if (e.labels[k]) return normLevel(e.labels[k]); if (e.meta?.[k]) return normLevel(e.meta[k]); }
   const m = /\b(?:level|lvl|severity)"?\s*[=:]\s*"?([A-Za-z]+)/i.exec(e.line) || /\b(ERROR|WARN(?:ING)?|INFO|DEBUG|TRACE|FATAL|CRITICAL)\b/.exec(e.line);
   return m ? normLevel(m[1]) : 'unknown';
+}
+
+/** Oldest first, by nanosecond timestamp (equal-length decimal strings compare like the numbers). */
+export function byTime(a, b) {
+  return a.ms - b.ms || (a.ts.length - b.ts.length) || (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0);
 }
 
 const DEDUP = {
@@ -86,21 +91,20 @@ export class LogsView {
   }
 
   set(entries, note = '') {
-    this.all = entries; this.note = note; this.expanded.clear(); this.refresh();
+    this.all = entries.slice().sort(byTime); this.note = note; this.expanded.clear(); this.refresh();
   }
 
   /** Appends entries (live tail), keeping the newest `cap`; the view keeps its order option. */
   append(entries, cap) {
-    let all = this.all.concat(entries).sort((x, y) => x.ms - y.ms);
+    let all = this.all.concat(entries).sort(byTime);
     if (all.length > cap) all = all.slice(all.length - cap);
     this.all = all;
     this.refresh(true);
   }
 
   refresh(keepScroll = false) {
-    let list = this.all.slice();
-    const desc = this.opts.order === 'desc';
-    if ((list.length > 1) && ((list[0].ms < list[list.length - 1].ms) === desc)) list.reverse();
+    // this.all is oldest first (see set/append).
+    const list = this.opts.order === 'desc' ? this.all.slice().reverse() : this.all;
     const key = DEDUP[this.opts.dedup];
     const rows = [];
     for (const e of list) {

@@ -1,0 +1,296 @@
+using Sawmill.Core;
+
+namespace Sawmill.LogQL.Log;
+
+/// <summary>
+/// The mutable state of the entry a <see cref="StreamPipeline"/> is processing: timestamp, the stream's labels,
+/// the entry's structured metadata and the labels parsers and formatters added, deletions, and Loki's
+/// <c>__error__</c>/<c>__error_details__</c>. One instance per stream pipeline, reset for every entry, so the hot
+/// path allocates nothing for labels it has seen before (values are interned, label sets are cached by content).
+/// Not thread-safe. Stages read and write it; nobody may keep references to its buffers past the entry.
+/// </summary>
+public sealed class EntryState
+{
+    public const string ErrorLabel = "__error__";
+    public const string ErrorDetailsLabel = "__error_details__";
+
+    private string[] _names = new string[16];
+    private string[] _values = new string[16];
+    private LabelCategory[] _categories = new LabelCategory[16];
+    private int _count;
+    private readonly bool[] _baseDeleted;
+    private bool _anyDeleted;
+    private Label[] _snapshot = new Label[16];
+    private readonly Dictionary<int, Labels[]> _labelsCache = new();
+    private byte[] _lineA = new byte[512];
+    private byte[] _lineB = new byte[512];
+    private bool _nextIsA = true;
+
+    internal EntryState(Labels streamLabels)
+    {
+        StreamLabels = streamLabels;
+        _baseDeleted = new bool[streamLabels.Count];
+    }
+
+    /// <summary>Nanoseconds since the Unix epoch.</summary>
+    public long TimestampNs { get; private set; }
+
+    /// <summary>The stream's labels; constant for the pipeline's life.</summary>
+    public Labels StreamLabels { get; }
+
+    /// <summary>Loki's <c>__error__</c> value, null when the entry has none.</summary>
+    public string? Error { get; private set; }
+
+    /// <summary>Loki's <c>__error_details__</c> value, null when none.</summary>
+    public string? ErrorDetails { get; private set; }
+
+    public bool HasError => Error != null;
+
+    /// <summary>Per-stream cache of UTF-8 → string for label values and names that recur.</summary>
+    internal Utf8Interner Interner { get; } = new();
+
+    /// <summary>Starts a new entry: clears everything but the stream labels and adds the structured metadata.</summary>
+    internal void Reset(long timestampNs, ReadOnlySpan<Label> metadata)
+    {
+        TimestampNs = timestampNs;
+        if (_count > 0)
+        {
+            Array.Clear(_names, 0, _count);
+            Array.Clear(_values, 0, _count);
+            _count = 0;
+        }
+        if (_anyDeleted)
+        {
+            Array.Clear(_baseDeleted);
+            _anyDeleted = false;
+        }
+        Error = null;
+        ErrorDetails = null;
+        foreach (var m in metadata)
+            Set(LabelCategory.StructuredMetadata, m.Name, m.Value);
+    }
+
+    /// <summary>True when the stream labels (not metadata or parsed labels) have <paramref name="name"/>; decides the <c>_extracted</c> suffix.</summary>
+    public bool BaseHas(string name) => StreamLabels.IndexOf(name) >= 0;
+
+    /// <summary>The current value of a label (added labels shadow stream labels); null when absent. Knows <c>__error__</c> and <c>__error_details__</c>.</summary>
+    public string? Get(string name)
+    {
+        for (var i = 0; i < _count; i++)
+            if (string.Equals(_names[i], name, StringComparison.Ordinal))
+                return _values[i];
+        var bi = StreamLabels.IndexOf(name);
+        if (bi >= 0 && !_baseDeleted[bi])
+            return StreamLabels[bi].Value;
+        if (name == ErrorLabel)
+            return Error;
+        if (name == ErrorDetailsLabel)
+            return ErrorDetails;
+        return null;
+    }
+
+    /// <summary>The category of a present label, or null when absent.</summary>
+    public LabelCategory? CategoryOf(string name)
+    {
+        for (var i = 0; i < _count; i++)
+            if (string.Equals(_names[i], name, StringComparison.Ordinal))
+                return _categories[i];
+        var bi = StreamLabels.IndexOf(name);
+        return bi >= 0 && !_baseDeleted[bi] ? LabelCategory.Stream : null;
+    }
+
+    /// <summary>True when a parser or formatter has set <paramref name="name"/> on this entry.</summary>
+    public bool ParsedHas(string name)
+    {
+        for (var i = 0; i < _count; i++)
+            if (_categories[i] == LabelCategory.Parsed && string.Equals(_names[i], name, StringComparison.Ordinal))
+                return true;
+        return false;
+    }
+
+    /// <summary>Sets or replaces a label. Setting <c>__error__</c>/<c>__error_details__</c> sets the error fields.</summary>
+    public void Set(LabelCategory category, string name, string value)
+    {
+        if (name == ErrorLabel)
+        {
+            Error = value;
+            return;
+        }
+        if (name == ErrorDetailsLabel)
+        {
+            ErrorDetails = value;
+            return;
+        }
+        for (var i = 0; i < _count; i++)
+        {
+            if (string.Equals(_names[i], name, StringComparison.Ordinal))
+            {
+                _values[i] = value;
+                _categories[i] = category;
+                return;
+            }
+        }
+        if (_count == _names.Length)
+        {
+            Array.Resize(ref _names, _count * 2);
+            Array.Resize(ref _values, _count * 2);
+            Array.Resize(ref _categories, _count * 2);
+        }
+        _names[_count] = name;
+        _values[_count] = value;
+        _categories[_count] = category;
+        _count++;
+    }
+
+    /// <summary>Removes a label whatever its category (also <c>__error__</c>/<c>__error_details__</c>).</summary>
+    public void Delete(string name)
+    {
+        if (name == ErrorLabel)
+        {
+            Error = null;
+            return;
+        }
+        if (name == ErrorDetailsLabel)
+        {
+            ErrorDetails = null;
+            return;
+        }
+        for (var i = 0; i < _count; i++)
+        {
+            if (string.Equals(_names[i], name, StringComparison.Ordinal))
+            {
+                _count--;
+                _names[i] = _names[_count];
+                _values[i] = _values[_count];
+                _categories[i] = _categories[_count];
+                _names[_count] = null!;
+                _values[_count] = null!;
+                break;
+            }
+        }
+        var bi = StreamLabels.IndexOf(name);
+        if (bi >= 0)
+        {
+            _baseDeleted[bi] = true;
+            _anyDeleted = true;
+        }
+    }
+
+    /// <summary>Sets the error (Loki's <c>SetErr</c> overwrites) and its details (kept when <paramref name="details"/> is null).</summary>
+    public void SetError(string error, string? details = null)
+    {
+        Error = error;
+        if (details != null)
+            ErrorDetails = details;
+    }
+
+    /// <summary>
+    /// The current labels without the error labels, sorted by name, in a buffer reused for the next call
+    /// (valid until the state changes).
+    /// </summary>
+    public ReadOnlySpan<Label> CurrentLabels()
+    {
+        var n = 0;
+        var need = StreamLabels.Count + _count + 2;
+        if (_snapshot.Length < need)
+            _snapshot = new Label[Math.Max(need, _snapshot.Length * 2)];
+        var stream = StreamLabels.AsSpan();
+        for (var i = 0; i < stream.Length; i++)
+        {
+            if (_baseDeleted[i] || IndexOfAdded(stream[i].Name) >= 0)
+                continue;
+            _snapshot[n++] = stream[i];
+        }
+        for (var i = 0; i < _count; i++)
+            _snapshot[n++] = new Label(_names[i], _values[i]);
+        var span = _snapshot.AsSpan(0, n);
+        if (_count > 0)
+            span.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return span;
+    }
+
+    /// <summary>
+    /// The entry's final label set as Loki returns it: stream labels, structured metadata and parsed labels (later
+    /// writes win), plus <c>__error__</c> and <c>__error_details__</c> when set. The instance is cached by content,
+    /// so repeated label sets allocate nothing; when nothing changed it is <see cref="StreamLabels"/> itself.
+    /// </summary>
+    public Labels BuildLabels()
+    {
+        if (_count == 0 && !_anyDeleted && Error == null && ErrorDetails == null)
+            return StreamLabels;
+        var current = CurrentLabels();
+        var n = current.Length;
+        if (Error != null)
+            n = InsertSorted(n, new Label(ErrorLabel, Error));
+        if (Error != null && !string.IsNullOrEmpty(ErrorDetails))
+            n = InsertSorted(n, new Label(ErrorDetailsLabel, ErrorDetails));
+        var final = _snapshot.AsSpan(0, n);
+        var hash = new HashCode();
+        foreach (var l in final)
+        {
+            hash.Add(l.Name);
+            hash.Add(l.Value);
+        }
+        var h = hash.ToHashCode();
+        if (_labelsCache.TryGetValue(h, out var bucket))
+        {
+            foreach (var cached in bucket)
+                if (SameLabels(cached, final))
+                    return cached;
+        }
+        var result = Labels.FromSorted(final.ToArray());
+        if (_labelsCache.Count < 4096)
+            _labelsCache[h] = bucket == null ? [result] : [.. bucket, result];
+        return result;
+    }
+
+    /// <summary>
+    /// A buffer the caller may write a new line into, guaranteed not to overlap the line the entry currently has
+    /// (two buffers alternate). Valid until the entry after next; owned by this state.
+    /// </summary>
+    public byte[] RentLineBuffer(int minimumLength)
+    {
+        ref var buf = ref _nextIsA ? ref _lineA : ref _lineB;
+        _nextIsA = !_nextIsA;
+        if (buf.Length < minimumLength)
+            buf = new byte[Math.Max(minimumLength, buf.Length * 2)];
+        return buf;
+    }
+
+    private int InsertSorted(int n, Label label)
+    {
+        if (_snapshot.Length <= n)
+            Array.Resize(ref _snapshot, n * 2 + 2);
+        var i = 0;
+        while (i < n && string.CompareOrdinal(_snapshot[i].Name, label.Name) < 0)
+            i++;
+        if (i < n && _snapshot[i].Name == label.Name)
+        {
+            // A stream or parsed label called __error__ loses to the error itself.
+            _snapshot[i] = label;
+            return n;
+        }
+        Array.Copy(_snapshot, i, _snapshot, i + 1, n - i);
+        _snapshot[i] = label;
+        return n + 1;
+    }
+
+    private static bool SameLabels(Labels a, ReadOnlySpan<Label> b)
+    {
+        if (a.Count != b.Length)
+            return false;
+        var span = a.AsSpan();
+        for (var i = 0; i < b.Length; i++)
+            if (!string.Equals(span[i].Name, b[i].Name, StringComparison.Ordinal) || !string.Equals(span[i].Value, b[i].Value, StringComparison.Ordinal))
+                return false;
+        return true;
+    }
+
+    private int IndexOfAdded(string name)
+    {
+        for (var i = 0; i < _count; i++)
+            if (string.Equals(_names[i], name, StringComparison.Ordinal))
+                return i;
+        return -1;
+    }
+}

@@ -1,0 +1,224 @@
+using System.Text;
+using System.Text.Unicode;
+using Sawmill.Core;
+
+namespace Sawmill.LogQL.Log;
+
+/// <summary>
+/// <c>| logfmt [--strict] [--keep-empty] [label="key", key …]</c>. Keys are runs of bytes above space other than
+/// <c>=</c> and <c>"</c>; values are bare (up to the next space) or double-quoted with Go escapes. <c>key=</c>
+/// yields an empty value; a standalone <c>key</c> is kept (empty) only with <c>--keep-empty</c>. Malformed input
+/// is skipped token by token, or with <c>--strict</c> stops the scan with <c>__error__="LogfmtParserErr"</c>.
+/// With parameters only the listed keys are extracted (renamed to their labels, missing ones set empty).
+/// </summary>
+public sealed class LogfmtParserStage : Stage
+{
+    public const string LogfmtParserError = "LogfmtParserErr";
+
+    private readonly bool _strict;
+    private readonly bool _keepEmpty;
+    private readonly (string Label, byte[] Key)[] _params;
+    private ParserHints _hints = ParserHints.All;
+
+    /// <param name="parameters">Extraction parameters: label name and the logfmt key it reads; empty for all keys.</param>
+    public LogfmtParserStage(bool strict = false, bool keepEmpty = false, IReadOnlyList<(string Label, string Key)>? parameters = null)
+    {
+        _strict = strict;
+        _keepEmpty = keepEmpty;
+        _params = (parameters ?? []).Select(p =>
+        {
+            if (!LabelNames.IsValid(p.Label))
+                throw new ArgumentException($"invalid extracted label name '{p.Label}'");
+            return (p.Label, Encoding.UTF8.GetBytes(p.Key));
+        }).ToArray();
+    }
+
+    internal override void SetNeededLabels(IReadOnlySet<string>? needed) => _hints = new ParserHints(needed);
+
+    public override object? CreateStreamState(Labels streamLabels) => new State();
+
+    public override bool Process(EntryState entry, object? streamState, ref ReadOnlySpan<byte> line)
+    {
+        var st = (State)streamState!;
+        var hints = _hints;
+        if (_params.Length > 0)
+        {
+            foreach (var p in _params)
+                if (!entry.BaseHas(p.Label))
+                    entry.Set(LabelCategory.Parsed, p.Label, "");
+        }
+        ulong found = 0;
+        var s = line;
+        var i = 0;
+        while (true)
+        {
+            while (i < s.Length && s[i] <= ' ')
+                i++;
+            if (i >= s.Length)
+                break;
+            var keyStart = i;
+            while (i < s.Length && s[i] > ' ' && s[i] != '=' && s[i] != '"')
+                i++;
+            if (i == keyStart)
+            {
+                // '=' or '"' where a key should start.
+                if (_strict)
+                    return Fail(entry, i, s[i]);
+                i = SkipToken(s, i);
+                continue;
+            }
+            var key = s[keyStart..i];
+            ReadOnlySpan<byte> value;
+            var standalone = false;
+            if (i < s.Length && s[i] == '"')
+            {
+                if (_strict)
+                    return Fail(entry, i, s[i]);
+                i = SkipToken(s, i);
+                continue;
+            }
+            if (i >= s.Length || s[i] != '=')
+            {
+                standalone = true;
+                value = default;
+            }
+            else
+            {
+                i++;
+                if (i < s.Length && s[i] == '"')
+                {
+                    var end = QuotedEnd(s, i + 1, out var escaped);
+                    if (end < 0)
+                    {
+                        if (_strict)
+                            return Fail(entry, s.Length, 0, "unterminated quoted value");
+                        break;
+                    }
+                    value = s[(i + 1)..end];
+                    i = end + 1;
+                    if (escaped)
+                    {
+                        if (!Unquote(value, ref st.Unescape, out var n))
+                        {
+                            if (_strict)
+                                return Fail(entry, i, 0, "invalid quoted value");
+                            continue;
+                        }
+                        value = st.Unescape.AsSpan(0, n);
+                    }
+                }
+                else
+                {
+                    var vs = i;
+                    while (i < s.Length && s[i] > ' ' && s[i] != '"' && s[i] != '=')
+                        i++;
+                    if (i < s.Length && s[i] is (byte)'"' or (byte)'=')
+                    {
+                        if (_strict)
+                            return Fail(entry, i, s[i]);
+                        i = SkipToken(s, i);
+                        continue;
+                    }
+                    value = s[vs..i];
+                }
+            }
+            if (standalone && !_keepEmpty)
+                continue;
+            var name = Resolve(st, entry, hints, key);
+            if (name == null)
+                continue;
+            var v = !Utf8.IsValid(value) || value.IndexOf("\uFFFD"u8) >= 0 ? "" : entry.Interner.Get(value);
+            entry.Set(LabelCategory.Parsed, name, v);
+            if (!hints.ExtractAll)
+            {
+                found |= hints.BitOf(name);
+                if (found == hints.AllMask && hints.AllMask != 0)
+                    break;
+            }
+        }
+        return true;
+    }
+
+    private static bool Fail(EntryState entry, int pos, byte c, string? message = null)
+    {
+        entry.SetError(LogfmtParserError, $"logfmt syntax error at pos {pos + 1} : {message ?? $"unexpected '{(char)c}'"}");
+        return true;
+    }
+
+    private static int SkipToken(ReadOnlySpan<byte> s, int i)
+    {
+        var inQuote = false;
+        while (i < s.Length)
+        {
+            var c = s[i];
+            if (c == '"')
+                inQuote = !inQuote;
+            else if (c == '\\' && inQuote)
+                i++;
+            else if (c <= ' ' && !inQuote)
+                break;
+            i++;
+        }
+        return i;
+    }
+
+    private static int QuotedEnd(ReadOnlySpan<byte> s, int i, out bool escaped)
+    {
+        escaped = false;
+        for (; i < s.Length; i++)
+        {
+            if (s[i] == '\\')
+            {
+                escaped = true;
+                i++;
+            }
+            else if (s[i] == '"')
+                return i;
+        }
+        return -1;
+    }
+
+    /// <summary>Go's <c>strconv.Unquote</c> body escapes (\" \\ \n \t \r \uXXXX …); JSON's set is a superset here.</summary>
+    private static bool Unquote(ReadOnlySpan<byte> body, ref byte[] buffer, out int length) => JsonScanner.Unescape(body, ref buffer, out length);
+
+    private string? Resolve(State st, EntryState entry, ParserHints hints, ReadOnlySpan<byte> key)
+    {
+        if (st.Keys.TryGet(key, out var cached, out var slot))
+            return cached;
+        string? name;
+        if (_params.Length > 0)
+        {
+            name = null;
+            foreach (var p in _params)
+            {
+                if (key.SequenceEqual(p.Key))
+                {
+                    name = entry.BaseHas(p.Label) ? p.Label + LabelNames.DuplicateSuffix : p.Label;
+                    break;
+                }
+            }
+            if (name != null && !hints.ShouldExtract(name))
+                name = null;
+        }
+        else
+        {
+            var sanitized = LabelNames.Sanitize(Encoding.UTF8.GetString(key));
+            if (sanitized.Length == 0)
+                name = null;
+            else
+            {
+                if (entry.BaseHas(sanitized))
+                    sanitized += LabelNames.DuplicateSuffix;
+                name = hints.ShouldExtract(sanitized) ? string.Intern(sanitized) : null;
+            }
+        }
+        st.Keys.Add(slot, key, name);
+        return name;
+    }
+
+    private sealed class State
+    {
+        public byte[] Unescape = new byte[128];
+        public readonly KeyCache Keys = new();
+    }
+}

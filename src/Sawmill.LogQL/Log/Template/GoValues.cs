@@ -1,0 +1,234 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+
+namespace Sawmill.LogQL.Log;
+
+/// <summary>
+/// Go's view of template values: printing as <c>fmt</c>'s <c>%v</c> does, truthiness, and the lenient conversions
+/// sprig applies (<c>toInt64</c>, <c>toFloat64</c>, <c>toString</c>). Values are string, long, double, bool, null,
+/// <see cref="DateTimeOffset"/> (Go's time.Time), lists, string-keyed dictionaries and the label map.
+/// </summary>
+internal static class GoValues
+{
+    public static void Print(StringBuilder sb, object? v) => sb.Append(ToText(v));
+
+    public static string ToText(object? v) => v switch
+    {
+        null => "<no value>",
+        string s => s,
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        double d => FormatFloat(d),
+        bool b => b ? "true" : "false",
+        DateTimeOffset t => GoTime.Format(t, "2006-01-02 15:04:05.999999999 -0700 MST"),
+        TemplateData data => MapText(data),
+        IDictionary dict => DictText(dict),
+        IList list => ListText(list),
+        _ => v.ToString() ?? "",
+    };
+
+    /// <summary>Like <see cref="ToText"/> but nil is empty (sprig's <c>toString</c> of nil and string conversions).</summary>
+    public static string ToStr(object? v) => v == null ? "" : ToText(v);
+
+    private static string MapText(TemplateData data)
+    {
+        var sb = new StringBuilder("map[");
+        var first = true;
+        foreach (var l in data.Entry.CurrentLabels())
+        {
+            if (!first)
+                sb.Append(' ');
+            first = false;
+            sb.Append(l.Name).Append(':').Append(l.Value);
+        }
+        return sb.Append(']').ToString();
+    }
+
+    private static string DictText(IDictionary dict)
+    {
+        var keys = new List<string>();
+        foreach (var k in dict.Keys)
+            keys.Add((string)k);
+        keys.Sort(StringComparer.Ordinal);
+        var sb = new StringBuilder("map[");
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (i > 0)
+                sb.Append(' ');
+            sb.Append(keys[i]).Append(':').Append(dict[keys[i]] == null ? "<nil>" : ToText(dict[keys[i]]));
+        }
+        return sb.Append(']').ToString();
+    }
+
+    private static string ListText(IList list)
+    {
+        var sb = new StringBuilder("[");
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (i > 0)
+                sb.Append(' ');
+            sb.Append(list[i] == null ? "<nil>" : ToText(list[i]));
+        }
+        return sb.Append(']').ToString();
+    }
+
+    /// <summary>Go's <c>strconv.FormatFloat(f, 'g', -1, 64)</c>, which <c>%v</c> uses: shortest digits, exponent form when exp &lt; -4 or ≥ 6.</summary>
+    public static string FormatFloat(double d)
+    {
+        if (double.IsNaN(d))
+            return "NaN";
+        if (double.IsPositiveInfinity(d))
+            return "+Inf";
+        if (double.IsNegativeInfinity(d))
+            return "-Inf";
+        if (d == 0)
+            return double.IsNegative(d) ? "-0" : "0";
+        // Shortest round-trip digits come from "R"; the exponent from its scientific form.
+        var shortest = d.ToString("R", CultureInfo.InvariantCulture);
+        var neg = shortest.StartsWith('-');
+        if (neg)
+            shortest = shortest[1..];
+        string digits;
+        int exp;
+        var e = shortest.IndexOf('E');
+        if (e >= 0)
+        {
+            var mant = shortest[..e];
+            exp = int.Parse(shortest[(e + 1)..], CultureInfo.InvariantCulture);
+            // The mantissa is d.ddd, so the exponent already refers to the first digit.
+            digits = mant.Replace(".", "", StringComparison.Ordinal);
+        }
+        else
+        {
+            var dot = shortest.IndexOf('.');
+            var intPart = dot < 0 ? shortest : shortest[..dot];
+            var frac = dot < 0 ? "" : shortest[(dot + 1)..];
+            var all = (intPart + frac).TrimStart('0');
+            var leadingZeros = (intPart + frac).Length - all.Length;
+            exp = intPart.Length - 1 - leadingZeros;
+            digits = all;
+        }
+        digits = digits.TrimEnd('0');
+        if (digits.Length == 0)
+            digits = "0";
+        var sb = new StringBuilder();
+        if (neg)
+            sb.Append('-');
+        if (exp < -4 || exp >= 6)
+        {
+            sb.Append(digits[0]);
+            if (digits.Length > 1)
+                sb.Append('.').Append(digits, 1, digits.Length - 1);
+            sb.Append('e').Append(exp < 0 ? '-' : '+');
+            var ae = Math.Abs(exp);
+            if (ae < 10)
+                sb.Append('0');
+            sb.Append(ae.ToString(CultureInfo.InvariantCulture));
+            return sb.ToString();
+        }
+        if (exp < 0)
+        {
+            sb.Append("0.").Append('0', -exp - 1).Append(digits);
+            return sb.ToString();
+        }
+        if (digits.Length <= exp + 1)
+        {
+            sb.Append(digits).Append('0', exp + 1 - digits.Length);
+            return sb.ToString();
+        }
+        sb.Append(digits, 0, exp + 1).Append('.').Append(digits, exp + 1, digits.Length - exp - 1);
+        return sb.ToString();
+    }
+
+    public static bool IsTrue(object? v) => v switch
+    {
+        null => false,
+        bool b => b,
+        string s => s.Length > 0,
+        long l => l != 0,
+        int i => i != 0,
+        double d => d != 0,
+        TemplateData data => data.Entry.CurrentLabels().Length > 0,
+        ICollection c => c.Count > 0,
+        _ => true,
+    };
+
+    public static string TypeName(object? v) => v switch
+    {
+        null => "<nil>",
+        string => "string",
+        long => "int",
+        int => "int",
+        double => "float64",
+        bool => "bool",
+        DateTimeOffset => "time.Time",
+        TemplateData => "map[string]string",
+        IDictionary => "map[string]interface {}",
+        IList => "[]interface {}",
+        _ => v.GetType().Name,
+    };
+
+    /// <summary>sprig/cast <c>toInt64</c>: numbers truncate, strings parse (base prefixes allowed, "1.0" ok), failures give 0.</summary>
+    public static long ToInt64(object? v)
+    {
+        switch (v)
+        {
+            case long l:
+                return l;
+            case int i:
+                return i;
+            case double d:
+                return double.IsNaN(d) ? 0 : (long)d;
+            case bool b:
+                return b ? 1 : 0;
+            case string s:
+                s = s.Trim();
+                if (s.EndsWith(".0", StringComparison.Ordinal))
+                    s = s[..^2];
+                if (long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var r))
+                    return r;
+                if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && long.TryParse(s[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out r))
+                    return r;
+                return 0;
+            case DateTimeOffset t:
+                return t.ToUnixTimeSeconds();
+            default:
+                return 0;
+        }
+    }
+
+    /// <summary>sprig/cast <c>toFloat64</c>: strings parse as Go floats, failures give 0.</summary>
+    public static double ToFloat64(object? v) => v switch
+    {
+        long l => l,
+        int i => i,
+        double d => d,
+        bool b => b ? 1 : 0,
+        string s => GoFloat.TryParse(s.AsSpan().Trim(), out var f) ? f : 0,
+        _ => 0,
+    };
+
+    /// <summary>Go's comparison for <c>eq</c>/<c>lt</c>…: numbers compare numerically, strings ordinally, bools by equality.</summary>
+    public static int Compare(object? a, object? b, string fn)
+    {
+        switch (a)
+        {
+            case string sa when b is string sb:
+                return string.CompareOrdinal(sa, sb);
+            case long la when b is long lb:
+                return la.CompareTo(lb);
+            case long or double when b is long or double:
+                return ToFloat64(a).CompareTo(ToFloat64(b));
+            case bool ba when b is bool bb && fn is "eq" or "ne":
+                return ba == bb ? 0 : 1;
+            case null when b is null && fn is "eq" or "ne":
+                return 0;
+            case DateTimeOffset ta when b is DateTimeOffset tb:
+                return ta.CompareTo(tb);
+        }
+        if (fn is "eq" or "ne" && (a is null || b is null))
+            return a == b ? 0 : 1;
+        throw new TemplateException($"error calling {fn}: incompatible types for comparison");
+    }
+}
