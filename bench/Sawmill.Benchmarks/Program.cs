@@ -1,9 +1,22 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Sawmill.Benchmarks;
 
-/// <summary>Runs the micro benchmarks: <c>dotnet run -c Release --project bench/Sawmill.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Runs the micro benchmarks: <c>dotnet run -c Release --project bench/Sawmill.Benchmarks -- --filter '*'</c>.
+/// Benchmarks run in process: BenchmarkDotNet's generated projects would inherit this repository's central package
+/// management and warnings-as-errors and fail to build. Compare results as ratios within one run (2-core machines are noisy).
+/// </summary>
 internal static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        var config = DefaultConfig.Instance
+            .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).AsDefault())
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+    }
 }

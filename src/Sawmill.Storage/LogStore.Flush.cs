@@ -214,7 +214,9 @@ public sealed partial class LogStore
         foreach (var group in snapshot.Where(s => s.Cut.Length > 0).GroupBy(s => s.Tenant))
         {
             var dir = BlockWriter.Write(Path.Combine(_blocksDir, group.Key.Name), group.Key.Name,
-                group.Select(s => (s.Stream.Labels, s.Cut.ToList())), checkpoint, [], level: 1);
+                group.Select(s => (s.Stream.Labels, (IEnumerable<Chunk>)s.Cut.OrderBy(c => c.MinT).ToList())), checkpoint, [], level: 1);
+            if (dir == null)
+                continue;
             written.Add((group.Key, dir));
             Interlocked.Increment(ref Metrics.BlocksWrittenCount);
             Interlocked.Add(ref Metrics.ChunksFlushedCount, group.Sum(s => s.Cut.Length));

@@ -30,6 +30,7 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
     // and in the snapshot, or after it and in the new segments — never both, never neither.
     private readonly ReaderWriterLockSlim _checkpointLock = new(LockRecursionPolicy.NoRecursion);
     private WalWriter _wal = null!;
+    private int _disposed;
 
     private LogStore(LogStoreOptions options, ILogger logger)
     {
@@ -175,6 +176,8 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         _stopping.Cancel();
         if (_flushLoop != null)
             await _flushLoop.ConfigureAwait(false);

@@ -46,6 +46,9 @@ public sealed record LogStoreOptions
     /// </summary>
     public long WalCheckpointSize { get; init; } = 512L * 1024 * 1024;
 
+    /// <summary>Blocks smaller than this (stored bytes) are merged together by <see cref="LogStore.CompactAsync"/>.</summary>
+    public long CompactionSmallBlockBytes { get; init; } = 256L * 1024 * 1024;
+
     /// <summary>Runs the background flush loop (tests turn it off and call <see cref="LogStore.FlushAsync"/>).</summary>
     public bool BackgroundFlush { get; init; } = true;
 }

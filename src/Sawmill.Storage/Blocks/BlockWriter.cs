@@ -18,14 +18,16 @@ internal static class BlockWriter
     public static string NewId() =>
         $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Interlocked.Increment(ref s_counter) % 100000:D5}{Random.Shared.Next(0x10000):x4}";
 
-    public static string Write(string tenantDir, string tenant, IEnumerable<(Labels Labels, List<Chunk> Chunks)> input, long checkpoint, IReadOnlyList<string> sources, int level)
+    /// <summary>Writes the block and returns its final directory, or null when no series had a chunk (nothing written).</summary>
+    public static string? Write(string tenantDir, string tenant, IEnumerable<(Labels Labels, IEnumerable<Chunk> Chunks)> input, long checkpoint, IReadOnlyList<string> sources, int level)
     {
         Directory.CreateDirectory(tenantDir);
         var id = NewId();
         var tmp = Path.Combine(tenantDir, id + ".tmp");
         var final = Path.Combine(tenantDir, id);
         Directory.CreateDirectory(tmp);
-        var series = input.Where(s => s.Chunks.Count > 0).OrderBy(s => s.Labels).ToList();
+        // Chunks are enumerated lazily, one at a time, so a compaction never holds a whole block in memory.
+        var series = input.OrderBy(s => s.Labels).ToList();
         var meta = new BlockMeta
         {
             Id = id,
@@ -43,8 +45,8 @@ internal static class BlockWriter
             long offset = 0;
             foreach (var (labels, chunks) in series)
             {
-                var metas = new List<ChunkMeta>(chunks.Count);
-                foreach (var chunk in chunks.OrderBy(c => c.MinT))
+                var metas = new List<ChunkMeta>();
+                foreach (var chunk in chunks)
                 {
                     w.Reset();
                     ChunkFormat.Write(chunk, w);
@@ -58,10 +60,16 @@ internal static class BlockWriter
                     meta.MinTime = Math.Min(meta.MinTime, chunk.MinT);
                     meta.MaxTime = Math.Max(meta.MaxTime, chunk.MaxT);
                 }
-                indexSeries.Add((labels, metas));
+                if (metas.Count > 0)
+                    indexSeries.Add((labels, metas));
             }
-            meta.Series = series.Count;
+            meta.Series = indexSeries.Count;
             fs.Flush(flushToDisk: true);
+        }
+        if (indexSeries.Count == 0)
+        {
+            Directory.Delete(tmp, recursive: true);
+            return null;
         }
         var index = IndexFormat.Write(indexSeries);
         WriteDurably(Path.Combine(tmp, "index"), index);

@@ -1,0 +1,20 @@
+using Sawmill.Core;
+
+namespace Sawmill.Storage.Compaction;
+
+/// <summary>
+/// What compaction must remove, supplied by the server's compactor (retention periods, <c>retention_stream</c> rules,
+/// delete requests). Implementations must be thread-safe and cheap: <see cref="Cutoff"/> and <see cref="MayDelete"/>
+/// run per chunk, <see cref="IsDeleted"/> per entry of the chunks that <see cref="MayDelete"/> selects.
+/// </summary>
+public interface IRetentionPolicy
+{
+    /// <summary>Entries of the stream older than this (Unix ns) are removed; <see cref="long.MinValue"/> keeps everything.</summary>
+    long Cutoff(string tenant, Labels stream);
+
+    /// <summary>True when a delete request may cover entries of the stream within [minT, maxT] (inclusive).</summary>
+    bool MayDelete(string tenant, Labels stream, long minT, long maxT);
+
+    /// <summary>True when the entry is covered by a delete request (matchers, time range, optional line filter).</summary>
+    bool IsDeleted(string tenant, Labels stream, long timestampNs, ReadOnlySpan<byte> line);
+}
