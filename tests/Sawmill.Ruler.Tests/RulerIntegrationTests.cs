@@ -18,15 +18,15 @@ public sealed class RulerIntegrationTests
             interval: 1s
             rules:
               - alert: DatabaseConnectionError
-                expr: sum(count_over_time({app="churn-api"} |= "database connection"[4s])) > 0
+                expr: sum(count_over_time({app="churn-api"} |= "database connection"[10s])) > 0
                 for: 2s
                 labels:
                   severity: critical
                 annotations:
                   summary: Database connection errors
                   description: "{{ $value }} failures, {{ $value | humanize }}"
-              - record: churn:db_errors:count4s
-                expr: sum(count_over_time({app="churn-api"} |= "database connection"[4s]))
+              - record: churn:db_errors:count10s
+                expr: sum(count_over_time({app="churn-api"} |= "database connection"[10s]))
         """;
 
     private static string Config(string rulesDir, Uri am, Uri prom) => $"""
@@ -137,14 +137,14 @@ public sealed class RulerIntegrationTests
         // The recording rule's series arrives in Prometheus with the pushed count.
         var value = await EventuallyAsync(async () =>
         {
-            var json = await promClient.GetStringAsync("api/v1/query?query=" + Uri.EscapeDataString("max_over_time(churn:db_errors:count4s[5m])"));
+            var json = await promClient.GetStringAsync("api/v1/query?query=" + Uri.EscapeDataString("max_over_time(churn:db_errors:count10s[5m])"));
             using var doc = JsonDocument.Parse(json);
             var result = doc.RootElement.GetProperty("data").GetProperty("result");
             return result.GetArrayLength() == 1 ? result[0].GetProperty("value")[1].GetString() : null;
         }, TimeSpan.FromSeconds(30), () => "recording rule series never reached Prometheus\n" + sawmill.Output + prom.Output);
         Assert.Equal("5", value);
 
-        // No more logs: once the 4s window has passed, the alert resolves and Alertmanager drops it from active alerts.
+        // No more logs: once the 10s window has passed, the alert resolves and Alertmanager drops it from active alerts.
         await EventuallyAsync(async () => await AmAlertAsync(amClient, "DatabaseConnectionError") == null ? "gone" : null,
             TimeSpan.FromSeconds(30), () => "alert never resolved in Alertmanager\n" + sawmill.Output);
         using (var doc = JsonDocument.Parse(await client.GetStringAsync("/prometheus/api/v1/alerts")))

@@ -116,6 +116,7 @@ public sealed class RulerRestartTests
         await using var second = await SawmillProcess.StartAsync(["-config.file=" + config], dataDir);
         using var client2 = second.CreateClient();
         Assert.Equal(activeAt, await FiringActiveAtAsync(client2, second));
+        await second.DisposeAsync();
         Directory.Delete(dir, true);
     }
 
