@@ -47,15 +47,27 @@ internal static class TrafficGenerator
         var random = customers.Random;
         using var slots = new SemaphoreSlim(options.Concurrency);
         var counts = new int[6]; // 2xx, 4xx, 5xx, transport errors, skipped (all slots busy), total
-        var interval = TimeSpan.FromSeconds(1 / options.RequestsPerSecond);
         var clock = Stopwatch.StartNew();
+        var incidentStart = options.IncidentAfter ?? TimeSpan.MaxValue;
+        var incidentEnd = options.IncidentAfter is { } a ? a + (options.IncidentFor ?? TimeSpan.Zero) : TimeSpan.MaxValue;
+        var incidentAnnounced = false;
+        var due = TimeSpan.Zero;
         var nextReport = TimeSpan.FromSeconds(10);
         var inFlight = new List<Task>();
         long n = 0;
         await output.WriteLineAsync($"traffic: {options.RequestsPerSecond} requests/s to {options.Target}");
         while (!cancellationToken.IsCancellationRequested)
         {
-            var due = interval * n;
+            var now = clock.Elapsed;
+            var incident = now >= incidentStart && now < incidentEnd;
+            if (incident != incidentAnnounced)
+            {
+                incidentAnnounced = incident;
+                await output.WriteLineAsync(incident
+                    ? "traffic: incident started: a broken client sends invalid bodies and drops tenure_months (twice the rate)"
+                    : "traffic: incident over");
+            }
+            due += TimeSpan.FromSeconds(1 / (options.RequestsPerSecond * (incident ? 2 : 1)));
             var wait = due - clock.Elapsed;
             if (wait > TimeSpan.Zero)
             {
@@ -75,7 +87,7 @@ internal static class TrafficGenerator
                 Interlocked.Increment(ref counts[4]);
                 continue;
             }
-            var (kind, body) = NextRequest(customers, random);
+            var (kind, body) = incident ? NextIncidentRequest(customers, random) : NextRequest(customers, random);
             var id = string.Create(CultureInfo.InvariantCulture, $"gen-{options.Seed}-{n}");
             inFlight.Add(SendAsync(http, kind, body, id, counts, slots, cancellationToken));
             if (inFlight.Count > 256)
@@ -129,6 +141,25 @@ internal static class TrafficGenerator
             };
         }
         return (kind, new JsonObject { ["features"] = features }.ToJsonString());
+    }
+
+    /// <summary>During an incident: 40 % invalid, 40 % without tenure_months, the rest normal.</summary>
+    internal static (RequestKind Kind, string? Body) NextIncidentRequest(SyntheticCustomers customers, Random random)
+    {
+        var roll = random.NextDouble();
+        if (roll >= 0.8)
+            return NextRequest(customers, random);
+        var x = customers.NextFeatures();
+        var features = new JsonObject();
+        for (var j = 0; j < FeatureSpec.All.Length; j++)
+            features[FeatureSpec.All[j].Name] = x[j];
+        features.Remove("tenure_months");
+        if (roll < 0.4)
+        {
+            features["monthly_charges"] = JsonValue.Create("$" + x[2].ToString(CultureInfo.InvariantCulture));
+            return (RequestKind.InvalidFeatures, new JsonObject { ["features"] = features }.ToJsonString());
+        }
+        return (RequestKind.MissingFeatures, new JsonObject { ["features"] = features }.ToJsonString());
     }
 
     private static async Task SendAsync(HttpClient http, RequestKind kind, string? body, string id, int[] counts,

@@ -3,10 +3,15 @@ using System.Globalization;
 namespace ChurnApi.Traffic;
 
 /// <summary>Command line of <c>ChurnApi traffic</c>.</summary>
-internal sealed record TrafficOptions(Uri Target, double RequestsPerSecond, TimeSpan? Duration, int Seed, int Concurrency)
+/// <param name="IncidentAfter">When set, an "incident" starts this long after the start: a broken upstream client
+/// doubles the rate and sends mostly invalid bodies or bodies without <c>tenure_months</c>, enough to fire the
+/// course's HighErrorRate and MissingFeatures alerts.</param>
+/// <param name="IncidentFor">How long the incident lasts.</param>
+internal sealed record TrafficOptions(Uri Target, double RequestsPerSecond, TimeSpan? Duration, int Seed, int Concurrency,
+    TimeSpan? IncidentAfter = null, TimeSpan? IncidentFor = null)
 {
     public const string Usage =
-        "usage: ChurnApi traffic --target http://127.0.0.1:5000 [--rps 20] [--duration 60s] [--seed 1] [--concurrency 32]";
+        "usage: ChurnApi traffic --target http://127.0.0.1:5000 [--rps 20] [--duration 60s] [--seed 1] [--concurrency 32] [--incident-after 30s] [--incident-for 6m]";
 
     public static TrafficOptions Parse(string[] args)
     {
@@ -15,6 +20,8 @@ internal sealed record TrafficOptions(Uri Target, double RequestsPerSecond, Time
         TimeSpan? duration = null;
         var seed = 1;
         var concurrency = 32;
+        TimeSpan? incidentAfter = null;
+        TimeSpan? incidentFor = null;
         for (var i = 0; i < args.Length; i++)
         {
             var (name, value) = Split(args, ref i);
@@ -38,11 +45,20 @@ internal sealed record TrafficOptions(Uri Target, double RequestsPerSecond, Time
                 case "--concurrency":
                     concurrency = Math.Max(1, int.Parse(value, CultureInfo.InvariantCulture));
                     break;
+                case "--incident-after":
+                    incidentAfter = ParseDuration(value);
+                    break;
+                case "--incident-for":
+                    incidentFor = ParseDuration(value);
+                    break;
                 default:
                     throw new ArgumentException($"unknown flag {name}");
             }
         }
-        return new TrafficOptions(target ?? throw new ArgumentException("--target is required"), rps, duration, seed, concurrency);
+        if (incidentAfter != null)
+            incidentFor ??= TimeSpan.FromMinutes(6);
+        return new TrafficOptions(target ?? throw new ArgumentException("--target is required"), rps, duration, seed,
+            concurrency, incidentAfter, incidentFor);
     }
 
     private static (string Name, string Value) Split(string[] args, ref int i)

@@ -1,0 +1,297 @@
+using System.Collections.Concurrent;
+using Sawmill.Core;
+using Sawmill.LogQL.Log;
+using Sawmill.LogQL.Syntax;
+
+namespace Sawmill.LogQL.Engine;
+
+/// <summary>
+/// Evaluates one range aggregation at every step: one pass over the entries of each selected stream collects
+/// (timestamp, value) samples per output series (labels after the pipeline and the grouping), then a window
+/// (t - offset - range, t - offset] slides over each series' sorted samples with two pointers.
+/// Streams are split across up to <see cref="QueryLimits.MaxQueryParallelism"/> workers.
+/// </summary>
+internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
+{
+    /// <param name="pushdown">Outer <c>sum by/without</c> grouping that may be applied early (Loki's injection).</param>
+    public List<StepSeries> Evaluate(RangeAggregationExpr r, Grouping? pushdown)
+    {
+        var range = r.Range;
+        var grid = ctx.Grid;
+        var grouping = r.Grouping ?? pushdown;
+        var selector = range.Selector;
+        var stages = PipelineCompiler.CompileStages(selector.Stages);
+        var unwrap = range.Unwrap;
+        var hasPipeline = stages.Count > 0 || unwrap != null;
+
+        var fields = EntryFields.All;
+        if (!hasPipeline)
+            fields = r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate ? EntryFields.LineLengths : EntryFields.Timestamps;
+
+        HashSet<string>? needed = null;
+        if (grouping is { Without: false })
+        {
+            needed = new HashSet<string>(grouping.Labels, StringComparer.Ordinal) { "__error__", "__error_details__" };
+            if (unwrap != null)
+                needed.Add(unwrap.Label);
+        }
+        var pipeline = new Pipeline(stages, needed, skipLeadingLineFilters: false);
+        var pushed = pipeline.LeadingLineFilter;
+        if (pushed != null)
+            pipeline = new Pipeline(PipelineCompiler.CompileStages(selector.Stages), needed, skipLeadingLineFilters: true);
+        var postFilters = unwrap?.PostFilters.Select(PipelineCompiler.CompileLabelFilter).ToArray() ?? [];
+        var conversion = unwrap == null ? Log.UnwrapConversion.Float : PipelineCompiler.Conversion(unwrap.Conversion);
+
+        // Window bounds over all steps: the earliest window opens after first - offset - range.
+        var selectStart = grid.StartNs - range.OffsetNs - range.RangeNs + 1;
+        var selectEnd = grid.EndNs - range.OffsetNs + 1;
+        var iterators = reader.Select(new SelectRequest
+        {
+            Tenant = ctx.Tenant,
+            Matchers = selector.Matchers.ToArray(),
+            StartNs = selectStart,
+            EndNs = selectEnd,
+            Direction = Direction.Forward,
+            Fields = fields,
+            LineFilter = pushed,
+            Statistics = ctx.Statistics,
+        }, ctx.Token);
+
+        var series = new ConcurrentDictionary<Labels, SampleBuffer>();
+        try
+        {
+            var workers = Math.Clamp(Math.Min(ctx.Limits.MaxQueryParallelism, Environment.ProcessorCount), 1, Math.Max(1, iterators.Count));
+            var labelCache = new ConcurrentDictionary<Labels, Labels>();
+            void Work(int w)
+            {
+                var local = new Dictionary<Labels, SampleBuffer>();
+                for (var i = w; i < iterators.Count; i += workers)
+                {
+                    var it = iterators[i];
+                    if (!hasPipeline)
+                    {
+                        var lbs = labelCache.GetOrAdd(it.Labels, l => Group(l, grouping));
+                        if (!local.TryGetValue(lbs, out var buf))
+                            local[lbs] = buf = new SampleBuffer();
+                        var n = 0;
+                        var bytes = r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate;
+                        while (it.Next())
+                        {
+                            if ((++n & 4095) == 0)
+                                ctx.Token.ThrowIfCancellationRequested();
+                            buf.Add(it.TimestampNs, bytes ? it.LineLength : 1);
+                        }
+                        continue;
+                    }
+                    var sp = pipeline.CreateStreamPipeline(it.Labels);
+                    var groupCache = new Dictionary<Labels, Labels>();
+                    var count = 0;
+                    while (it.Next())
+                    {
+                        if ((++count & 4095) == 0)
+                            ctx.Token.ThrowIfCancellationRequested();
+                        var line = it.Line;
+                        if (!sp.Process(it.TimestampNs, line, it.Metadata, out _))
+                            continue;
+                        var value = 1.0;
+                        if (unwrap != null)
+                        {
+                            var entry = sp.Entry;
+                            var s = entry.Get(unwrap.Label);
+                            if (string.IsNullOrEmpty(s))
+                                continue;
+                            if (!UnwrapValue.TryConvert(s, conversion, out value, out var err))
+                            {
+                                value = 0;
+                                if (entry.Error == null)
+                                    entry.SetError("SampleExtractionErr", err);
+                            }
+                            var keep = true;
+                            foreach (var f in postFilters)
+                            {
+                                if (!f.Matches(entry))
+                                {
+                                    keep = false;
+                                    break;
+                                }
+                            }
+                            if (!keep)
+                                continue;
+                        }
+                        else if (r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate)
+                        {
+                            value = line.Length;
+                        }
+                        var full = sp.Labels;
+                        if (!groupCache.TryGetValue(full, out var key))
+                            groupCache[full] = key = Group(full, grouping);
+                        if (!local.TryGetValue(key, out var b))
+                            local[key] = b = new SampleBuffer();
+                        b.Add(it.TimestampNs, value);
+                    }
+                }
+                foreach (var (k, v) in local)
+                {
+                    var target = series.GetOrAdd(k, static _ => new SampleBuffer());
+                    lock (target)
+                        target.AddAll(v);
+                }
+            }
+            if (workers == 1)
+                Work(0);
+            else
+                Parallel.For(0, workers, new ParallelOptions { CancellationToken = ctx.Token, MaxDegreeOfParallelism = workers }, Work);
+        }
+        catch (AggregateException ae) when (ae.InnerException != null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ae.InnerException).Throw();
+            throw;
+        }
+        finally
+        {
+            foreach (var it in iterators)
+                it.Dispose();
+        }
+
+        if (r.Op == RangeOp.AbsentOverTime)
+            return Absent(r, series.Values.ToList());
+
+        var result = new List<StepSeries>(series.Count);
+        foreach (var (labels, buf) in series)
+        {
+            buf.Sort();
+            var s = Windows(r, labels, buf);
+            if (s != null)
+                result.Add(s);
+            if (result.Count > ctx.Limits.MaxQuerySeries && ctx.Limits.MaxQuerySeries > 0)
+                throw ctx.SeriesLimitError();
+        }
+        foreach (var s in result)
+        {
+            var err = s.Labels.Get("__error__");
+            if (!string.IsNullOrEmpty(err))
+                throw PipelineError(err, s.Labels);
+        }
+        return result;
+    }
+
+    public static LogQLException PipelineError(string err, Labels labels) => new(
+        $"pipeline error: '{err}' for series: '{labels}'.\nUse a label filter to intentionally skip this error. (e.g | __error__!=\"{err}\").\n" +
+        "To skip all potential errors you can match empty errors.(e.g __error__=\"\")\nThe label filter can also be specified after unwrap. (e.g | unwrap latency | __error__=\"\" )\n");
+
+    private static Labels Group(Labels labels, Grouping? g)
+    {
+        if (g == null)
+            return labels;
+        var list = new List<Label>();
+        foreach (var l in labels.AsSpan())
+        {
+            var listed = false;
+            foreach (var name in g.Labels)
+            {
+                if (name == l.Name)
+                {
+                    listed = true;
+                    break;
+                }
+            }
+            if (listed != g.Without)
+                list.Add(l);
+        }
+        return list.Count == labels.Count ? labels : Labels.FromSorted(list.ToArray());
+    }
+
+    private StepSeries? Windows(RangeAggregationExpr r, Labels labels, SampleBuffer buf)
+    {
+        var grid = ctx.Grid;
+        var ts = buf.Timestamps;
+        var vs = buf.Values;
+        var rangeNs = r.Range.RangeNs;
+        var offset = r.Range.OffsetNs;
+        StepSeries? result = null;
+        int lo = 0, hi = 0;
+        double sum = 0;
+        var additive = r.Op is RangeOp.Rate or RangeOp.BytesRate or RangeOp.BytesOverTime or RangeOp.SumOverTime or RangeOp.CountOverTime;
+        for (var i = 0; i < grid.Count; i++)
+        {
+            var end = grid.At(i) - offset;
+            var start = end - rangeNs;
+            // window (start, end]; steps are ascending so both pointers only move forward
+            while (hi < ts.Length && ts[hi] <= end)
+            {
+                if (additive)
+                    sum += vs[hi];
+                hi++;
+            }
+            while (lo < hi && ts[lo] <= start)
+            {
+                if (additive)
+                    sum -= vs[lo];
+                lo++;
+            }
+            if (hi <= lo)
+                continue;
+            if (additive && hi - lo < 64)
+            {
+                // re-sum small windows exactly to avoid drift from incremental subtraction
+                sum = 0;
+                for (var k = lo; k < hi; k++)
+                    sum += vs[k];
+            }
+            var v = RangeFunctions.Apply(r.Op, ts[lo..hi], vs[lo..hi], sum, rangeNs, r.Parameter, start, end);
+            result ??= new StepSeries(labels, grid.Count);
+            result.Set(i, v);
+        }
+        return result;
+    }
+
+    /// <summary>absent_over_time: 1 at steps where no series has a sample, labelled with the selector's equality matchers.</summary>
+    private List<StepSeries> Absent(RangeAggregationExpr r, List<SampleBuffer> buffers)
+    {
+        var grid = ctx.Grid;
+        var labels = new List<Label>();
+        foreach (var m in r.Range.Selector.Matchers)
+            if (m.Type == MatchType.Equal && labels.TrueForAll(l => l.Name != m.Name))
+                labels.Add(new Label(m.Name, m.Value));
+        var s = new StepSeries(Labels.From(labels), grid.Count);
+        foreach (var b in buffers)
+            b.Sort();
+        var any = false;
+        for (var i = 0; i < grid.Count; i++)
+        {
+            var end = grid.At(i) - r.Range.OffsetNs;
+            var start = end - r.Range.RangeNs;
+            var found = false;
+            foreach (var b in buffers)
+            {
+                var t = b.Timestamps;
+                var idx = LowerBoundAfter(t, start);
+                if (idx < t.Length && t[idx] <= end)
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found)
+            {
+                s.Set(i, 1);
+                any = true;
+            }
+        }
+        return any ? [s] : [];
+    }
+
+    private static int LowerBoundAfter(ReadOnlySpan<long> t, long start)
+    {
+        int lo = 0, hi = t.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (t[mid] <= start)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+}
