@@ -14,6 +14,16 @@ internal static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["storage-micro", ..])
+        {
+            Storage.StorageMicro.Run();
+            return;
+        }
+        if (args is ["storage-figures", ..])
+        {
+            Storage.StorageFigures.RunAsync(args[1..]).GetAwaiter().GetResult();
+            return;
+        }
         var config = DefaultConfig.Instance
             .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).AsDefault())
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);

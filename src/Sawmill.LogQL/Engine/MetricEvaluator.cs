@@ -373,7 +373,7 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
                 {
                     v = ScalarMath.Apply(b.Op, lv, rv, false);
                 }
-                var labels = ResultLabels(swapped ? match.Labels : s.Labels, swapped ? s.Labels : match.Labels, m, card);
+                var labels = ResultLabels(s.Labels, match.Labels, m, card);
                 if (!outputs.TryGetValue(labels, out var o))
                     outputs[labels] = o = new StepSeries(labels, steps);
                 else if (o.Present[i])

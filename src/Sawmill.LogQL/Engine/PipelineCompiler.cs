@@ -112,27 +112,4 @@ internal static class PipelineCompiler
         Syntax.UnwrapConversion.Bytes => Log.UnwrapConversion.Bytes,
         _ => Log.UnwrapConversion.Float,
     };
-
-    /// <summary>True when the query itself looks at <c>__error__</c> (then error samples are the user's business).</summary>
-    public static bool ReferencesError(LogSelectorExpr selector, UnwrapExpr? unwrap)
-    {
-        foreach (var s in selector.Stages)
-        {
-            switch (s)
-            {
-                case Syntax.LabelFilterStage lf when Mentions(lf.Filter):
-                case DropLabelsExpr d when d.Labels.Any(l => l.Name is "__error__"):
-                case KeepLabelsExpr:
-                    return true;
-            }
-        }
-        return unwrap != null && unwrap.PostFilters.Any(Mentions);
-    }
-
-    private static bool Mentions(LabelFilterExpr f) => f switch
-    {
-        Syntax.StringLabelFilter s => s.Matcher.Name == "__error__",
-        BinaryLabelFilter b => Mentions(b.Left) || Mentions(b.Right),
-        _ => false,
-    };
 }

@@ -123,7 +123,10 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                             value = line.Length;
                         }
                         var full = sp.Labels;
-                        if (!groupCache.TryGetValue(full, out var key))
+                        Labels key;
+                        if (sp.Entry.Error != null)
+                            key = full; // like Loki, grouping never hides an error: the series keeps its __error__
+                        else if (!groupCache.TryGetValue(full, out key!))
                             groupCache[full] = key = Group(full, grouping);
                         if (!local.TryGetValue(key, out var b))
                             local[key] = b = new SampleBuffer();

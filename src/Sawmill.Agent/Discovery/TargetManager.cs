@@ -1,0 +1,237 @@
+using Microsoft.Extensions.Logging;
+using Sawmill.Agent.Client;
+using Sawmill.Agent.Config;
+using Sawmill.Agent.Positions;
+using Sawmill.Agent.Relabel;
+using Sawmill.Agent.Stages;
+using Sawmill.Agent.Tailing;
+
+namespace Sawmill.Agent.Discovery;
+
+/// <summary>
+/// Turns scrape configs into running file tailers: gathers target groups (static_configs, file_sd_configs, the
+/// pod-log discovery for kubernetes_sd_configs), relabels them, expands <c>__path__</c> minus <c>__path_exclude__</c>,
+/// and keeps one <see cref="FileTailer"/> per matching file with the target's public labels plus <c>filename</c>.
+/// Re-synced every <c>target_config.sync_period</c>. Files that stop matching are read to their end and released;
+/// the position of a file that no longer exists is forgotten.
+/// </summary>
+public sealed class TargetManager
+{
+    private readonly AgentConfig _config;
+    private readonly AgentHostOptions _options;
+    private readonly PositionsFile _positions;
+    private readonly IEntrySink _sink;
+    private readonly AgentMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, FileTailer> _tailers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<TargetGroup>> _fileSdCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> _fileSdRead = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _syncLock = new(1, 1);
+
+    public TargetManager(AgentConfig config, AgentHostOptions options, PositionsFile positions, IEntrySink sink, AgentMetrics metrics, ILogger logger)
+    {
+        _config = config;
+        _options = options;
+        _positions = positions;
+        _sink = sink;
+        _metrics = metrics;
+        _logger = logger;
+        foreach (var sc in config.ScrapeConfigs)
+        {
+            StageFactory.Validate(sc.PipelineStages);
+            if (!sc.KubernetesPods)
+                continue;
+            foreach (var r in sc.RelabelConfigs)
+            {
+                foreach (var l in r.SourceLabels)
+                {
+                    if (l.StartsWith("__meta_kubernetes_", StringComparison.Ordinal) && !KubernetesPodDiscovery.DerivableLabels.Contains(l))
+                        Warn($"scrape config \"{sc.JobName}\": relabel source {l} needs the Kubernetes API; the pod-log discovery cannot derive it from " +
+                             $"{options.PodLogsDir}/<namespace>_<pod>_<uid>/<container>/ so it is empty" +
+                             (r.Action == RelabelAction.Keep ? " and this keep rule drops every pod" : ""));
+                }
+            }
+        }
+    }
+
+    /// <summary>Number of files being followed.</summary>
+    public int ActiveFiles
+    {
+        get
+        {
+            lock (_tailers)
+                return _tailers.Count;
+        }
+    }
+
+    public IReadOnlyList<string> ActivePaths
+    {
+        get
+        {
+            lock (_tailers)
+                return _tailers.Keys.Order(StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public bool Synced { get; private set; }
+
+    public async Task RunAsync(CancellationToken shutdown)
+    {
+        while (!shutdown.IsCancellationRequested)
+        {
+            await SyncAsync(shutdown);
+            try
+            {
+                await Task.Delay(_options.TargetSyncPeriod ?? _config.TargetSyncPeriod, shutdown);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    public async Task SyncAsync(CancellationToken shutdown)
+    {
+        await _syncLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            var desired = Discover();
+            var toStop = new List<FileTailer>();
+            lock (_tailers)
+            {
+                foreach (var (path, (labels, scrape)) in desired)
+                {
+                    if (_tailers.TryGetValue(path, out var existing))
+                    {
+                        existing.Labels = labels;
+                        continue;
+                    }
+                    var pipeline = StageFactory.Create(scrape.PipelineStages, _metrics, _options.Inspect);
+                    var tailer = new FileTailer(path, labels, pipeline, _sink, _positions, _metrics, _options.Tailer, _logger);
+                    _tailers[path] = tailer;
+                    tailer.Start(shutdown);
+                }
+                foreach (var (path, tailer) in _tailers.ToList())
+                {
+                    if (!desired.ContainsKey(path))
+                    {
+                        _tailers.Remove(path);
+                        toStop.Add(tailer);
+                    }
+                }
+            }
+            foreach (var t in toStop)
+            {
+                await t.StopAsync();
+                if (!File.Exists(t.Path))
+                    _positions.Remove(t.Path);
+                _logger.LogInformation("stopped tailing {Path}", t.Path);
+            }
+            Synced = true;
+        }
+        finally
+        {
+            _syncLock.Release();
+        }
+    }
+
+    /// <summary>Stops every tailer; each flushes its pipeline and hands over what it read.</summary>
+    public async Task StopAsync()
+    {
+        await _syncLock.WaitAsync();
+        try
+        {
+            List<FileTailer> all;
+            lock (_tailers)
+            {
+                all = _tailers.Values.ToList();
+                _tailers.Clear();
+            }
+            await Task.WhenAll(all.Select(t => t.StopAsync()));
+        }
+        finally
+        {
+            _syncLock.Release();
+        }
+    }
+
+    private Dictionary<string, (Dictionary<string, string>, ScrapeConfig)> Discover()
+    {
+        var desired = new Dictionary<string, (Dictionary<string, string>, ScrapeConfig)>(StringComparer.Ordinal);
+        foreach (var sc in _config.ScrapeConfigs)
+        {
+            var groups = new List<TargetGroup>();
+            foreach (var st in sc.StaticConfigs)
+            {
+                var targets = st.Targets.Count == 0 ? [""] : st.Targets;
+                foreach (var target in targets)
+                {
+                    var d = new Dictionary<string, string>(st.Labels, StringComparer.Ordinal);
+                    if (target.Length > 0)
+                        d["__address__"] = target;
+                    groups.Add(new TargetGroup("static", d));
+                }
+            }
+            foreach (var (files, refresh) in sc.FileSdConfigs)
+            {
+                var key = sc.JobName + "\n" + string.Join('\n', files);
+                if (!_fileSdRead.TryGetValue(key, out var last) || DateTime.UtcNow - last >= refresh || FilesChanged(files, last))
+                {
+                    _fileSdCache[key] = FileSdReader.Read(files, Warn);
+                    _fileSdRead[key] = DateTime.UtcNow;
+                }
+                groups.AddRange(_fileSdCache[key]);
+            }
+            if (sc.KubernetesPods)
+                groups.AddRange(KubernetesPodDiscovery.Discover(_options.PodLogsDir));
+
+            foreach (var g in groups)
+            {
+                // Promtail adds no job label by itself: "job" appears only when the config sets one.
+                var labels = new Dictionary<string, string>(g.Labels, StringComparer.Ordinal);
+                if (!Relabeler.Apply(sc.RelabelConfigs, labels))
+                    continue;
+                if (!labels.TryGetValue("__path__", out var pathGlob) || pathGlob.Length == 0)
+                {
+                    Warn($"scrape config \"{sc.JobName}\": a target from {g.Source} has no __path__ label after relabelling; it is skipped");
+                    continue;
+                }
+                PathGlob? exclude = labels.TryGetValue("__path_exclude__", out var ex) && ex.Length > 0 ? new PathGlob(ex) : null;
+                var publicLabels = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (k, v) in labels)
+                    if (!k.StartsWith("__", StringComparison.Ordinal) && v.Length > 0)
+                        publicLabels[k] = v;
+                foreach (var file in new PathGlob(pathGlob).Expand())
+                {
+                    if (exclude != null && exclude.IsMatch(file))
+                        continue;
+                    if (desired.ContainsKey(file))
+                        continue;
+                    var fileLabels = new Dictionary<string, string>(publicLabels, StringComparer.Ordinal) { ["filename"] = file };
+                    desired[file] = (fileLabels, sc);
+                }
+            }
+        }
+        return desired;
+    }
+
+    private static bool FilesChanged(IReadOnlyList<string> patterns, DateTime since)
+    {
+        foreach (var p in patterns)
+            foreach (var f in new PathGlob(Path.GetFullPath(p)).Expand())
+                if (File.GetLastWriteTimeUtc(f) >= since)
+                    return true;
+        return false;
+    }
+
+    private void Warn(string message)
+    {
+        lock (_warned)
+        {
+            if (!_warned.Add(message))
+                return;
+        }
+        _logger.LogWarning("{Message}", message);
+    }
+}

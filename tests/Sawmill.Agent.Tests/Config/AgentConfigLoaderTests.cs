@@ -1,0 +1,170 @@
+using Sawmill.Agent.Config;
+using Sawmill.Agent.Discovery;
+using Sawmill.Agent.Relabel;
+
+namespace Sawmill.Agent.Tests.Config;
+
+public sealed class AgentConfigLoaderTests
+{
+    /// <summary>The Promtail part of the course's Helm values, verbatim in shape.</summary>
+    internal const string CourseValues = """
+        promtail:
+          config:
+            clients:
+              - url: http://loki:3100/loki/api/v1/push
+
+            positions:
+              filename: /tmp/positions.yaml
+
+            scrape_configs:
+              # Kubernetes pods
+              - job_name: kubernetes-pods
+                kubernetes_sd_configs:
+                  - role: pod
+
+                relabel_configs:
+                  # Only scrape pods with annotation
+                  - source_labels:
+                      - __meta_kubernetes_pod_annotation_prometheus_io_scrape
+                    action: keep
+                    regex: true
+
+                  # Add namespace label
+                  - source_labels:
+                      - __meta_kubernetes_namespace
+                    target_label: namespace
+
+                  # Add pod label
+                  - source_labels:
+                      - __meta_kubernetes_pod_name
+                    target_label: pod
+
+                  # Add container label
+                  - source_labels:
+                      - __meta_kubernetes_pod_container_name
+                    target_label: container
+
+                  # Add app label
+                  - source_labels:
+                      - __meta_kubernetes_pod_label_app
+                    target_label: app
+        """;
+
+    [Fact]
+    public void The_course_promtail_values_load()
+    {
+        var c = AgentConfigLoader.Load(CourseValues);
+        Assert.Equal("http://loki:3100/loki/api/v1/push", Assert.Single(c.Clients).Url.ToString());
+        Assert.Equal("/tmp/positions.yaml", c.Positions.Filename);
+        var sc = Assert.Single(c.ScrapeConfigs);
+        Assert.Equal("kubernetes-pods", sc.JobName);
+        Assert.True(sc.KubernetesPods);
+        Assert.Equal(5, sc.RelabelConfigs.Count);
+        Assert.Equal(RelabelAction.Keep, sc.RelabelConfigs[0].Action);
+        Assert.Empty(c.Warnings);
+    }
+
+    [Fact]
+    public void Pod_log_discovery_feeds_the_course_relabel_rules()
+    {
+        var dir = Directory.CreateTempSubdirectory("pods-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "shop_api-7d9f_0a1b-2c3d", "api"));
+            Directory.CreateDirectory(Path.Combine(dir, "kube-system_coredns-1_9f9f", "coredns"));
+            Directory.CreateDirectory(Path.Combine(dir, "not-a-pod-dir"));
+            var groups = KubernetesPodDiscovery.Discover(dir);
+            Assert.Equal(2, groups.Count);
+            var rules = AgentConfigLoader.Load(CourseValues).ScrapeConfigs[0].RelabelConfigs;
+
+            // The annotation cannot come from a path, so the course's keep rule drops every pod …
+            Assert.False(Relabeler.Apply(rules, new Dictionary<string, string>(groups[1].Labels)));
+            // … and without it the path-derived labels flow through.
+            var labels = new Dictionary<string, string>(groups[1].Labels);
+            Assert.True(Relabeler.Apply(rules.Skip(1).ToList(), labels));
+            Assert.Equal("shop", labels["namespace"]);
+            Assert.Equal("api-7d9f", labels["pod"]);
+            Assert.Equal("api", labels["container"]);
+            Assert.Equal("0a1b-2c3d", labels["__meta_kubernetes_pod_uid"]);
+            Assert.Equal(Path.Combine(dir, "shop_api-7d9f_0a1b-2c3d", "api", "*.log"), labels["__path__"]);
+            Assert.False(labels.ContainsKey("app"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Client_and_positions_keys_and_defaults()
+    {
+        var c = AgentConfigLoader.Load("""
+            server: { http_listen_port: 9999 }
+            positions: { filename: /p/x.yaml, sync_period: 3s }
+            clients:
+              - url: https://logs.example.com/loki/api/v1/push
+                tenant_id: team-a
+                batchwait: 2s
+                batchsize: 524288
+                timeout: 5s
+                backoff_config: { min_period: 100ms, max_period: 10s, max_retries: 3 }
+                external_labels: { cluster: c1 }
+                basic_auth: { username: u, password: p }
+                headers: { X-Extra: "1" }
+              - url: http://second:3100/loki/api/v1/push
+            scrape_configs:
+              - job_name: varlogs
+                static_configs:
+                  - targets: [localhost]
+                    labels: { job: varlogs, __path__: /var/log/*.log, __path_exclude__: /var/log/*.gz }
+            """);
+        var a = c.Clients[0];
+        Assert.Equal("team-a", a.TenantId);
+        Assert.Equal(TimeSpan.FromSeconds(2), a.BatchWait);
+        Assert.Equal(524288, a.BatchSize);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), a.Backoff.Min);
+        Assert.Equal(3, a.Backoff.MaxRetries);
+        Assert.Equal("c1", a.ExternalLabels["cluster"]);
+        Assert.Equal("u", a.BasicAuthUser);
+        var b = c.Clients[1];
+        Assert.Equal(TimeSpan.FromSeconds(1), b.BatchWait);
+        Assert.Equal(1024 * 1024, b.BatchSize);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), b.Backoff.Min);
+        Assert.Equal(TimeSpan.FromMinutes(5), b.Backoff.Max);
+        Assert.Equal(TimeSpan.FromSeconds(3), c.Positions.SyncPeriod);
+        Assert.Equal(9999, c.Server.HttpListenPort);
+        Assert.Equal("/var/log/*.gz", c.ScrapeConfigs[0].StaticConfigs[0].Labels["__path_exclude__"]);
+    }
+
+    [Fact]
+    public void Unknown_keys_warn_and_unsupported_sources_are_named()
+    {
+        var c = AgentConfigLoader.Load("""
+            clients: [{ url: "http://x:3100/loki/api/v1/push", frobnicate: 1 }]
+            scrape_configs:
+              - job_name: j
+                journal: { max_age: 12h }
+            """);
+        Assert.Contains(c.Warnings, w => w.Contains("clients[0].frobnicate"));
+        Assert.Contains(c.Warnings, w => w.Contains("journal is not supported"));
+    }
+
+    [Theory]
+    [InlineData("clients: [{ url: 'not a url' }]", "invalid URL")]
+    [InlineData("clients: [{ url: 'http://x', batchwait: forever }]", "invalid duration")]
+    [InlineData("scrape_configs: [{ job_name: a }, { job_name: a }]", "multiple scrape configs")]
+    [InlineData("scrape_configs: [{ static_configs: [] }]", "job_name: required")]
+    [InlineData("clients: [ {url: ", "yaml: line")]
+    public void Bad_configs_give_clear_errors(string yaml, string message)
+    {
+        var e = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(yaml));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Expand_env_replaces_variables_and_defaults()
+    {
+        Environment.SetEnvironmentVariable("SAWMILL_AGENT_TEST_HOST", "h1");
+        Assert.Equal("url: http://h1:3100 t=dflt $", AgentConfigLoader.ExpandEnv("url: http://${SAWMILL_AGENT_TEST_HOST}:3100 t=${SAWMILL_AGENT_TEST_NOPE:-dflt} $$"));
+    }
+}
