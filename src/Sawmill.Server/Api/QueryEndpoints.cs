@@ -144,6 +144,12 @@ public static class QueryEndpoints
             ServerMetrics.QueriesTotal.WithLabels(tenant, "unknown", "error").Inc();
             throw new ApiException(400, e.Message);
         }
+        if (qp.Instant && result is StreamsResult)
+        {
+            // Loki 3.x answers log queries on /query with this error whatever the engine would return.
+            ServerMetrics.QueriesTotal.WithLabels(tenant, "log", "error").Inc();
+            throw new ApiException(400, "log queries are not supported as an instant query type, please change your query to a range query type");
+        }
         if (result.ExecTime == TimeSpan.Zero)
             result.ExecTime = started.Elapsed;
         long returned = result is StreamsResult sr ? sr.Streams.Sum(s => (long)s.Entries.Count) : 0;

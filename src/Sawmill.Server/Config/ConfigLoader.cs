@@ -367,12 +367,30 @@ public static partial class ConfigLoader
         throw new ConfigException($"config key {key}: \"{s}\" is not a duration; use e.g. 30s, 5m, 168h, 7d");
     }
 
+    /// <summary>
+    /// A size as Loki's config reads it (flagext.ByteSize over c2h5oh/datasize): a whole number with an optional unit
+    /// B, KB, MB, GB, TB, PB (case-insensitive, optional "iB" spelling), all binary — <c>256KB</c> is 262,144 bytes.
+    /// </summary>
     internal static long Bytes(string key, object value)
     {
-        var s = Scalar(key, value);
-        if (ByteSize.TryParse(s, out var b) && b >= 0)
-            return (long)b;
-        throw new ConfigException($"config key {key}: \"{s}\" is not a size; use bytes or e.g. 256KB, 3MB");
+        var s = Scalar(key, value).Trim();
+        var i = 0;
+        while (i < s.Length && char.IsAsciiDigit(s[i]))
+            i++;
+        var unit = s[i..].Trim().ToUpperInvariant();
+        int shift = unit switch
+        {
+            "" or "B" => 0,
+            "K" or "KB" or "KIB" => 10,
+            "M" or "MB" or "MIB" => 20,
+            "G" or "GB" or "GIB" => 30,
+            "T" or "TB" or "TIB" => 40,
+            "P" or "PB" or "PIB" => 50,
+            _ => -1,
+        };
+        if (i > 0 && shift >= 0 && long.TryParse(s[..i], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= long.MaxValue >> shift)
+            return n << shift;
+        throw new ConfigException($"config key {key}: \"{s}\" is not a size; use bytes or e.g. 256KB, 3MB (binary units)");
     }
 
     internal static string OneOf(string key, object value, params string[] allowed)
