@@ -10,7 +10,7 @@ namespace Sawmill.LogQL.Log;
 /// the first match becomes a label (a group that did not participate gives an empty value). No match: the entry is
 /// kept unchanged.
 /// </summary>
-public sealed class RegexpParserStage : Stage
+public sealed partial class RegexpParserStage : Stage
 {
     private readonly Regex _regex;
     private readonly (int Group, string Name)[] _groups;
@@ -21,15 +21,17 @@ public sealed class RegexpParserStage : Stage
     {
         _regex = Re2.Compile(pattern, anchored: false);
         var groups = new List<(int, string)>();
+        // .NET merges groups that share a name; RE2/Loki reject them, so count names in the pattern text.
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match m in GroupName().Matches(pattern))
+            if (!seen.Add(m.Groups[1].Value))
+                throw new ArgumentException($"duplicate extracted label name '{m.Groups[1].Value}'");
         foreach (var n in _regex.GetGroupNames())
         {
             if (int.TryParse(n, out _))
                 continue;
             if (!LabelNames.IsValid(n))
                 throw new ArgumentException($"invalid extracted label name '{n}'");
-            if (!seen.Add(n))
-                throw new ArgumentException($"duplicate extracted label name '{n}'");
             groups.Add((_regex.GroupNumberFromName(n), n));
         }
         if (groups.Count == 0)
@@ -58,4 +60,7 @@ public sealed class RegexpParserStage : Stage
         }
         return true;
     }
+
+    [GeneratedRegex(@"(?<!\\)\(\?P?<([^>=!]+)>")]
+    private static partial Regex GroupName();
 }

@@ -43,7 +43,8 @@ public sealed partial class GoTemplate
             {
                 var open = text.IndexOf("{{", _pos, StringComparison.Ordinal);
                 var textEnd = open < 0 ? text.Length : open;
-                var leftTrim = open >= 0 && open + 3 < text.Length + 1 && open + 2 < text.Length && text[open + 2] == '-' && open + 3 < text.Length && IsSpace(text[open + 3]);
+                // "{{- " trims the whitespace before the action ("{{-3}}" is the number -3).
+                var leftTrim = open >= 0 && open + 3 < text.Length && text[open + 2] == '-' && IsSpace(text[open + 3]);
                 var chunk = text[_pos..textEnd];
                 if (_trimNextText)
                     chunk = chunk.TrimStart(' ', '\t', '\r', '\n');
@@ -149,7 +150,7 @@ public sealed partial class GoTemplate
         private void CloseAction()
         {
             SkipSpaces();
-            if (_pos + 2 < text.Length + 1 && Peek("-}}") && _pos > 0 && IsSpace(text[_pos - 1]))
+            if (Peek("-}}") && _pos > 0 && IsSpace(text[_pos - 1]))
             {
                 _pos += 3;
                 _trimNextText = true;
