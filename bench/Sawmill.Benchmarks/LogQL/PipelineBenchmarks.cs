@@ -10,7 +10,6 @@ namespace Sawmill.Benchmarks.LogQL;
 /// Run: <c>dotnet run -c Release --project bench/Sawmill.Benchmarks -- --filter '*PipelineBenchmarks*'</c>.
 /// </summary>
 [MemoryDiagnoser]
-[ShortRunJob(BenchmarkDotNet.Jobs.RuntimeMoniker.HostProcess)]
 [InProcess] // the out-of-process boilerplate build times out on the shared 2-core machine
 public class PipelineBenchmarks
 {
