@@ -169,6 +169,9 @@ public sealed class JsonLineFormatter(IOptionsMonitor<ConsoleFormatterOptions> o
 /// <summary>Sets up Sawmill's own logging (level and format from the config) on any logging builder.</summary>
 public static class SawmillLogging
 {
+    /// <summary>Category of the start-up lines (the bound address) that are logged whatever the level.</summary>
+    public const string StartupCategory = "sawmill.startup";
+
     public static void Configure(ILoggingBuilder builder, string level, string format)
     {
         builder.ClearProviders();
@@ -182,6 +185,7 @@ public static class SawmillLogging
             "error" => LogLevel.Error,
             _ => LogLevel.Information,
         });
+        builder.AddFilter(StartupCategory, LogLevel.Information);
         // ASP.NET Core's own chatter stays at warnings unless debugging.
         builder.AddFilter("Microsoft", level == "debug" ? LogLevel.Debug : LogLevel.Warning);
     }

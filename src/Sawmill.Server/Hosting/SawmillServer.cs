@@ -110,8 +110,10 @@ public sealed class SawmillServer : IAsyncDisposable
 
         var server = new SawmillServer(app, context, logger);
         await app.StartAsync();
+        // The listening line is logged even at -log.level=warn/error: tools and tests find the bound port in it.
+        var startup = loggerFactory.CreateLogger(SawmillLogging.StartupCategory);
         foreach (var addr in server.Addresses)
-            logger.LogInformation("HTTP server listening addr={Addr}", addr.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+            startup.LogInformation("HTTP server listening addr={Addr}", addr.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
         logger.LogInformation("Sawmill started data_dir={DataDir} auth_enabled={AuthEnabled}", dataDir, config.AuthEnabled);
         return server;
     }
