@@ -19,6 +19,11 @@ internal static class Program
             Storage.StorageMicro.Run();
             return;
         }
+        if (args is ["query-figures", ..])
+        {
+            Storage.QueryFigures.RunAsync(args[1..]).GetAwaiter().GetResult();
+            return;
+        }
         if (args is ["storage-figures", ..])
         {
             Storage.StorageFigures.RunAsync(args[1..]).GetAwaiter().GetResult();
