@@ -87,6 +87,8 @@ internal static class BenchCommand
         var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
         var latencies = new List<double>[o.Clients];
         var rss = new List<(double At, long Kb)>();
+        var cpuStart = pid is { } sp ? ReadCpuSeconds(sp) : null;
+        var clientCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
         if (deadline != TimeSpan.MaxValue)
@@ -186,6 +188,8 @@ internal static class BenchCommand
         }
         await Task.WhenAll(clients);
         var elapsed = sw.Elapsed.TotalSeconds;
+        var cpuEnd = pid is { } ep ? ReadCpuSeconds(ep) : null;
+        var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuStart).TotalSeconds;
         await stop.CancelAsync();
         await sampler;
         Console.Error.WriteLine();
@@ -195,6 +199,12 @@ internal static class BenchCommand
         Console.WriteLine($"  accepted   {accepted:N0} lines, {bytes / 1e6:N1} MB of lines");
         Console.WriteLine($"  throughput {accepted / elapsed:N0} lines/s, {bytes / 1e6 / elapsed:N1} MB/s");
         Console.WriteLine($"  requests   {all.Length:N0} ({string.Join(", ", statuses.OrderBy(k => k.Key).Select(k => $"{k.Key}: {k.Value:N0}"))}); latency ms p50 {Pct(all, 0.5):F1} p90 {Pct(all, 0.9):F1} p99 {Pct(all, 0.99):F1} max {(all.Length > 0 ? all[^1] : 0):F1}");
+        if (cpuStart is { } c0 && cpuEnd is { } c1 && accepted > 0)
+        {
+            // CPU per line is what a loaded machine changes least: lines/s on an idle machine ≈ cores / CPU per line.
+            var cpu = c1 - c0;
+            Console.WriteLine($"  server CPU {cpu:F1} s ({cpu / elapsed * 100:F0}% of one core), {cpu / accepted * 1e6:F2} µs per line; this client used {clientCpu:F1} s; load average {LoadAverage()}");
+        }
         if (rss.Count > 0)
         {
             var peak = rss.Max(r => r.Kb);
@@ -226,6 +236,34 @@ internal static class BenchCommand
                 ("instance", $"10.0.{i / 256}.{i % 256}:8080"));
         }
         return result;
+    }
+
+    /// <summary>User + system CPU seconds of a process from /proc/PID/stat (Linux), or null.</summary>
+    private static double? ReadCpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the parenthesised command name: state is field 3, utime 14, stime 15 (clock ticks, 100 Hz).
+            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     /// <summary>RSS in KiB from /proc/PID/status (Linux), or null.</summary>
