@@ -56,6 +56,12 @@ public sealed class SawmillServer : IAsyncDisposable
             Directory = dataDir,
             OutOfOrderWindow = config.MaxChunkAge / 2,
             SyncMode = config.WalSync == "os" ? WalSyncMode.Os : WalSyncMode.Batch,
+            Codec = ChunkCodecOf(config.ChunkEncoding),
+            ChunkTargetSize = config.ChunkTargetSize,
+            BlockSize = config.ChunkBlockSize,
+            ChunkIdlePeriod = config.ChunkIdlePeriod,
+            MaxChunkAge = config.MaxChunkAge,
+            FlushCheckPeriod = config.FlushCheckPeriod,
         }, loggerFactory.CreateLogger("storage"));
 
         var limits = new TenantLimits(config.Limits);
@@ -117,6 +123,15 @@ public sealed class SawmillServer : IAsyncDisposable
         logger.LogInformation("Sawmill started data_dir={DataDir} auth_enabled={AuthEnabled}", dataDir, config.AuthEnabled);
         return server;
     }
+
+    /// <summary>Loki's <c>chunk_encoding</c> names onto the codecs the store has (gzip/flate are stored as zstd, warned about at load).</summary>
+    private static Sawmill.Storage.Chunks.ChunkCodec ChunkCodecOf(string encoding) => encoding switch
+    {
+        "snappy" => Sawmill.Storage.Chunks.ChunkCodec.Snappy,
+        "none" => Sawmill.Storage.Chunks.ChunkCodec.None,
+        _ when encoding.StartsWith("lz4", StringComparison.Ordinal) => Sawmill.Storage.Chunks.ChunkCodec.Lz4,
+        _ => Sawmill.Storage.Chunks.ChunkCodec.Zstd,
+    };
 
     /// <summary>Every endpoint group. Components add their routes here, one line each.</summary>
     private static void MapEndpoints(WebApplication app, ServerContext context)
