@@ -14,6 +14,7 @@ public static class StorageMetricsExporter
     private static readonly Gauge WalSyncs = Metrics.CreateGauge("sawmill_wal_fsyncs_total", "Group commits fsynced by the write-ahead log since start.");
     private static readonly Gauge Replayed = Metrics.CreateGauge("sawmill_wal_records_replayed", "WAL records replayed at start-up.");
     private static readonly Gauge Streams = Metrics.CreateGauge("sawmill_ingester_memory_streams", "Streams held in the in-memory head, all tenants.");
+    private static readonly Gauge StreamsRemoved = Metrics.CreateGauge("sawmill_ingester_streams_removed_total", "Streams removed from the head after their data was flushed and they stayed idle for chunk_idle_period.");
     private static readonly Gauge ChunksFlushed = Metrics.CreateGauge("sawmill_ingester_chunks_flushed_total", "Chunks written to persisted blocks since start.");
     private static readonly Gauge BlocksWritten = Metrics.CreateGauge("sawmill_store_blocks_written_total", "Blocks written by flushes and compactions since start.");
     private static readonly Gauge Checkpoints = Metrics.CreateGauge("sawmill_wal_checkpoints_total", "WAL checkpoints completed since start.");
@@ -33,6 +34,7 @@ public static class StorageMetricsExporter
         WalSyncs.Set(m.WalSyncs);
         Replayed.Set(m.Replayed);
         Streams.Set(m.Streams);
+        StreamsRemoved.Set(m.StreamsEvicted);
         ChunksFlushed.Set(m.ChunksFlushed);
         BlocksWritten.Set(m.BlocksWritten);
         Checkpoints.Set(m.Checkpoints);

@@ -105,6 +105,13 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         }
     }
 
+    /// <summary>True when everything is flushed and nothing was appended for <paramref name="idleMs"/>: the stream can leave the head.</summary>
+    public bool IsEvictable(long nowMs, long idleMs)
+    {
+        lock (_lock)
+            return _raw.Count == 0 && _sealed.Count == 0 && _cut.Count == 0 && nowMs - _lastAppendMs >= idleMs;
+    }
+
     /// <summary>True when nothing is held in memory (every chunk flushed).</summary>
     public bool IsEmpty
     {
