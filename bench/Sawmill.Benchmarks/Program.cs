@@ -24,6 +24,11 @@ internal static class Program
             Storage.QueryFigures.RunAsync(args[1..]).GetAwaiter().GetResult();
             return;
         }
+        if (args is ["storage-figures", "ratios", ..])
+        {
+            Storage.StorageFigures.Ratios();
+            return;
+        }
         if (args is ["storage-figures", "wal-replay", ..])
         {
             Storage.StorageFigures.WalReplayAsync(args[2..]).GetAwaiter().GetResult();

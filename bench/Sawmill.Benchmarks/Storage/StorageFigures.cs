@@ -34,7 +34,7 @@ internal static class StorageFigures
         }
     }
 
-    private static void Ratios()
+    public static void Ratios()
     {
         Console.WriteLine("== compressed size / raw line bytes (zstd, 256 KiB blocks, with token filter) ==");
         var loghub = "/work/shared/data/loghub";
@@ -74,8 +74,8 @@ internal static class StorageFigures
             Seal();
             if (blocks.Count == 0)
                 return;
-            var chunk = new Chunk([.. blocks], TrigramBloom.Build(TrigramSet.Union(trigrams)), codec);
-            stored += ChunkFormat.HeaderSize(chunk.Blocks.Length, chunk.Filter!.Words.Length) + chunk.StoredBytes;
+            var chunk = new Chunk([.. blocks], TrigramBloom.Build(TrigramSet.Union(trigrams), blocks.Sum(b => (long)b.Bytes.Length)), codec);
+            stored += ChunkFormat.HeaderSize(chunk.Blocks.Length, chunk.Filter?.Words.Length ?? 0) + chunk.StoredBytes;
             blocks.Clear();
             trigrams.Clear();
         }

@@ -80,7 +80,10 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         SealLocked();
         if (_sealed.Count == 0)
             return;
-        var filter = TrigramBloom.Build(TrigramSet.Union(_sealedTrigrams));
+        long stored = 0;
+        foreach (var b in _sealed)
+            stored += b.Bytes.Length;
+        var filter = TrigramBloom.Build(TrigramSet.Union(_sealedTrigrams), stored);
         _cut.Add(new Chunk(_sealed.ToArray(), filter, settings.Codec));
         _sealed.Clear();
         _sealedTrigrams.Clear();

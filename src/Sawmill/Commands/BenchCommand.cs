@@ -70,7 +70,7 @@ internal static class BenchCommand
         push    -url=http://127.0.0.1:3100 -clients=4 -streams=100 -lines-per-request=1000 -streams-per-request=10
                 -duration=60s | -total-lines=N   -seed=1 -tenant=ID -pid=SERVER_PID (RSS; found automatically when local)
         query   -url=… -since=1h (or -start/-end, ns or RFC3339) -repeat=3 -query=LOGQL (repeatable; default: the
-                needle and count queries) -selector={app=~".+"}
+                needle and count queries) -selector={app=~".+"} -limit=5000 (log queries; above the needle's matches)
         restart -data=DIR [-timeout=120s]   start a server on DIR and time it until /ready
         """;
 
@@ -343,9 +343,11 @@ internal static class BenchCommand
             $"{o.Selector} |= \"{Needle}\"",
             $"sum by (level) (count_over_time({o.Selector}[1m]))",
         ];
+        long dataBytes;
         using (var st = await GetJsonAsync(http, "/loki/api/v1/index/stats", ("query", o.Selector), ("start", start.ToString(CultureInfo.InvariantCulture)), ("end", end.ToString(CultureInfo.InvariantCulture))))
         {
             var r = st.RootElement;
+            dataBytes = r.GetProperty("bytes").GetInt64();
             Console.WriteLine($"data {o.Selector}: {r.GetProperty("streams").GetInt64():N0} streams, {r.GetProperty("entries").GetInt64():N0} entries, {r.GetProperty("bytes").GetInt64() / (double)(1 << 30):F2} GiB in [{TimeNs.ToRfc3339Nano(start)}, {TimeNs.ToRfc3339Nano(end)})");
         }
         var status = 0;
@@ -358,7 +360,7 @@ internal static class BenchCommand
             {
                 var sw = Stopwatch.StartNew();
                 using var doc = await GetJsonAsync(http, "/loki/api/v1/query_range", ("query", q), ("start", start.ToString(CultureInfo.InvariantCulture)),
-                    ("end", end.ToString(CultureInfo.InvariantCulture)), ("step", "60"), ("limit", "100"));
+                    ("end", end.ToString(CultureInfo.InvariantCulture)), ("step", "60"), ("limit", o.Limit.ToString(CultureInfo.InvariantCulture)));
                 var wall = sw.Elapsed.TotalSeconds;
                 walls.Add(wall);
                 var data = doc.RootElement.GetProperty("data");
@@ -387,7 +389,9 @@ internal static class BenchCommand
             Console.WriteLine($"query {q}");
             Console.WriteLine($"  wall s: best {walls[0]:F3} median {walls[walls.Count / 2]:F3} ({o.Repeat} runs)");
             Console.WriteLine($"  processed {bytes / (double)(1 << 30):F3} GiB, {lines:N0} lines (stats block); returned {returned:N0} entries; counted {entries:N0} entries");
-            Console.WriteLine($"  best: {bestBytesPerSec / (1 << 30):F2} GiB/s of raw lines, {bestEntriesPerSec / 1e6:F1} M entries/s");
+            // The headline: the data set's raw line bytes over the wall time (what a user waits for); the stats block's
+            // processed bytes leave out chunks the token filter skipped without reading them.
+            Console.WriteLine($"  best: {dataBytes / (double)(1 << 30) / walls[0]:F2} GiB/s of the data set's raw lines; {bestBytesPerSec / (1 << 30):F2} GiB/s of lines actually decompressed; {bestEntriesPerSec / 1e6:F1} M entries/s");
         }
         return status;
     }
@@ -558,6 +562,9 @@ internal static class BenchCommand
         public long? Start { get; private set; }
         public long? End { get; private set; }
         public int Repeat { get; private set; } = 3;
+
+        /// <summary>Entries a log query may return; above the needle's matches so the whole range is searched.</summary>
+        public int Limit { get; private set; } = 5000;
         public List<string> Queries { get; } = [];
         public string Selector { get; private set; } = "{app=~\".+\"}";
         public string? DataDir { get; private set; }
@@ -597,6 +604,7 @@ internal static class BenchCommand
                     case "start": o.Start = Time(name, value); break;
                     case "end": o.End = Time(name, value); break;
                     case "repeat": o.Repeat = PositiveInt(name, value); break;
+                    case "limit": o.Limit = PositiveInt(name, value); break;
                     case "query": o.Queries.Add(value); break;
                     case "selector": o.Selector = value; break;
                     case "data": o.DataDir = value; break;
