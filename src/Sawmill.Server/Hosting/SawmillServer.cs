@@ -79,7 +79,8 @@ public sealed class SawmillServer : IAsyncDisposable
             }
         }
         var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
-        var reader = new Tenancy.MultiTenantReader(new Retention.GovernedReader(store, limits, deletes));
+        var governed = new Retention.GovernedReader(store, limits, deletes);
+        var reader = new Tenancy.MultiTenantReader(governed);
         var context = new ServerContext
         {
             Config = config,
@@ -114,8 +115,10 @@ public sealed class SawmillServer : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         MapEndpoints(app, context);
 
+        context.Compactor = new Compaction.Compactor(store, governed, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"));
         var server = new SawmillServer(app, context, logger);
         await app.StartAsync();
+        context.Compactor.Start();
         // The listening line is logged even at -log.level=warn/error: tools and tests find the bound port in it.
         var startup = loggerFactory.CreateLogger(SawmillLogging.StartupCategory);
         foreach (var addr in server.Addresses)
@@ -198,6 +201,8 @@ public sealed class SawmillServer : IAsyncDisposable
         _logger.LogInformation("shutting down");
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (Context.Compactor != null)
+            await Context.Compactor.DisposeAsync();
         Context.RuntimeOverrides?.Dispose();
         await Context.Store.DisposeAsync();
         _logger.LogInformation("stopped; the WAL is closed");
