@@ -16,7 +16,7 @@ internal static class Program
     {
         if (args is ["patterns-accuracy", ..])
         {
-            Patterns.PatternAccuracy.Run();
+            Patterns.PatternAccuracy.Run(args[1..]);
             return;
         }
         if (args is ["storage-micro", ..])

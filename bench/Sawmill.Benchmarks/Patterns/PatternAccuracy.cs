@@ -19,8 +19,22 @@ internal static class PatternAccuracy
         "Mac", "OpenSSH", "OpenStack", "Proxifier", "Spark", "Thunderbird", "Windows", "Zookeeper",
     ];
 
-    public static void Run()
+    /// <summary>Optional arguments <c>depth=N sim=X children=N</c> override <see cref="DrainOptions"/> (for tuning).</summary>
+    public static void Run(string[] args)
     {
+        var options = new DrainOptions();
+        foreach (var a in args)
+        {
+            var (k, v) = (a.Split('=')[0], a.Split('=')[^1]);
+            options = k switch
+            {
+                "depth" => options with { Depth = int.Parse(v, CultureInfo.InvariantCulture) },
+                "sim" => options with { SimilarityThreshold = double.Parse(v, CultureInfo.InvariantCulture) },
+                "children" => options with { MaxChildren = int.Parse(v, CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"unknown option {a} (depth=, sim=, children=)"),
+            };
+        }
+        Console.WriteLine($"Drain options: {options}");
         var dir = LoghubDirectory();
         Console.WriteLine("| System | Grouping accuracy | Patterns | Ground-truth templates |");
         Console.WriteLine("|---|---:|---:|---:|");
@@ -28,7 +42,7 @@ internal static class PatternAccuracy
         foreach (var system in Systems)
         {
             var rows = Structured(Path.Combine(dir, system + "_2k.log_structured.csv"));
-            var miner = new DrainMiner();
+            var miner = new DrainMiner(options);
             var predicted = new List<int>(rows.Count);
             foreach (var (content, _) in rows)
                 predicted.Add(miner.Train(content).Id);
@@ -49,7 +63,7 @@ internal static class PatternAccuracy
         {
             var before = GC.GetAllocatedBytesForCurrentThread();
             var sw = Stopwatch.StartNew();
-            var miner = new DrainMiner();
+            var miner = new DrainMiner(options);
             var ts = 0L;
             foreach (var line in lines)
                 miner.Train(line, ts += 10, 60_000);
