@@ -49,7 +49,9 @@ internal static class BenchCommand
                 "push" => await PushAsync(o),
                 "query" => await QueryAsync(o),
                 "restart" => await RestartAsync(o),
-                _ => Fail($"unknown bench \"{args[0]}\"; use push, query or restart"),
+                "retention" => await RetentionBench.RetentionAsync(o.DataDir, (long)(o.SizeGiB * 1024 * 1024 * 1024), o.Streams, o.Seed),
+                "ratelimit" => await RetentionBench.RateLimitAsync(o.Url, o.Tenant ?? "fake", o.RateMb, o.Duration, o.Clients, o.LinesPerRequest, o.Seed),
+                _ => Fail($"unknown bench \"{args[0]}\"; use push, query, restart, retention or ratelimit"),
             };
         }
         catch (HttpRequestException e)
@@ -65,13 +67,17 @@ internal static class BenchCommand
     }
 
     private const string Usage = """
-        Usage: sawmill bench push|query|restart [flags]
+        Usage: sawmill bench push|query|restart|retention|ratelimit [flags]
 
         push    -url=http://127.0.0.1:3100 -clients=4 -streams=100 -lines-per-request=1000 -streams-per-request=10
                 -duration=60s | -total-lines=N   -seed=1 -tenant=ID -pid=SERVER_PID (RSS; found automatically when local)
         query   -url=… -since=1h (or -start/-end, ns or RFC3339) -repeat=3 -query=LOGQL (repeatable; default: the
                 needle and count queries) -selector={app=~".+"} -limit=5000 (log queries; above the needle's matches)
         restart -data=DIR [-timeout=120s]   start a server on DIR and time it until /ready
+        retention [-data=EMPTY_DIR] -size-gib=1 -streams=100   build a data set, time a 7-day retention run and a
+                full-rewrite delete run of the compactor, report bytes reclaimed and GiB/min
+        ratelimit -url=… -tenant=ID -rate-mb=N (the server's ingestion_rate_mb) -duration=60s -clients=4
+                -lines-per-request=1000   accepted line bytes/s vs the configured rate
         """;
 
     // ---------------------------------------------------------------- push
@@ -569,6 +575,8 @@ internal static class BenchCommand
         public string Selector { get; private set; } = "{app=~\".+\"}";
         public string? DataDir { get; private set; }
         public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(120);
+        public double SizeGiB { get; private set; } = 1;
+        public double RateMb { get; private set; }
 
         public static Options Parse(string[] args)
         {
@@ -609,6 +617,8 @@ internal static class BenchCommand
                     case "selector": o.Selector = value; break;
                     case "data": o.DataDir = value; break;
                     case "timeout": o.Timeout = Dur(name, value); break;
+                    case "size-gib": o.SizeGiB = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var g) && g > 0 ? g : throw new FormatException($"-size-gib: \"{value}\" is not a positive number"); break;
+                    case "rate-mb": o.RateMb = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 ? r : throw new FormatException($"-rate-mb: \"{value}\" is not a positive number"); break;
                     default: throw new FormatException($"unknown flag -{name} (see 'sawmill bench --help')");
                 }
             }
