@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Sawmill.Testing;
+using static Sawmill.Ruler.Tests.RulerTestSupport;
 
 namespace Sawmill.Ruler.Tests;
 
@@ -60,20 +61,6 @@ public sealed class RulerIntegrationTests
         var body = $"{{\"streams\":[{{\"stream\":{{\"app\":\"churn-api\",\"level\":\"ERROR\"}},\"values\":[{values}]}}]}}";
         using var r = await client.PostAsync("/loki/api/v1/push", new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan limit, Func<string> describe) where T : class
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var v = await probe();
-            if (v != null)
-                return v;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException(describe());
-            await Task.Delay(250);
-        }
     }
 
     private static async Task<JsonElement?> AmAlertAsync(HttpClient am, string name)
