@@ -19,6 +19,11 @@ internal static class Program
             Storage.StorageMicro.Run();
             return;
         }
+        if (args is ["logql-micro", ..])
+        {
+            LogQL.PipelineMicro.Run(args[1..]);
+            return;
+        }
         if (args is ["storage-figures", ..])
         {
             Storage.StorageFigures.RunAsync(args[1..]).GetAwaiter().GetResult();
