@@ -24,6 +24,11 @@ internal static class Program
             LogQL.PipelineMicro.Run(args[1..]);
             return;
         }
+        if (args is ["logql-engine", ..])
+        {
+            LogQL.EngineMicro.Run(args[1..]);
+            return;
+        }
         if (args is ["storage-figures", ..])
         {
             Storage.StorageFigures.RunAsync(args[1..]).GetAwaiter().GetResult();

@@ -23,6 +23,9 @@ public sealed class EntryState
     private int[] _rawLength = new int[16];
     private byte[] _arena = new byte[1024];
     private int _arenaLength;
+    // True when a parsed value of this entry became a new string (an id, a timestamp): its label set is then almost
+    // surely new too, so BuildLabels skips hashing it against the cache (a miss only costs the deduplication).
+    private bool _freshValue;
     private int _count;
     private readonly bool[] _baseDeleted;
     private bool _anyDeleted;
@@ -66,6 +69,7 @@ public sealed class EntryState
             _count = 0;
         }
         _arenaLength = 0;
+        _freshValue = false;
         if (_anyDeleted)
         {
             Array.Clear(_baseDeleted);
@@ -200,7 +204,14 @@ public sealed class EntryState
         return _count++;
     }
 
-    private string ValueAt(int i) => _values[i] ??= Interner.Get(_arena.AsSpan(_rawStart[i], _rawLength[i]));
+    private string ValueAt(int i)
+    {
+        if (_values[i] != null)
+            return _values[i];
+        var v = Interner.Get(_arena.AsSpan(_rawStart[i], _rawLength[i]));
+        _freshValue |= Interner.LastWasNew;
+        return _values[i] = v;
+    }
 
     /// <summary>Removes a label whatever its category (also <c>__error__</c>/<c>__error_details__</c>).</summary>
     public void Delete(string name)
@@ -274,7 +285,8 @@ public sealed class EntryState
     /// <summary>
     /// The entry's final label set as Loki returns it: stream labels, structured metadata and parsed labels (later
     /// writes win), plus <c>__error__</c> and <c>__error_details__</c> when set. The instance is cached by content,
-    /// so repeated label sets allocate nothing; when nothing changed it is <see cref="StreamLabels"/> itself.
+    /// so repeated label sets allocate nothing; when nothing changed it is <see cref="StreamLabels"/> itself. A set
+    /// holding a parsed value seen for the first time (an id, a timestamp) is built without the cache.
     /// </summary>
     public Labels BuildLabels()
     {
@@ -287,6 +299,8 @@ public sealed class EntryState
         if (Error != null && !string.IsNullOrEmpty(ErrorDetails))
             n = InsertSorted(n, new Label(ErrorDetailsLabel, ErrorDetails));
         var final = _snapshot.AsSpan(0, n);
+        if (_freshValue)
+            return Labels.FromSorted(final.ToArray());
         var hash = new HashCode();
         foreach (var l in final)
         {

@@ -17,12 +17,19 @@ internal sealed class Utf8Interner
 
     private readonly bool[] _hit = new bool[Slots];
 
+    /// <summary>True when the last <see cref="Get"/> created a new string (a value not seen recently).</summary>
+    public bool LastWasNew { get; private set; }
+
     public string Get(ReadOnlySpan<byte> utf8)
     {
+        LastWasNew = false;
         if (utf8.IsEmpty)
             return "";
         if (utf8.Length > MaxLength)
+        {
+            LastWasNew = true;
             return Encoding.UTF8.GetString(utf8);
+        }
         var slot = (int)(XxHash3.HashToUInt64(utf8) & (Slots - 1));
         var key = _keys[slot];
         if (key != null && utf8.SequenceEqual(key))
@@ -31,6 +38,7 @@ internal sealed class Utf8Interner
             return _values[slot]!;
         }
         var s = Encoding.UTF8.GetString(utf8);
+        LastWasNew = true;
         if (key != null && _hit[slot])
         {
             // Second chance: a value that recurred keeps its slot once against a newcomer, so a stream of unique
