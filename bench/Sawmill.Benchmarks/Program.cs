@@ -29,6 +29,21 @@ internal static class Program
             LogQL.EngineMicro.Run(args[1..]);
             return;
         }
+        if (args is ["query-figures", ..])
+        {
+            Storage.QueryFigures.RunAsync(args[1..]).GetAwaiter().GetResult();
+            return;
+        }
+        if (args is ["storage-figures", "ratios", ..])
+        {
+            Storage.StorageFigures.Ratios();
+            return;
+        }
+        if (args is ["storage-figures", "wal-replay", ..])
+        {
+            Storage.StorageFigures.WalReplayAsync(args[2..]).GetAwaiter().GetResult();
+            return;
+        }
         if (args is ["storage-figures", ..])
         {
             Storage.StorageFigures.RunAsync(args[1..]).GetAwaiter().GetResult();

@@ -166,6 +166,18 @@ public sealed partial class LogStore
             foreach (var t in _tenants.Values)
                 foreach (var s in t.Head.All)
                     s.CutIfDue(now, idle, maxAge, force);
+            // Under the write lock no push is between finding its stream and appending to it: idle streams whose data
+            // an earlier flush wrote to disk leave the head.
+            _checkpointLock.EnterWriteLock();
+            try
+            {
+                foreach (var t in _tenants.Values)
+                    Interlocked.Add(ref Metrics.StreamsEvictedCount, t.Head.RemoveIdle(now, idle));
+            }
+            finally
+            {
+                _checkpointLock.ExitWriteLock();
+            }
             var anyCut = UnflushedBytes() > 0;
             if (!anyCut && WalDiskBytes() < _options.WalCheckpointSize && !force)
                 return;

@@ -92,6 +92,21 @@ public sealed partial class LogStore
         return result;
     }
 
+    /// <summary>
+    /// True when the in-memory head still holds entries of matching streams within [start, end] (inclusive): those reach
+    /// disk only with a later flush, so a compaction run now cannot have removed them yet.
+    /// </summary>
+    public bool HeadHolds(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs)
+    {
+        if (!_tenants.TryGetValue(tenant, out var state))
+            return false;
+        var end = endNs == long.MaxValue ? endNs : endNs + 1;
+        foreach (var s in state.Head.Match(matchers))
+            if (s.Summarize(startNs, end).Any)
+                return true;
+        return false;
+    }
+
     public IReadOnlyList<Labels> Series(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken)
     {
         var result = Summaries(tenant, matchers, startNs, endNs, cancellationToken).Keys.ToList();

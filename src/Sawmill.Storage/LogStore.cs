@@ -143,7 +143,10 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
                     accepted.Add(new PushStream(s.Labels, kept));
             }
             if (accepted.Count > 0)
-                walWrite = _wal.AppendAsync(WalFormat.EncodePush(tenant, accepted));
+            {
+                var (record, length) = WalFormat.EncodePushPooled(tenant, accepted);
+                walWrite = _wal.AppendPooledAsync(record, length);
+            }
         }
         finally
         {

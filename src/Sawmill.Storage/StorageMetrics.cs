@@ -13,6 +13,7 @@ public sealed class StorageMetrics
     internal long CheckpointsCount;
     internal long FlushFailuresCount;
     internal long CorruptBlocksCount;
+    internal long StreamsEvictedCount;
 
     public long Entries => Interlocked.Read(ref EntriesAppended);
     public long Bytes => Interlocked.Read(ref BytesAppended);
@@ -37,6 +38,9 @@ public sealed class StorageMetrics
 
     /// <summary>Block directories found corrupt at open and set aside.</summary>
     public long CorruptBlocks => Interlocked.Read(ref CorruptBlocksCount);
+
+    /// <summary>Streams removed from the head after their data was flushed and they stayed idle.</summary>
+    public long StreamsEvicted => Interlocked.Read(ref StreamsEvictedCount);
 
     /// <summary>Persisted blocks currently open.</summary>
     public long Blocks { get; internal set; }

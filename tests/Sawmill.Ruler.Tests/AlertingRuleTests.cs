@@ -172,4 +172,27 @@ public sealed class AlertingRuleTests
         Assert.Equal(0.5, s.Value);
         Assert.Equal("exceeded limit of 1 with 2 series", Assert.Throws<RuleEvaluationException>(() => r.Eval(1000, One(1, "a").Concat(One(2, "b")).ToList(), 1)).Message);
     }
+
+    [Fact]
+    public void Eval_returns_ALERTS_and_ALERTS_FOR_STATE_for_pending_and_firing_alerts()
+    {
+        var r = Rule(TimeSpan.FromMinutes(1), keepFiring: TimeSpan.FromMinutes(1));
+        var ms = new DateTimeOffset(T0).ToUnixTimeMilliseconds();
+        var pending = r.Eval(T0, One(12), 0, RuleContext.Default);
+        Assert.Equal(
+            [
+                $"{{__name__=\"ALERTS\", alertname=\"HighErrorRate\", alertstate=\"pending\", app=\"churn-api\", severity=\"warning\"}} 1 @{ms}",
+                $"{{__name__=\"ALERTS_FOR_STATE\", alertname=\"HighErrorRate\", app=\"churn-api\", severity=\"warning\"}} {ms / 1000} @{ms}",
+            ],
+            pending.Select(s => $"{s.Labels} {s.Value} @{s.TimestampMs}"));
+
+        var firing = r.Eval(T0.AddMinutes(1), One(13), 0, RuleContext.Default);
+        Assert.Equal("firing", firing[0].Labels.Get("alertstate"));
+        Assert.Equal(ms / 1000, firing[1].Value); // still the time it became active
+
+        // Kept firing (keep_firing_for) while the condition is gone: still written; resolved: nothing.
+        var kept = r.Eval(T0.AddMinutes(2), [], 0, RuleContext.Default);
+        Assert.Equal(2, kept.Count);
+        Assert.Empty(r.Eval(T0.AddMinutes(4), [], 0, RuleContext.Default));
+    }
 }

@@ -22,12 +22,23 @@ public sealed class RuleGroupTests : IDisposable
         Record = s => _recorded.AddRange(s),
     };
 
-    private static RuleGroupDefinition Def() => RuleYaml.ParseGroup("""
+    /// <summary>
+    /// The group with a first rule whose expression does not parse: validation rejects that on load, so it is put in
+    /// after parsing to check that a rule failing at run time (as an engine error would) stays contained.
+    /// </summary>
+    private static RuleGroupDefinition Def()
+    {
+        var def = Valid();
+        def.Rules![0].Expr = "nonsense";
+        return def;
+    }
+
+    private static RuleGroupDefinition Valid() => RuleYaml.ParseGroup("""
         name: g
         interval: 1m
         rules:
           - alert: Broken
-            expr: nonsense
+            expr: 'sum(count_over_time({app="broken"}[1m]))'
           - alert: DatabaseConnectionError
             expr: 'sum(count_over_time({app="churn-api"} |= "database connection"[5m])) > 0'
             for: 1m
@@ -52,7 +63,7 @@ public sealed class RuleGroupTests : IDisposable
         Assert.Equal(RuleHealth.Ok, g.Rules[1].Health);
         Assert.Equal(AlertState.Pending, ((AlertingRule)g.Rules[1]).State);
         Assert.Empty(_sent);
-        var rec = Assert.Single(_recorded);
+        var rec = Assert.Single(_recorded, s => s.Labels.Get("__name__") == "churn:db_errors:count5m");
         Assert.Equal(new DateTimeOffset(T0).ToUnixTimeMilliseconds(), rec.TimestampMs);
         Assert.Equal(engine.Calls[0].TimeNs, (T0 - DateTime.UnixEpoch).Ticks * 100);
 
@@ -80,10 +91,38 @@ public sealed class RuleGroupTests : IDisposable
     {
         var engine = new FakeEngine();
         engine.Answers["{app=\"x\"}"] = _ => new StreamsResult([]);
-        var def = RuleYaml.ParseGroup("name: g\nrules:\n  - alert: A\n    expr: '{app=\"x\"}'\n");
+        var def = RuleYaml.ParseGroup("name: g\nrules:\n  - alert: A\n    expr: 'count_over_time({app=\"x\"}[1m])'\n");
+        def.Rules![0].Expr = "{app=\"x\"}"; // validation rejects log queries; an engine answering streams must still be contained
         var g = new RuleGroup("fake", "ns", def, TimeSpan.FromMinutes(1), engine, Runtime(), NullLogger.Instance);
         await g.EvaluateAsync(T0, CancellationToken.None);
         Assert.Equal("rule result is not a vector or scalar: streams", g.Rules[0].LastError);
+    }
+
+    [Fact]
+    public async Task Alert_series_are_recorded_and_end_with_stale_markers()
+    {
+        var engine = new FakeEngine();
+        var fire = true;
+        engine.Answers["sum(count_over_time({app=\"churn-api\"} |= \"database connection\"[5m])) > 0"] = _ => fire ? FakeEngine.Vector((3, [])) : FakeEngine.Vector();
+        engine.Answers["sum(count_over_time({app=\"churn-api\"} |= \"database connection\"[5m]))"] = _ => FakeEngine.Vector((3, []));
+        engine.Answers["sum(count_over_time({app=\"broken\"}[1m]))"] = _ => FakeEngine.Vector();
+        var g = new RuleGroup("fake", "ns", Valid(), TimeSpan.FromMinutes(1), engine, Runtime(), NullLogger.Instance);
+
+        await g.EvaluateAsync(T0, CancellationToken.None);
+        Assert.Equal(["ALERTS", "ALERTS_FOR_STATE", "churn:db_errors:count5m"], _recorded.Select(s => s.Labels.Get("__name__")));
+        _recorded.Clear();
+
+        fire = false;
+        await g.EvaluateAsync(T0.AddMinutes(1), CancellationToken.None);
+        var stale = _recorded.Where(s => s.Labels.Get("__name__") != "churn:db_errors:count5m").ToList();
+        Assert.Equal(2, stale.Count);
+        Assert.All(stale, s => Assert.Equal(BitConverter.DoubleToInt64Bits(RuleGroup.StaleNaN), BitConverter.DoubleToInt64Bits(s.Value)));
+        Assert.All(stale, s => Assert.Equal(new DateTimeOffset(T0.AddMinutes(1)).ToUnixTimeMilliseconds(), s.TimestampMs));
+        _recorded.Clear();
+
+        // Marked once: the next evaluation writes only the recording rule's sample.
+        await g.EvaluateAsync(T0.AddMinutes(2), CancellationToken.None);
+        Assert.Equal(["churn:db_errors:count5m"], _recorded.Select(s => s.Labels.Get("__name__")));
     }
 
     public void Dispose() => Directory.Delete(_dir, true);

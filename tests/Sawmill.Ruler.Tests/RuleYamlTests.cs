@@ -19,15 +19,18 @@ public sealed class RuleYamlTests
     }
 
     [Theory]
-    [InlineData("groups:\n- name: a\n  rules:\n  - expr: up\n", "one of 'record' or 'alert' must be set")]
-    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    record: b\n    expr: up\n", "only one of 'record' and 'alert' must be set")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - expr: count_over_time({a=\"b\"}[1m])\n", "one of 'record' or 'alert' must be set")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    record: b\n    expr: count_over_time({a=\"b\"}[1m])\n", "only one of 'record' and 'alert' must be set")]
     [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n", "field 'expr' must be set in rule")]
-    [InlineData("groups:\n- name: a\n  rules:\n  - record: 'bad name'\n    expr: up\n", "invalid recording rule name: bad name")]
-    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up\n    for: 5x\n", "not a valid duration string")]
-    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up\n- name: a\n  rules:\n  - alert: B\n    expr: up\n", "groupname: \"a\" is repeated in the same file")]
-    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up\n    annotations:\n      x: '{{ if }}'\n", "template x")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - record: 'bad name'\n    expr: count_over_time({a=\"b\"}[1m])\n", "invalid recording rule name: bad name")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: count_over_time({a=\"b\"}[1m])\n    for: 5x\n", "not a valid duration string")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: count_over_time({a=\"b\"}[1m])\n- name: a\n  rules:\n  - alert: B\n    expr: count_over_time({a=\"b\"}[1m])\n", "groupname: \"a\" is repeated in the same file")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: count_over_time({a=\"b\"}[1m])\n    annotations:\n      x: '{{ if }}'\n", "template x")]
     [InlineData("groups:\n- name: a\n  rulez: []\n", "yaml: line")]
     [InlineData("groups:\n- name: ''\n  rules: []\n", "rule group name must not be empty")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: sum(rate({a=\"b\"}[1m]) > \n", "rule 1: could not parse expression: parse error at line 1")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: '{a=\"b\"} |= \"x\"'\n", "could not parse expression: only sample expression supported")]
+    [InlineData("groups:\n- name: a\n  rules:\n  - record: r\n    expr: up\n", "could not parse expression")]
     public void Invalid_files_are_rejected_with_a_reason(string yaml, string expected) =>
         Assert.Contains(expected, Assert.Throws<RuleValidationException>(() => RuleYaml.ParseFile(yaml, "f.yaml")).Message);
 

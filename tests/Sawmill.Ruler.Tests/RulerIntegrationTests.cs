@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Sawmill.Testing;
+using static Sawmill.Ruler.Tests.RulerTestSupport;
 
 namespace Sawmill.Ruler.Tests;
 
@@ -62,20 +63,6 @@ public sealed class RulerIntegrationTests
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan limit, Func<string> describe) where T : class
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var v = await probe();
-            if (v != null)
-                return v;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException(describe());
-            await Task.Delay(250);
-        }
-    }
-
     private static async Task<JsonElement?> AmAlertAsync(HttpClient am, string name)
     {
         var json = await am.GetStringAsync("api/v2/alerts");
@@ -102,6 +89,7 @@ public sealed class RulerIntegrationTests
         using var amClient = new HttpClient { BaseAddress = am.Address };
         using var promClient = new HttpClient { BaseAddress = prom.Address };
 
+        var started = DateTimeOffset.UtcNow;
         await PushAsync(client, 5, "ERROR database connection refused");
 
         // Pending first (for: 2s), then firing in Alertmanager with our labels, annotations and link.
@@ -144,11 +132,42 @@ public sealed class RulerIntegrationTests
         }, TimeSpan.FromSeconds(30), () => "recording rule series never reached Prometheus\n" + sawmill.Output + prom.Output);
         Assert.Equal("5", value);
 
+        // The firing alert as Prometheus's rules manager writes it: ALERTS{alertstate="firing", alert labels} 1 and
+        // ALERTS_FOR_STATE{alert labels} = the Unix second the alert became active.
+        var alertsSeries = await EventuallyAsync(async () =>
+        {
+            using var doc = JsonDocument.Parse(await promClient.GetStringAsync("api/v1/query?query=" + Uri.EscapeDataString("ALERTS{alertstate=\"firing\"}")));
+            var result = doc.RootElement.GetProperty("data").GetProperty("result");
+            return result.GetArrayLength() == 1 ? (object)result[0].Clone() : null;
+        }, TimeSpan.FromSeconds(30), () => "ALERTS never reached Prometheus\n" + sawmill.Output + prom.Output);
+        var series = (JsonElement)alertsSeries;
+        var metric = series.GetProperty("metric");
+        Assert.Equal("DatabaseConnectionError", metric.GetProperty("alertname").GetString());
+        Assert.Equal("critical", metric.GetProperty("severity").GetString());
+        Assert.Equal("1", series.GetProperty("value")[1].GetString());
+        Assert.Equal(["__name__", "alertname", "alertstate", "severity"], metric.EnumerateObject().Select(p => p.Name).Where(n => n != "cluster").Order(StringComparer.Ordinal));
+        using (var doc = JsonDocument.Parse(await promClient.GetStringAsync("api/v1/query?query=" + Uri.EscapeDataString("ALERTS_FOR_STATE"))))
+        {
+            var r = Assert.Single(doc.RootElement.GetProperty("data").GetProperty("result").EnumerateArray());
+            Assert.False(r.GetProperty("metric").TryGetProperty("alertstate", out _));
+            var activeAt = double.Parse(r.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
+            Assert.InRange(activeAt, started.ToUnixTimeSeconds() - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        }
+        // Pending came first: the range of ALERTS holds a pending sample before the firing ones.
+        using (var doc = JsonDocument.Parse(await promClient.GetStringAsync("api/v1/query?query=" + Uri.EscapeDataString("count_over_time(ALERTS{alertstate=\"pending\"}[5m])"))))
+            Assert.Equal(1, doc.RootElement.GetProperty("data").GetProperty("result").GetArrayLength());
+
         // No more logs: once the 10s window has passed, the alert resolves and Alertmanager drops it from active alerts.
         await EventuallyAsync(async () => await AmAlertAsync(amClient, "DatabaseConnectionError") == null ? "gone" : null,
             TimeSpan.FromSeconds(30), () => "alert never resolved in Alertmanager\n" + sawmill.Output);
         using (var doc = JsonDocument.Parse(await client.GetStringAsync("/prometheus/api/v1/alerts")))
             Assert.Equal(0, doc.RootElement.GetProperty("data").GetProperty("alerts").GetArrayLength());
+        // The resolved alert's series end with stale markers, so Prometheus stops returning them at once (not 5m later).
+        await EventuallyAsync(async () =>
+        {
+            using var doc = JsonDocument.Parse(await promClient.GetStringAsync("api/v1/query?query=" + Uri.EscapeDataString("ALERTS or ALERTS_FOR_STATE")));
+            return doc.RootElement.GetProperty("data").GetProperty("result").GetArrayLength() == 0 ? "gone" : null;
+        }, TimeSpan.FromSeconds(30), () => "ALERTS series not marked stale in Prometheus\n" + sawmill.Output);
         Directory.Delete(dir, true);
     }
 

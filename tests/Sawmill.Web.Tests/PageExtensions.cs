@@ -20,6 +20,14 @@ internal static class PageExtensions
 
     public static ILocator Pane(this IPage page, int pane) => page.Locator($"[data-pane=\"{pane}\"]");
 
-    public static Task ShotAsync(this IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebFixture.ImagesDir, name) });
+    /// <summary>Set to 1 to (re)write the README's screenshots in docs/images; otherwise tests leave the tree clean.</summary>
+    public const string ScreenshotsVariable = "SAWMILL_SCREENSHOTS";
+
+    public static async Task ShotAsync(this IPage page, string name)
+    {
+        var bytes = await page.ScreenshotAsync();
+        Assert.True(bytes.Length > 1000, $"screenshot {name} is empty");
+        if (Environment.GetEnvironmentVariable(ScreenshotsVariable) == "1")
+            await File.WriteAllBytesAsync(Path.Combine(WebFixture.ImagesDir, name), bytes);
+    }
 }

@@ -10,7 +10,7 @@ export function mount(root) {
   let timer;
   const load = async () => {
     const [rules, alerts] = await Promise.all([loki.rules().catch(e => ({ error: e })), loki.alerts().catch(e => ({ error: e }))]);
-    page.replaceChildren(h('h2', 'Active alerts'), alertsTable(alerts), h('h2', 'Rule groups'), groups(rules));
+    page.replaceChildren(h('h2', 'Active alerts'), alertsTable(alerts), h('h2', 'Rule groups'), ...[groups(rules)].flat());
   };
   load();
   timer = setInterval(load, 15000);

@@ -34,7 +34,7 @@ internal static class StorageFigures
         }
     }
 
-    private static void Ratios()
+    public static void Ratios()
     {
         Console.WriteLine("== compressed size / raw line bytes (zstd, 256 KiB blocks, with token filter) ==");
         var loghub = "/work/shared/data/loghub";
@@ -74,8 +74,8 @@ internal static class StorageFigures
             Seal();
             if (blocks.Count == 0)
                 return;
-            var chunk = new Chunk([.. blocks], TrigramBloom.Build(TrigramSet.Union(trigrams)), codec);
-            stored += ChunkFormat.HeaderSize(chunk.Blocks.Length, chunk.Filter!.Words.Length) + chunk.StoredBytes;
+            var chunk = new Chunk([.. blocks], TrigramBloom.Build(TrigramSet.Union(trigrams), blocks.Sum(b => (long)b.Bytes.Length)), codec);
+            stored += ChunkFormat.HeaderSize(chunk.Blocks.Length, chunk.Filter?.Words.Length ?? 0) + chunk.StoredBytes;
             blocks.Clear();
             trigrams.Clear();
         }
@@ -96,9 +96,69 @@ internal static class StorageFigures
         return (double)stored / rawBytes;
     }
 
+    /// <summary>
+    /// The worst case of a restart: <paramref name="targetBytes"/> of lines pushed with flushing off, so every entry is
+    /// in the WAL (no checkpoint, no block), then the store is closed like a crash and reopened:
+    /// <c>storage-figures wal-replay [MiB=1024] [dir]</c>.
+    /// </summary>
+    public static async Task WalReplayAsync(string[] args)
+    {
+        var mib = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1024;
+        var dir = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "sawmill-replay-" + Environment.ProcessId);
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
+        try
+        {
+            var options = new LogStoreOptions { Directory = dir, BackgroundFlush = false };
+            var store = await LogStore.OpenAsync(options, NullLogger.Instance);
+            await PushAsync(store, (long)mib * 1024 * 1024);
+            await store.DisposeAsync();
+            var wal = Directory.GetFiles(Path.Combine(dir, "wal")).Sum(f => new FileInfo(f).Length);
+            var sw = Stopwatch.StartNew();
+            store = await LogStore.OpenAsync(options, NullLogger.Instance);
+            var seconds = sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"reopen with {wal / (double)(1 << 30):F2} GiB of WAL ({store.Metrics.Entries:N0} entries, no checkpoint, no block): ready in {seconds:F2} s, {wal / seconds / (1 << 20):N0} MiB/s, RSS {Process.GetCurrentProcess().WorkingSet64 / (1 << 20):N0} MiB");
+            await store.DisposeAsync();
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static async Task PushReplayAndScanAsync(string dir, long targetBytes)
     {
         var options = new LogStoreOptions { Directory = dir, FlushCheckPeriod = TimeSpan.FromSeconds(5) };
+        var store = await LogStore.OpenAsync(options, NullLogger.Instance);
+        await PushAsync(store, targetBytes);
+        var sw = Stopwatch.StartNew();
+        // Half of the data flushed into blocks, the rest in the head, as the "head and flushed".
+        await store.FlushAsync(force: false);
+        Console.WriteLine($"after flush: blocks {store.Metrics.Blocks}, block bytes {store.Metrics.BlockBytes / (1 << 20):N0} MiB, WAL on disk {store.Metrics.WalDiskBytes / (1 << 20):N0} MiB");
+        await store.DisposeAsync();
+
+        sw.Restart();
+        store = await LogStore.OpenAsync(options with { BackgroundFlush = false }, NullLogger.Instance);
+        Console.WriteLine($"reopen (blocks + checkpoint + WAL replay): {sw.Elapsed.TotalSeconds:F2} s, {store.Metrics.Entries:N0} entries replayed");
+        await store.FlushAsync(force: false);
+
+        for (var round = 0; round < 2; round++)
+        {
+            var rare = Scan(store, new Contains("needle-that-is-absent"u8.ToArray(), skip: true), EntryFields.Lines, out var rareStats, out var rareSeconds);
+            Console.WriteLine($"needle |= (token filter may skip): {rare} matches, {(rareStats.DecompressedBytes + rareStats.HeadBytes + SkippedRaw(rareStats, store)) / rareSeconds / (1 << 30):F2} GiB/s of raw lines (chunks skipped {rareStats.ChunksSkipped}, touched {rareStats.ChunksTouched}), {rareSeconds:F2} s");
+            var full = Scan(store, new Contains("needle-that-is-absent"u8.ToArray(), skip: false), EntryFields.Lines, out var fullStats, out var fullSeconds);
+            var fullBytes = fullStats.DecompressedBytes + fullStats.HeadBytes;
+            Console.WriteLine($"needle |= (no skipping: decompress + IndexOf every line): {full} matches, {fullBytes / fullSeconds / (1 << 30):F2} GiB/s of raw lines, {fullSeconds:F2} s");
+            var count = Scan(store, null, EntryFields.Timestamps, out _, out var countSeconds);
+            Console.WriteLine($"count (timestamps only): {count:N0} entries, {count / countSeconds / 1e6:F1} M entries/s, {countSeconds:F2} s");
+        }
+        await store.DisposeAsync();
+    }
+
+    /// <summary>Pushes about <paramref name="targetBytes"/> of generated lines with 4 writers × 1,000 lines over 100 streams and prints the rate.</summary>
+    private static async Task PushAsync(LogStore store, long targetBytes)
+    {
         var streams = LogGenerator.StreamLabels(100);
         const int writers = 4, perPush = 1000;
         // Pre-generate a pool of batches so generation does not count against the store.
@@ -123,7 +183,6 @@ internal static class StorageFigures
         var batches = (long)(targetBytes / (avgLine * perPush));
         Console.WriteLine($"== push: {batches * perPush:N0} lines (~{targetBytes / (1 << 20)} MiB raw, avg {avgLine:F0} B/line), {writers} writers × {perPush} lines, {streams.Length} streams, WAL fsync per group commit ==");
 
-        var store = await LogStore.OpenAsync(options, NullLogger.Instance);
         long next = -1;
         long clock = 1_700_000_000_000_000_000;
         long peakRss = 0;
@@ -153,28 +212,6 @@ internal static class StorageFigures
         await Task.WhenAll(tasks);
         var pushSeconds = sw.Elapsed.TotalSeconds;
         Console.WriteLine($"push: {batches * perPush / pushSeconds:N0} lines/s, {batches * perPush * avgLine / pushSeconds / (1 << 20):N0} MiB/s, peak RSS {peakRss / (1 << 20):N0} MiB, fsyncs {store.Metrics.WalSyncs:N0}");
-
-        // Half of the data flushed into blocks, the rest in the head, as the "head and flushed".
-        await store.FlushAsync(force: false);
-        Console.WriteLine($"after flush: blocks {store.Metrics.Blocks}, block bytes {store.Metrics.BlockBytes / (1 << 20):N0} MiB, WAL on disk {store.Metrics.WalDiskBytes / (1 << 20):N0} MiB");
-        await store.DisposeAsync();
-
-        sw.Restart();
-        store = await LogStore.OpenAsync(options with { BackgroundFlush = false }, NullLogger.Instance);
-        Console.WriteLine($"reopen (blocks + checkpoint + WAL replay): {sw.Elapsed.TotalSeconds:F2} s, {store.Metrics.Entries:N0} entries replayed");
-        await store.FlushAsync(force: false);
-
-        for (var round = 0; round < 2; round++)
-        {
-            var rare = Scan(store, new Contains("needle-that-is-absent"u8.ToArray(), skip: true), EntryFields.Lines, out var rareStats, out var rareSeconds);
-            Console.WriteLine($"needle |= (token filter may skip): {rare} matches, {(rareStats.DecompressedBytes + rareStats.HeadBytes + SkippedRaw(rareStats, store)) / rareSeconds / (1 << 30):F2} GiB/s of raw lines (chunks skipped {rareStats.ChunksSkipped}, touched {rareStats.ChunksTouched}), {rareSeconds:F2} s");
-            var full = Scan(store, new Contains("needle-that-is-absent"u8.ToArray(), skip: false), EntryFields.Lines, out var fullStats, out var fullSeconds);
-            var fullBytes = fullStats.DecompressedBytes + fullStats.HeadBytes;
-            Console.WriteLine($"needle |= (no skipping: decompress + IndexOf every line): {full} matches, {fullBytes / fullSeconds / (1 << 30):F2} GiB/s of raw lines, {fullSeconds:F2} s");
-            var count = Scan(store, null, EntryFields.Timestamps, out _, out var countSeconds);
-            Console.WriteLine($"count (timestamps only): {count:N0} entries, {count / countSeconds / 1e6:F1} M entries/s, {countSeconds:F2} s");
-        }
-        await store.DisposeAsync();
     }
 
     private static long _lastRawTotal;

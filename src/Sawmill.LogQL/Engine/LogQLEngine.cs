@@ -132,46 +132,59 @@ public sealed class LogQLEngine : IQueryEngine
             LineFilter = pushed,
             Statistics = stats,
         }, token);
-        var candidates = new List<(long Ts, int Seq, Labels Labels, ResultEntry Entry)>();
+        // Streams are read in parallel (up to max_query_parallelism workers, each taking the next unread stream) into one
+        // bounded top-`limit` set. A stream yields in query direction, so it stops at its first entry that could not
+        // make the set any more: the work is about `limit` entries, not streams × limit.
+        var top = new TopEntries(limit, query.Direction == Direction.Forward);
         try
         {
-            var seq = 0;
-            foreach (var it in iterators)
+            var nextStream = -1;
+            void Work()
             {
-                // Each iterator yields in query direction: its first `limit` accepted entries are all it can contribute.
-                var sp = pipeline.CreateStreamPipeline(it.Labels);
-                var taken = 0;
-                var n = 0;
-                while (taken < limit && it.Next())
+                int i;
+                while ((i = Interlocked.Increment(ref nextStream)) < iterators.Count)
                 {
-                    if ((++n & 1023) == 0)
-                        token.ThrowIfCancellationRequested();
-                    if (!sp.Process(it.TimestampNs, it.Line, it.Metadata, out var line))
-                        continue;
-                    var md = it.Metadata;
-                    var entry = new ResultEntry(it.TimestampNs, Encoding.UTF8.GetString(line), md.IsEmpty ? null : md.ToArray());
-                    candidates.Add((it.TimestampNs, seq++, sp.Labels, entry));
-                    taken++;
+                    var it = iterators[i];
+                    var sp = pipeline.CreateStreamPipeline(it.Labels);
+                    var bound = top.Bound;
+                    var n = 0;
+                    while (it.Next())
+                    {
+                        if ((++n & 1023) == 0)
+                        {
+                            token.ThrowIfCancellationRequested();
+                            bound = top.Bound;
+                        }
+                        var key = new TopEntries.Key(it.TimestampNs, i, n);
+                        if (bound is { } b && top.Worse(key, b))
+                            break;
+                        if (!sp.Process(it.TimestampNs, it.Line, it.Metadata, out var line))
+                            continue;
+                        var md = it.Metadata;
+                        var entry = new ResultEntry(it.TimestampNs, Encoding.UTF8.GetString(line), md.IsEmpty ? null : md.ToArray());
+                        if (!top.TryAdd(key, sp.Labels, entry, out bound))
+                            break;
+                    }
                 }
             }
+            var workers = Math.Clamp(Math.Min(limits.MaxQueryParallelism, Environment.ProcessorCount), 1, Math.Max(1, iterators.Count));
+            if (workers == 1 || limit <= 0)
+                Work();
+            else
+                Parallel.For(0, workers, new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = workers }, _ => Work());
+        }
+        catch (AggregateException ae) when (ae.InnerException != null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ae.InnerException).Throw();
+            throw;
         }
         finally
         {
             foreach (var it in iterators)
                 it.Dispose();
         }
-        var forward = query.Direction == Direction.Forward;
-        candidates.Sort((a, b) =>
-        {
-            var c = a.Ts.CompareTo(b.Ts);
-            if (!forward)
-                c = -c;
-            return c != 0 ? c : a.Seq.CompareTo(b.Seq);
-        });
-        if (candidates.Count > limit)
-            candidates.RemoveRange(limit, candidates.Count - limit);
         var streams = new Dictionary<Labels, ResultStream>();
-        foreach (var c in candidates)
+        foreach (var c in top.InOrder())
         {
             if (!streams.TryGetValue(c.Labels, out var s))
                 streams[c.Labels] = s = new ResultStream(c.Labels, []);

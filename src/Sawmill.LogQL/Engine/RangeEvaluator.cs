@@ -57,6 +57,10 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
             Statistics = ctx.Statistics,
         }, ctx.Token);
 
+        var bytesOp = r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate;
+        if (!hasPipeline && StepCounter.Supports(r.Op) && (long)iterators.Count * StepCounter.Footprint(grid, bytesOp) <= StepCounterBudget)
+            return CountSteps(r, grouping, iterators, bytesOp);
+
         var series = new ConcurrentDictionary<Labels, SampleBuffer>();
         try
         {
@@ -185,6 +189,71 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
             var err = s.Labels.Get("__error__");
             if (!string.IsNullOrEmpty(err))
                 throw PipelineError(err, s.Labels);
+        }
+        return result;
+    }
+
+    /// <summary>Memory the step counters of one query may take (one per stream in the worst case, per worker).</summary>
+    private const long StepCounterBudget = 64L << 20;
+
+    /// <summary>The no-pipeline count/rate/bytes path: entries counted straight into steps (<see cref="StepCounter"/>).</summary>
+    private List<StepSeries> CountSteps(RangeAggregationExpr r, Grouping? grouping, IReadOnlyList<IEntryIterator> iterators, bool bytesOp)
+    {
+        var grid = ctx.Grid;
+        var merged = new Dictionary<Labels, StepCounter>();
+        try
+        {
+            var workers = Math.Clamp(Math.Min(ctx.Limits.MaxQueryParallelism, Environment.ProcessorCount), 1, Math.Max(1, iterators.Count));
+            void Work(int w)
+            {
+                var local = new Dictionary<Labels, StepCounter>();
+                for (var i = w; i < iterators.Count; i += workers)
+                {
+                    var it = iterators[i];
+                    var key = Group(it.Labels, grouping);
+                    if (!local.TryGetValue(key, out var counter))
+                        local[key] = counter = new StepCounter(grid, r.Range.RangeNs, r.Range.OffsetNs, bytesOp);
+                    var n = 0;
+                    while (it.Next())
+                    {
+                        if ((++n & 4095) == 0)
+                            ctx.Token.ThrowIfCancellationRequested();
+                        counter.Add(it.TimestampNs, bytesOp ? it.LineLength : 0);
+                    }
+                }
+                lock (merged)
+                {
+                    foreach (var (k, v) in local)
+                    {
+                        if (merged.TryGetValue(k, out var target))
+                            target.Merge(v);
+                        else
+                            merged[k] = v;
+                    }
+                }
+            }
+            if (workers == 1)
+                Work(0);
+            else
+                Parallel.For(0, workers, new ParallelOptions { CancellationToken = ctx.Token, MaxDegreeOfParallelism = workers }, Work);
+        }
+        catch (AggregateException ae) when (ae.InnerException != null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ae.InnerException).Throw();
+            throw;
+        }
+        finally
+        {
+            foreach (var it in iterators)
+                it.Dispose();
+        }
+        var result = new List<StepSeries>(merged.Count);
+        foreach (var (labels, counter) in merged)
+        {
+            if (counter.ToSeries(labels, r.Op) is { } s)
+                result.Add(s);
+            if (result.Count > ctx.Limits.MaxQuerySeries && ctx.Limits.MaxQuerySeries > 0)
+                throw ctx.SeriesLimitError();
         }
         return result;
     }

@@ -36,7 +36,7 @@ public static class TailEndpoints
 
     private static async Task TailAsync(HttpContext http, ServerContext ctx)
     {
-        var tenant = TenantResolver.Single(http, ctx.Config.AuthEnabled);
+        var tenant = ResolveTenant(http, ctx.Config.AuthEnabled);
         var limits = ctx.Limits.For(tenant);
         var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
         var query = p.Get("query");
@@ -128,6 +128,28 @@ public static class TailEndpoints
             Telemetry.ServerMetrics.ActiveTails.Dec();
         }
         await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "");
+    }
+
+    /// <summary>The query parameter a browser's websocket names its tenant in (it cannot set headers).</summary>
+    public const string OrgIdParameter = "orgId";
+
+    /// <summary>
+    /// The tail's tenant: as every endpoint's (<see cref="TenantResolver"/>), except that with auth enabled and no
+    /// <c>X-Scope-OrgID</c> header a single tenant may come from the <c>orgId</c> query parameter, validated like the
+    /// header, because a browser's <c>WebSocket</c> cannot send headers. The header wins when both are present.
+    /// </summary>
+    internal static string ResolveTenant(HttpContext http, bool authEnabled)
+    {
+        if (authEnabled && string.IsNullOrWhiteSpace(http.Request.Headers[TenantResolver.Header].ToString())
+            && http.Request.Query[OrgIdParameter].ToString() is { Length: > 0 } orgId)
+        {
+            if (orgId.Contains('|', StringComparison.Ordinal))
+                throw new ApiException(400, "multiple org IDs present");
+            if (Tenant.Validate(orgId) is { } problem)
+                throw new ApiException(400, problem);
+            return orgId;
+        }
+        return TenantResolver.Single(http, authEnabled);
     }
 
     private static async Task<List<ResultStream>> FilterAsync(ServerContext ctx, string tenant, string query,

@@ -30,7 +30,8 @@ public static partial class ConfigLoader
         ["ingester.chunk_block_size"] = (c, k, v) => c with { ChunkBlockSize = Int(k, v) },
         ["ingester.chunk_target_size"] = (c, k, v) => c with { ChunkTargetSize = Int(k, v) },
         ["ingester.max_chunk_age"] = (c, k, v) => c with { MaxChunkAge = Duration(k, v) },
-        ["ingester.chunk_encoding"] = (c, k, v) => c with { ChunkEncoding = OneOf(k, v, "zstd", "snappy", "lz4", "none") },
+        ["ingester.chunk_encoding"] = (c, k, v) => c with { ChunkEncoding = OneOf(k, v, "zstd", "snappy", "lz4", "none", "gzip", "flate", "lz4-64k", "lz4-256k", "lz4-1M", "lz4-4M") },
+        ["ingester.flush_check_period"] = (c, k, v) => c with { FlushCheckPeriod = Duration(k, v) },
         ["ingester.wal.enabled"] = (c, k, v) => c with { WalEnabled = Bool(k, v) },
         ["ingester.wal.sync"] = (c, k, v) => c with { WalSync = OneOf(k, v, "batch", "os") },
         ["querier.multi_tenant_queries_enabled"] = (c, k, v) => c with { MultiTenantQueriesEnabled = Bool(k, v) },
@@ -92,7 +93,6 @@ public static partial class ConfigLoader
         ["ingester.wal.dir"] = "the WAL lives under common.path_prefix",
         ["ingester.wal.flush_on_shutdown"] = "the WAL is replayed on start",
         ["ingester.wal.replay_memory_ceiling"] = "replay is streamed",
-        ["ingester.flush_check_period"] = "flushing is scheduled internally",
         ["ingester.concurrent_flushes"] = "flushing is scheduled internally",
         ["server.grpc_listen_port"] = "Sawmill serves HTTP only",
         ["server.grpc_listen_address"] = "Sawmill serves HTTP only",
@@ -153,6 +153,8 @@ public static partial class ConfigLoader
             config = config with { Limits = config.Limits with { MaxQueryLookback = Duration("chunk_store_config.max_look_back_period", lb) } };
             warnings.Add("chunk_store_config.max_look_back_period is honoured as limits_config.max_query_lookback; move it there");
         }
+        if (config.ChunkEncoding is "gzip" or "flate")
+            warnings.Add($"ingester.chunk_encoding {config.ChunkEncoding}: chunks are compressed with zstd instead (smaller and faster to read back); set zstd, snappy, lz4 or none to choose");
         return config with { Warnings = warnings, Extra = extra };
     }
 

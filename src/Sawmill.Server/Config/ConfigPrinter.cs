@@ -27,6 +27,7 @@ public static class ConfigPrinter
         sb.AppendLine($"  chunk_target_size: {c.ChunkTargetSize}");
         sb.AppendLine($"  max_chunk_age: {D(c.MaxChunkAge)}");
         sb.AppendLine($"  chunk_encoding: {c.ChunkEncoding}");
+        sb.AppendLine($"  flush_check_period: {D(c.FlushCheckPeriod)}");
         sb.AppendLine("  wal:");
         sb.AppendLine($"    enabled: {B(c.WalEnabled)}");
         sb.AppendLine($"    sync: {c.WalSync}");

@@ -22,6 +22,7 @@ public sealed record SawmillConfig
     public int ChunkTargetSize { get; init; } = 1572864;
     public TimeSpan MaxChunkAge { get; init; } = TimeSpan.FromHours(2);
     public string ChunkEncoding { get; init; } = "zstd";
+    public TimeSpan FlushCheckPeriod { get; init; } = TimeSpan.FromSeconds(30);
     public bool WalEnabled { get; init; } = true;
     public string WalSync { get; init; } = "batch";
 

@@ -56,6 +56,12 @@ public sealed class SawmillServer : IAsyncDisposable
             Directory = dataDir,
             OutOfOrderWindow = config.MaxChunkAge / 2,
             SyncMode = config.WalSync == "os" ? WalSyncMode.Os : WalSyncMode.Batch,
+            Codec = ChunkCodecOf(config.ChunkEncoding),
+            ChunkTargetSize = config.ChunkTargetSize,
+            BlockSize = config.ChunkBlockSize,
+            ChunkIdlePeriod = config.ChunkIdlePeriod,
+            MaxChunkAge = config.MaxChunkAge,
+            FlushCheckPeriod = config.FlushCheckPeriod,
         }, loggerFactory.CreateLogger("storage"));
 
         var limits = new TenantLimits(config.Limits);
@@ -73,7 +79,8 @@ public sealed class SawmillServer : IAsyncDisposable
             }
         }
         var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
-        var reader = new Tenancy.MultiTenantReader(new Retention.GovernedReader(store, limits, deletes));
+        var governed = new Retention.GovernedReader(store, limits, deletes);
+        var reader = new Tenancy.MultiTenantReader(governed);
         var context = new ServerContext
         {
             Config = config,
@@ -108,8 +115,10 @@ public sealed class SawmillServer : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         MapEndpoints(app, context);
 
+        context.Compactor = new Compaction.Compactor(store, governed, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"));
         var server = new SawmillServer(app, context, logger);
         await app.StartAsync();
+        context.Compactor.Start();
         // The listening line is logged even at -log.level=warn/error: tools and tests find the bound port in it.
         var startup = loggerFactory.CreateLogger(SawmillLogging.StartupCategory);
         foreach (var addr in server.Addresses)
@@ -117,6 +126,15 @@ public sealed class SawmillServer : IAsyncDisposable
         logger.LogInformation("Sawmill started data_dir={DataDir} auth_enabled={AuthEnabled}", dataDir, config.AuthEnabled);
         return server;
     }
+
+    /// <summary>Loki's <c>chunk_encoding</c> names onto the codecs the store has (gzip/flate are stored as zstd, warned about at load).</summary>
+    private static Sawmill.Storage.Chunks.ChunkCodec ChunkCodecOf(string encoding) => encoding switch
+    {
+        "snappy" => Sawmill.Storage.Chunks.ChunkCodec.Snappy,
+        "none" => Sawmill.Storage.Chunks.ChunkCodec.None,
+        _ when encoding.StartsWith("lz4", StringComparison.Ordinal) => Sawmill.Storage.Chunks.ChunkCodec.Lz4,
+        _ => Sawmill.Storage.Chunks.ChunkCodec.Zstd,
+    };
 
     /// <summary>Every endpoint group. Components add their routes here, one line each.</summary>
     private static void MapEndpoints(WebApplication app, ServerContext context)
@@ -183,6 +201,8 @@ public sealed class SawmillServer : IAsyncDisposable
         _logger.LogInformation("shutting down");
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (Context.Compactor != null)
+            await Context.Compactor.DisposeAsync();
         Context.RuntimeOverrides?.Dispose();
         await Context.Store.DisposeAsync();
         _logger.LogInformation("stopped; the WAL is closed");

@@ -32,5 +32,8 @@ public sealed class ServerContext
     /// <summary>The runtime overrides watcher when <c>runtime_config.file</c> is set (per-tenant limits, reloaded live).</summary>
     public Sawmill.Server.Tenancy.RuntimeOverrides? RuntimeOverrides { get; init; }
 
+    /// <summary>Applies retention and delete requests to disk every <c>compactor.compaction_interval</c>.</summary>
+    public Sawmill.Server.Compaction.Compactor? Compactor { get; set; }
+
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
 }

@@ -2,8 +2,9 @@ namespace Sawmill.Server.Retention;
 
 /// <summary>
 /// One log deletion request as Loki's compactor API shows it. Times are Unix seconds (Loki's JSON uses seconds).
-/// <see cref="Status"/> is <c>received</c> while it can still be cancelled and <c>processed</c> once it is final;
-/// deleted lines are hidden from queries from the moment the request is received.
+/// <see cref="Status"/> is <c>received</c> until the compactor has removed the lines from disk (which it does once the
+/// cancel period is over), then <c>processed</c>; deleted lines are hidden from queries from the moment the request is
+/// received.
 /// </summary>
 public sealed record DeleteRequest
 {
@@ -14,4 +15,7 @@ public sealed record DeleteRequest
     public required long EndNs { get; init; }
     public required long CreatedAtNs { get; init; }
     public string Status { get; init; } = "received";
+
+    /// <summary>When the compactor finished removing the lines from disk (Unix ns), or null.</summary>
+    public long? ProcessedAtNs { get; init; }
 }

@@ -53,7 +53,7 @@ public sealed class DeleteRequestStore
         return request;
     }
 
-    /// <summary>Requests of a tenant, with statuses brought up to date (past the cancel period they are processed).</summary>
+    /// <summary>Requests of a tenant, with their statuses.</summary>
     public IReadOnlyList<DeleteRequest> List(string tenant)
     {
         var now = TimeNs.Now();
@@ -61,8 +61,10 @@ public sealed class DeleteRequestStore
             return _requests.Where(r => r.Tenant == tenant).Select(r => WithStatus(r, now)).ToList();
     }
 
-    private DeleteRequest WithStatus(DeleteRequest r, long now) =>
-        now - r.CreatedAtNs >= _cancelPeriod.Ticks * 100 ? r with { Status = "processed" } : r;
+    private static DeleteRequest WithStatus(DeleteRequest r, long now) =>
+        r.ProcessedAtNs != null ? r with { Status = "processed" } : r;
+
+    private bool PastCancelPeriod(DeleteRequest r, long now) => now - r.CreatedAtNs >= _cancelPeriod.Ticks * 100;
 
     /// <summary>Cancels a request still inside its cancel period. Returns an error text, or null on success.</summary>
     public string? Cancel(string tenant, string requestId)
@@ -72,7 +74,7 @@ public sealed class DeleteRequestStore
             var index = _requests.FindIndex(r => r.Tenant == tenant && r.RequestId == requestId);
             if (index < 0)
                 return "could not find delete request with given id";
-            if (WithStatus(_requests[index], TimeNs.Now()).Status == "processed")
+            if (_requests[index].ProcessedAtNs != null || PastCancelPeriod(_requests[index], TimeNs.Now()))
                 return "deletion of request which is in process or already processed is not allowed";
             _requests.RemoveAt(index);
             Save();
@@ -90,6 +92,33 @@ public sealed class DeleteRequestStore
     }
 
     public bool Any => _active.Length > 0;
+
+    /// <summary>
+    /// Requests the compactor must apply to disk now: past their cancel period (they can no longer be taken back) and
+    /// not yet processed.
+    /// </summary>
+    public IReadOnlyList<Compiled> Due(long nowNs)
+    {
+        var result = new List<Compiled>();
+        foreach (var c in _active)
+            if (c.Request.ProcessedAtNs == null && PastCancelPeriod(c.Request, nowNs))
+                result.Add(c);
+        return result;
+    }
+
+    /// <summary>Marks requests processed (their lines are gone from disk) and persists that.</summary>
+    public void MarkProcessed(IEnumerable<string> requestIds, long nowNs)
+    {
+        var ids = requestIds.ToHashSet(StringComparer.Ordinal);
+        if (ids.Count == 0)
+            return;
+        lock (_lock)
+        {
+            _requests = _requests.Select(r => ids.Contains(r.RequestId) && r.ProcessedAtNs == null ? r with { ProcessedAtNs = nowNs } : r).ToList();
+            Save();
+            Recompile();
+        }
+    }
 
     private void Recompile()
     {

@@ -88,11 +88,16 @@ public sealed class AlertingRule : IRule
     }
 
     /// <summary>
-    /// Applies one query result at <paramref name="ts"/>. Throws <see cref="RuleEvaluationException"/> for a result with
-    /// duplicate label sets or more alerts than <paramref name="limit"/> (then all alerts are dropped, as Prometheus does).
+    /// Applies one query result at <paramref name="ts"/> and returns the synthetic series Prometheus's rules manager
+    /// appends for every pending or firing alert: <c>ALERTS{alertname, alertstate="pending"|"firing", …alert labels} 1</c>
+    /// and <c>ALERTS_FOR_STATE{alertname, …alert labels}</c> = the alert's active-since time in Unix seconds, stamped
+    /// <paramref name="ts"/>. Throws <see cref="RuleEvaluationException"/> for a result with duplicate label sets or
+    /// more alerts than <paramref name="limit"/> (then all alerts are dropped, as Prometheus does).
     /// </summary>
-    public void Eval(DateTime ts, IReadOnlyList<Sample> samples, int limit, RuleContext context)
+    public List<Sample> Eval(DateTime ts, IReadOnlyList<Sample> samples, int limit, RuleContext context)
     {
+        var series = new List<Sample>();
+        var tsMs = new DateTimeOffset(ts).ToUnixTimeMilliseconds();
         var fresh = new Dictionary<Labels, Alert>();
         foreach (var s in samples)
         {
@@ -161,6 +166,8 @@ public sealed class AlertingRule : IRule
                     a.State = AlertState.Firing;
                     a.FiredAt = ts;
                 }
+                series.Add(new Sample(SeriesLabels(a, AlertsMetric, a.State == AlertState.Firing ? "firing" : "pending"), tsMs, 1));
+                series.Add(new Sample(SeriesLabels(a, AlertsForStateMetric, null), tsMs, new DateTimeOffset(a.ActiveAt).ToUnixTimeSeconds()));
             }
             if (limit > 0 && activePending > limit)
             {
@@ -168,6 +175,23 @@ public sealed class AlertingRule : IRule
                 throw new RuleEvaluationException($"exceeded limit of {limit} with {activePending} alerts");
             }
         }
+        return series;
+    }
+
+    /// <summary>Name of the series of active alerts (Prometheus's <c>alertMetricName</c>).</summary>
+    public const string AlertsMetric = "ALERTS";
+
+    /// <summary>Name of the series holding each active alert's start (Prometheus's <c>alertForStateMetricName</c>).</summary>
+    public const string AlertsForStateMetric = "ALERTS_FOR_STATE";
+
+    private Labels SeriesLabels(Alert a, string metric, string? state)
+    {
+        var lb = a.Labels.ToBuilder();
+        lb.Set("__name__", metric);
+        lb.Set("alertname", Name);
+        if (state != null)
+            lb.Set("alertstate", state);
+        return lb.Build();
     }
 
     /// <summary>

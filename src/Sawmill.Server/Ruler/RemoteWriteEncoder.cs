@@ -11,49 +11,55 @@ namespace Sawmill.Server.Ruler;
 /// </summary>
 public static class RemoteWriteEncoder
 {
+    /// <summary>
+    /// One <c>WriteRequest</c> for <paramref name="samples"/>, written in a single pass through one stream: nested
+    /// message lengths are computed up front, so no per-series or per-label buffers are allocated.
+    /// </summary>
     public static byte[] Encode(IReadOnlyList<Sample> samples)
     {
         using var ms = new MemoryStream();
-        var outer = new CodedOutputStream(ms, leaveOpen: true);
+        var o = new CodedOutputStream(ms, leaveOpen: true);
         foreach (var s in samples)
         {
-            var series = EncodeSeries(s);
-            outer.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            outer.WriteBytes(ByteString.CopyFrom(series));
-        }
-        outer.Flush();
-        return ms.ToArray();
-    }
+            // Labels sorted by name, as remote write requires; Labels keeps them sorted already.
+            var labels = s.Labels.AsSpan();
+            var seriesSize = 0;
+            foreach (var l in labels)
+            {
+                var ls = LabelSize(l.Name, l.Value);
+                seriesSize += 1 + CodedOutputStream.ComputeLengthSize(ls) + ls;
+            }
+            var sampleSize = SampleSize(s.TimestampMs);
+            seriesSize += 1 + CodedOutputStream.ComputeLengthSize(sampleSize) + sampleSize;
 
-    private static byte[] EncodeSeries(Sample s)
-    {
-        using var ms = new MemoryStream();
-        var o = new CodedOutputStream(ms, leaveOpen: true);
-        // Labels sorted by name, as remote write requires; Labels keeps them sorted already.
-        foreach (var l in s.Labels.AsSpan())
-        {
-            using var lm = new MemoryStream();
-            var lo = new CodedOutputStream(lm, leaveOpen: true);
-            lo.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            lo.WriteString(l.Name);
-            lo.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            lo.WriteString(l.Value);
-            lo.Flush();
             o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(ByteString.CopyFrom(lm.ToArray()));
+            o.WriteLength(seriesSize);
+            foreach (var l in labels)
+            {
+                o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                o.WriteLength(LabelSize(l.Name, l.Value));
+                o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                o.WriteString(l.Name);
+                o.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                o.WriteString(l.Value);
+            }
+            o.WriteTag(2, WireFormat.WireType.LengthDelimited);
+            o.WriteLength(sampleSize);
+            o.WriteTag(1, WireFormat.WireType.Fixed64);
+            o.WriteDouble(s.Value);
+            o.WriteTag(2, WireFormat.WireType.Varint);
+            o.WriteInt64(s.TimestampMs);
         }
-        using var sm = new MemoryStream();
-        var so = new CodedOutputStream(sm, leaveOpen: true);
-        so.WriteTag(1, WireFormat.WireType.Fixed64);
-        so.WriteDouble(s.Value);
-        so.WriteTag(2, WireFormat.WireType.Varint);
-        so.WriteInt64(s.TimestampMs);
-        so.Flush();
-        o.WriteTag(2, WireFormat.WireType.LengthDelimited);
-        o.WriteBytes(ByteString.CopyFrom(sm.ToArray()));
         o.Flush();
         return ms.ToArray();
     }
+
+    /// <summary><c>Label{name=1, value=2}</c>: two one-byte tags and two length-prefixed strings.</summary>
+    private static int LabelSize(string name, string value) =>
+        1 + CodedOutputStream.ComputeStringSize(name) + 1 + CodedOutputStream.ComputeStringSize(value);
+
+    /// <summary><c>Sample{value=1 double, timestamp=2 int64}</c>.</summary>
+    private static int SampleSize(long timestampMs) => 1 + 8 + 1 + CodedOutputStream.ComputeInt64Size(timestampMs);
 
     /// <summary>Decodes a <c>WriteRequest</c> (for tests and the queue's sample counts).</summary>
     public static List<(List<(string Name, string Value)> Labels, List<(double Value, long TimestampMs)> Samples)> Decode(byte[] data)

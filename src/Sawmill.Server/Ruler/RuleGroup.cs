@@ -19,6 +19,12 @@ public sealed class RuleGroup
     private readonly RuleContext _context;
     private bool _restored;
 
+    /// <summary>Series each rule wrote at the previous evaluation; those missing now get a stale marker.</summary>
+    private readonly Dictionary<IRule, HashSet<Labels>> _previousSeries = [];
+
+    /// <summary>Prometheus's stale marker: a NaN with this exact bit pattern ends a series at a timestamp.</summary>
+    public static readonly double StaleNaN = BitConverter.Int64BitsToDouble(0x7ff0000000000002);
+
     public RuleGroup(string tenant, string ns, RuleGroupDefinition def, TimeSpan defaultInterval, IQueryEngine engine, RulerRuntime runtime, ILogger logger)
     {
         Tenant = tenant;
@@ -130,19 +136,18 @@ public sealed class RuleGroup
         {
             var ruleStarted = Stopwatch.GetTimestamp();
             string? error = null;
+            List<Sample>? written = null;
             RulerMetrics.Evaluations.WithLabels(Tenant, Key).Inc();
             try
             {
                 var samples = await QueryAsync(rule.Query, ts, cancellationToken);
-                switch (rule)
+                written = rule switch
                 {
-                    case AlertingRule a:
-                        a.Eval(ts, samples, Limit, _context);
-                        break;
-                    case RecordingRule r:
-                        recorded.AddRange(r.Eval(new DateTimeOffset(ts).ToUnixTimeMilliseconds(), samples, Limit));
-                        break;
-                }
+                    // Pending/firing alerts as ALERTS and ALERTS_FOR_STATE series, as Prometheus's rules manager appends them.
+                    AlertingRule a => a.Eval(ts, samples, Limit, _context),
+                    RecordingRule r => r.Eval(new DateTimeOffset(ts).ToUnixTimeMilliseconds(), samples, Limit),
+                    _ => null,
+                };
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -157,6 +162,7 @@ public sealed class RuleGroup
             var took = Stopwatch.GetElapsedTime(ruleStarted);
             RulerMetrics.EvaluationDuration.Observe(took.TotalSeconds);
             rule.SetEvaluation(ts, took, error);
+            AddWithStaleMarkers(rule, written, new DateTimeOffset(ts).ToUnixTimeMilliseconds(), recorded);
             if (rule is AlertingRule ar)
                 SendAlerts(ar, ts);
         }
@@ -167,6 +173,27 @@ public sealed class RuleGroup
         RulerMetrics.GroupLastDuration.WithLabels(Tenant, Key).Set(EvaluationTime.TotalSeconds);
         RulerMetrics.GroupLastEvaluation.WithLabels(Tenant, Key).Set(new DateTimeOffset(ts).ToUnixTimeMilliseconds() / 1000.0);
         SaveState();
+    }
+
+    /// <summary>
+    /// Adds a rule's samples to <paramref name="output"/>, plus a stale marker for each series it wrote last time but
+    /// not now (a failed evaluation writes nothing, so all its previous series go stale), as Prometheus's group does;
+    /// Prometheus then stops returning e.g. <c>ALERTS</c> for a resolved alert at once instead of 5 minutes later.
+    /// </summary>
+    private void AddWithStaleMarkers(IRule rule, List<Sample>? samples, long tsMs, List<Sample> output)
+    {
+        var now = new HashSet<Labels>();
+        if (samples != null)
+            foreach (var s in samples)
+            {
+                output.Add(s);
+                now.Add(s.Labels);
+            }
+        if (_previousSeries.TryGetValue(rule, out var previous))
+            foreach (var l in previous)
+                if (!now.Contains(l))
+                    output.Add(new Sample(l, tsMs, StaleNaN));
+        _previousSeries[rule] = now;
     }
 
     private void SendAlerts(AlertingRule rule, DateTime ts)

@@ -27,7 +27,7 @@ public static partial class RuleYaml
         }
         catch (YamlException e)
         {
-            throw new RuleValidationException($"{source}: {Flatten(e)}");
+            throw new RuleValidationException(source.Length > 0 ? $"{source}: {Flatten(e)}" : Flatten(e));
         }
         var groups = file?.Groups ?? [];
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -35,13 +35,23 @@ public static partial class RuleYaml
         {
             Validate(g, source);
             if (!seen.Add(g.Name!))
-                throw new RuleValidationException($"{source}: groupname: \"{g.Name}\" is repeated in the same file");
+                throw new RuleValidationException((source.Length > 0 ? source + ": " : "") + $"groupname: \"{g.Name}\" is repeated in the same file");
         }
         return groups;
     }
 
+    /// <summary>
+    /// Parses the body of a rules API write: one group (<c>name</c>, <c>interval</c>, <c>rules</c>), as Loki's
+    /// <c>POST /loki/api/v1/rules/{namespace}</c> takes it. A whole file (<c>groups:</c>) is refused with a reason,
+    /// after its own checks (so a repeated group name in it is reported as such).
+    /// </summary>
     public static RuleGroupDefinition ParseGroup(string yaml)
     {
+        if (FileBody().IsMatch(yaml))
+        {
+            ParseFile(yaml, "");
+            throw new RuleValidationException("invalid rules config: the request body must be a single rule group (name, interval, rules), not a file with 'groups'");
+        }
         RuleGroupDefinition? g;
         try
         {
@@ -85,6 +95,7 @@ public static partial class RuleYaml
                 throw new RuleValidationException($"{at}: one of 'record' or 'alert' must be set");
             if (string.IsNullOrWhiteSpace(r.Expr))
                 throw new RuleValidationException($"{at}: field 'expr' must be set in rule");
+            CheckExpr(r.Expr, at);
             if (r.Record != null)
             {
                 if (!MetricName().IsMatch(r.Record))
@@ -124,6 +135,23 @@ public static partial class RuleYaml
         }
     }
 
+    /// <summary>
+    /// A rule's expression must be a LogQL metric query (Loki's ruler evaluates instant queries whose result is a
+    /// vector); a log query or a syntax error is reported with the parser's position, as Loki's
+    /// <c>could not parse expression</c>.
+    /// </summary>
+    private static void CheckExpr(string expr, string at)
+    {
+        try
+        {
+            Sawmill.LogQL.Syntax.LogQLParser.ParseSampleExpr(expr);
+        }
+        catch (Sawmill.LogQL.Engine.ParseException e)
+        {
+            throw new RuleValidationException($"{at}: could not parse expression: {e.Message}");
+        }
+    }
+
     public static TimeSpan ParseDuration(string text, string what)
     {
         if (!GoDuration.TryParse(text.Trim(), out var ns) || ns < 0)
@@ -132,6 +160,9 @@ public static partial class RuleYaml
     }
 
     public static string ToYaml(object value) => Writer.Serialize(value);
+
+    [GeneratedRegex(@"^groups\s*:", RegexOptions.Multiline)]
+    private static partial Regex FileBody();
 
     [GeneratedRegex("^[a-zA-Z_:][a-zA-Z0-9_:]*$")]
     private static partial Regex MetricName();

@@ -13,6 +13,16 @@ public static class StorageMetricsExporter
     private static readonly Gauge WalBytes = Metrics.CreateGauge("sawmill_wal_bytes_written_total", "Bytes written to the write-ahead log since start.");
     private static readonly Gauge WalSyncs = Metrics.CreateGauge("sawmill_wal_fsyncs_total", "Group commits fsynced by the write-ahead log since start.");
     private static readonly Gauge Replayed = Metrics.CreateGauge("sawmill_wal_records_replayed", "WAL records replayed at start-up.");
+    private static readonly Gauge Streams = Metrics.CreateGauge("sawmill_ingester_memory_streams", "Streams held in the in-memory head, all tenants.");
+    private static readonly Gauge StreamsRemoved = Metrics.CreateGauge("sawmill_ingester_streams_removed_total", "Streams removed from the head after their data was flushed and they stayed idle for chunk_idle_period.");
+    private static readonly Gauge ChunksFlushed = Metrics.CreateGauge("sawmill_ingester_chunks_flushed_total", "Chunks written to persisted blocks since start.");
+    private static readonly Gauge BlocksWritten = Metrics.CreateGauge("sawmill_store_blocks_written_total", "Blocks written by flushes and compactions since start.");
+    private static readonly Gauge Checkpoints = Metrics.CreateGauge("sawmill_wal_checkpoints_total", "WAL checkpoints completed since start.");
+    private static readonly Gauge FlushFailures = Metrics.CreateGauge("sawmill_ingester_flush_failures_total", "Flushes that failed (the data stays in memory and in the WAL; the next flush retries).");
+    private static readonly Gauge CorruptBlocks = Metrics.CreateGauge("sawmill_store_corrupt_blocks_total", "Block directories found corrupt at open and set aside.");
+    private static readonly Gauge Blocks = Metrics.CreateGauge("sawmill_store_blocks", "Persisted blocks currently open.");
+    private static readonly Gauge BlockBytes = Metrics.CreateGauge("sawmill_store_block_bytes", "Bytes of persisted blocks on disk (chunks and index).");
+    private static readonly Gauge WalDiskBytes = Metrics.CreateGauge("sawmill_wal_disk_bytes", "Bytes of WAL segments and checkpoints on disk.");
 
     public static void Update(StorageMetrics m)
     {
@@ -23,5 +33,15 @@ public static class StorageMetricsExporter
         WalBytes.Set(m.WalBytes);
         WalSyncs.Set(m.WalSyncs);
         Replayed.Set(m.Replayed);
+        Streams.Set(m.Streams);
+        StreamsRemoved.Set(m.StreamsEvicted);
+        ChunksFlushed.Set(m.ChunksFlushed);
+        BlocksWritten.Set(m.BlocksWritten);
+        Checkpoints.Set(m.Checkpoints);
+        FlushFailures.Set(m.FlushFailures);
+        CorruptBlocks.Set(m.CorruptBlocks);
+        Blocks.Set(m.Blocks);
+        BlockBytes.Set(m.BlockBytes);
+        WalDiskBytes.Set(m.WalDiskBytes);
     }
 }

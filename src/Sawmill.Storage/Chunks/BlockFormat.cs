@@ -15,29 +15,55 @@ internal static class BlockFormat
 {
     public const int HeaderSize = 32;
 
+    /// <summary>Header byte 29: the timestamp and length columns are stored compressed (u32 stored length, then the frame).</summary>
+    public const byte FlagColumnsCompressed = 1;
+
+    [ThreadStatic]
+    private static ByteWriter? t_columns;
+
     /// <summary>Encodes the entries of <paramref name="raw"/> (sorted by timestamp) into a new exact-size array.</summary>
     public static EncodedBlock Encode(RawBlock raw, ChunkCodec codec, string source = "head")
     {
         var n = raw.Count;
         var w = new ByteWriter(HeaderSize + n * 4 + 16);
         w.Reserve(HeaderSize).Clear();
-        // Timestamps: the first as a zig-zag varint, then non-negative deltas.
-        var tsStart = w.Length;
+        // Timestamps: the first as a zig-zag varint, then non-negative deltas; then the line lengths.
+        var cols = t_columns ??= new ByteWriter(1 << 14);
+        cols.Reset();
         long prev = 0;
         for (var i = 0; i < n; i++)
         {
             var ts = raw.TimestampAt(i);
             if (i == 0)
-                w.WriteVarint(ts);
+                cols.WriteVarint(ts);
             else
-                w.WriteUVarint((ulong)(ts - prev));
+                cols.WriteUVarint((ulong)(ts - prev));
             prev = ts;
         }
-        var tsBytes = w.Length - tsStart;
-        var lenStart = w.Length;
+        var tsBytes = cols.Length;
         for (var i = 0; i < n; i++)
-            w.WriteUVarint((ulong)raw.LengthAt(i));
-        var lenBytes = w.Length - lenStart;
+            cols.WriteUVarint((ulong)raw.LengthAt(i));
+        var lenBytes = cols.Length - tsBytes;
+        // The columns are compressed too when that saves space (it does for nearly every block: deltas and lengths
+        // repeat): a u32 stored length, then the frame.
+        byte flags = 0;
+        if (codec != ChunkCodec.None)
+        {
+            var lengthAt = w.Length;
+            w.WriteU32(0);
+            var stored = CompressInto(w, codec, cols.WrittenSpan);
+            if (stored + 4 < cols.Length)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(w.Buffer.AsSpan(lengthAt), (uint)stored);
+                flags |= FlagColumnsCompressed;
+            }
+            else
+            {
+                w.Shrink(stored + 4);
+            }
+        }
+        if ((flags & FlagColumnsCompressed) == 0)
+            cols.WrittenSpan.CopyTo(w.Reserve(cols.Length));
 
         int metaBytes = 0, metaRaw = 0;
         if (raw.HasMetadata)
@@ -80,6 +106,7 @@ internal static class BlockFormat
             BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)linesBytes);
             BinaryPrimitives.WriteUInt32LittleEndian(header[24..], (uint)linesRaw);
             header[28] = (byte)codec;
+            header[29] = flags;
             w.WriteU32(Crc32.HashToUInt32(w.WrittenSpan));
         }
         finally
@@ -121,11 +148,57 @@ internal static class BlockFormat
             var linesBytes = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[20..]);
             var linesRaw = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[24..]);
             var codec = (ChunkCodec)span[28];
-            long total = (long)HeaderSize + (uint)tsBytes + (uint)lenBytes + (uint)metaBytes + (uint)linesBytes + 4;
-            if (total != span.Length || n < 0 || n > tsBytes || metaRaw < 0 || linesRaw < 0)
-                throw new InvalidDataException("block section lengths do not add up");
-            into.Reset(n, lines ? linesRaw : 0);
+            var flags = span[29];
             var body = span[HeaderSize..];
+            ReadOnlySpan<byte> columns;
+            byte[]? rented = null;
+            if ((flags & FlagColumnsCompressed) != 0)
+            {
+                if (body.Length < 4)
+                    throw new InvalidDataException("block section lengths do not add up");
+                var stored = (int)BinaryPrimitives.ReadUInt32LittleEndian(body);
+                long compressedTotal = (long)HeaderSize + 4 + (uint)stored + (uint)metaBytes + (uint)linesBytes + 4;
+                if (stored < 0 || compressedTotal != span.Length || tsBytes < 0 || lenBytes < 0 || n < 0 || n > tsBytes || metaRaw < 0 || linesRaw < 0)
+                    throw new InvalidDataException("block section lengths do not add up");
+                rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, tsBytes + lenBytes));
+                Compression.Decompress(codec, body.Slice(4, stored), rented.AsSpan(0, tsBytes + lenBytes));
+                columns = rented.AsSpan(0, tsBytes + lenBytes);
+                body = body[(4 + stored)..];
+            }
+            else
+            {
+                long total = (long)HeaderSize + (uint)tsBytes + (uint)lenBytes + (uint)metaBytes + (uint)linesBytes + 4;
+                if (total != span.Length || n < 0 || n > tsBytes || metaRaw < 0 || linesRaw < 0)
+                    throw new InvalidDataException("block section lengths do not add up");
+                columns = body[..(tsBytes + lenBytes)];
+                body = body[(tsBytes + lenBytes)..];
+            }
+            try
+            {
+                DecodeColumns(columns, tsBytes, lenBytes, n, linesRaw, lines, into);
+            }
+            finally
+            {
+                if (rented != null)
+                    ArrayPool<byte>.Shared.Return(rented);
+            }
+            var metaSection = body[..metaBytes];
+            if (metadata && metaBytes > 0)
+                DecodeMetadata(codec, metaSection, metaRaw, n, into);
+            if (lines)
+                Compression.Decompress(codec, body.Slice(metaBytes, linesBytes), into.Lines.AsSpan(0, linesRaw));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StorageCorruptionException(block.Source, e.Message, e);
+        }
+    }
+
+    private static void DecodeColumns(ReadOnlySpan<byte> columns, int tsBytes, int lenBytes, int n, int linesRaw, bool lines, DecodedBlock into)
+    {
+        {
+            into.Reset(n, lines ? linesRaw : 0);
+            var body = columns;
             var r = new ByteReader(body[..tsBytes]);
             var ts = into.Timestamps;
             for (var i = 0; i < n; i++)
@@ -145,15 +218,6 @@ internal static class BlockFormat
             }
             if (off != linesRaw)
                 throw new InvalidDataException("line lengths do not add up to the block's raw size");
-            var metaSection = body.Slice(tsBytes + lenBytes, metaBytes);
-            if (metadata && metaBytes > 0)
-                DecodeMetadata(codec, metaSection, metaRaw, n, into);
-            if (lines)
-                Compression.Decompress(codec, body.Slice(tsBytes + lenBytes + metaBytes, linesBytes), into.Lines.AsSpan(0, linesRaw));
-        }
-        catch (InvalidDataException e)
-        {
-            throw new StorageCorruptionException(block.Source, e.Message, e);
         }
     }
 

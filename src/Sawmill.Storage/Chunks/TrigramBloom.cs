@@ -3,8 +3,8 @@ namespace Sawmill.Storage.Chunks;
 /// <summary>
 /// A chunk's token filter: a Bloom filter over the byte trigrams of its lines (docs/format/chunk.md). A line filter
 /// whose required substring has a trigram the filter lacks cannot match any line of the chunk, so the chunk is skipped
-/// without being read. About 8 bits per distinct trigram and 4 probes (≈2.5% false positives per trigram; a 6-byte
-/// needle has 4 trigrams). Immutable after construction; thread-safe.
+/// without being read. About 4 bits per distinct trigram and 4 probes, within a budget of an eighth of the chunk's
+/// stored bytes (see <see cref="Build"/>). Immutable after construction; thread-safe.
 /// </summary>
 internal sealed class TrigramBloom
 {
@@ -21,12 +21,22 @@ internal sealed class TrigramBloom
 
     public int SizeBytes => _words.Length * 8;
 
-    public static TrigramBloom Build(int[] distinctIds)
+    /// <summary>
+    /// Builds the filter of a chunk whose blocks take <paramref name="storedBytes"/>: about 4 bits per distinct trigram
+    /// (≈16% false positives per trigram, so a needle of n bytes passes a chunk that lacks it with ≈0.16^(n-2)), but never
+    /// more than an eighth of the stored bytes, so that small chunks are not dominated by their filter. Returns null (no
+    /// filter: the chunk is always read) when that budget leaves less than one bit per trigram.
+    /// </summary>
+    public static TrigramBloom? Build(int[] distinctIds, long storedBytes)
     {
-        var bitsWanted = Math.Max(512, distinctIds.Length * 8);
-        var bits = 512;
-        while (bits < bitsWanted)
-            bits <<= 1;
+        var want = 512L;
+        while (want < distinctIds.Length * 4L)
+            want <<= 1;
+        var bits = want;
+        while (bits > 512 && bits / 8 > storedBytes / 8)
+            bits >>= 1;
+        if (bits < distinctIds.Length)
+            return null;
         var bloom = new TrigramBloom(new ulong[bits / 64]);
         foreach (var id in distinctIds)
             bloom.Add(id);

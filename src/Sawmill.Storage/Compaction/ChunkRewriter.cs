@@ -38,7 +38,7 @@ internal static class ChunkRewriter
         Seal(raw, chunk.Codec, blocks, trigrams);
         if (blocks.Count == 0)
             return (null, removed);
-        return (new Chunk([.. blocks], TrigramBloom.Build(TrigramSet.Union(trigrams)), chunk.Codec), removed);
+        return (new Chunk([.. blocks], TrigramBloom.Build(TrigramSet.Union(trigrams), blocks.Sum(b => (long)b.Bytes.Length)), chunk.Codec), removed);
     }
 
     private static void Seal(RawBlock raw, ChunkCodec codec, List<EncodedBlock> blocks, List<int[]> trigrams)

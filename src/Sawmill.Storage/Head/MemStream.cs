@@ -80,7 +80,10 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         SealLocked();
         if (_sealed.Count == 0)
             return;
-        var filter = TrigramBloom.Build(TrigramSet.Union(_sealedTrigrams));
+        long stored = 0;
+        foreach (var b in _sealed)
+            stored += b.Bytes.Length;
+        var filter = TrigramBloom.Build(TrigramSet.Union(_sealedTrigrams), stored);
         _cut.Add(new Chunk(_sealed.ToArray(), filter, settings.Codec));
         _sealed.Clear();
         _sealedTrigrams.Clear();
@@ -103,6 +106,13 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
             CutLocked();
             return true;
         }
+    }
+
+    /// <summary>True when everything is flushed and nothing was appended for <paramref name="idleMs"/>: the stream can leave the head.</summary>
+    public bool IsEvictable(long nowMs, long idleMs)
+    {
+        lock (_lock)
+            return _raw.Count == 0 && _sealed.Count == 0 && _cut.Count == 0 && nowMs - _lastAppendMs >= idleMs;
     }
 
     /// <summary>True when nothing is held in memory (every chunk flushed).</summary>

@@ -50,6 +50,47 @@ internal sealed class TenantHead(HeadSettings settings)
         }
     }
 
+    /// <summary>
+    /// Removes the streams whose data is all flushed and that received nothing for <paramref name="idleMs"/>, so that a
+    /// head's memory and stream count follow the active streams (Loki's ingesters do the same). The caller guarantees no
+    /// push is between finding a stream and appending to it (the store's checkpoint lock); a query that already holds a
+    /// removed stream reads it as empty. Returns how many were removed.
+    /// </summary>
+    public int RemoveIdle(long nowMs, long idleMs)
+    {
+        lock (_lock)
+        {
+            HashSet<MemStream>? removed = null;
+            foreach (var s in _all)
+                if (s.IsEvictable(nowMs, idleMs))
+                    (removed ??= []).Add(s);
+            if (removed == null)
+                return 0;
+            var touched = new HashSet<List<MemStream>>(ReferenceEqualityComparer.Instance);
+            foreach (var s in removed)
+            {
+                var list = _byHash[s.Labels.Hash];
+                list.Remove(s);
+                if (list.Count == 0)
+                    _byHash.Remove(s.Labels.Hash);
+                foreach (var l in s.Labels.AsSpan())
+                    touched.Add(_postings[l.Name][l.Value]);
+            }
+            foreach (var list in touched)
+                list.RemoveAll(removed.Contains);
+            foreach (var (name, values) in _postings.ToList())
+            {
+                foreach (var (value, list) in values.ToList())
+                    if (list.Count == 0)
+                        values.Remove(value);
+                if (values.Count == 0)
+                    _postings.Remove(name);
+            }
+            Volatile.Write(ref _all, _all.Where(s => !removed.Contains(s)).ToArray());
+            return removed.Count;
+        }
+    }
+
     public MemStream? Find(Labels labels)
     {
         lock (_lock)

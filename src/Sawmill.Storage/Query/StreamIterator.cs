@@ -11,8 +11,7 @@ namespace Sawmill.Storage.Query;
 /// reading direction, an active queue holds decoded blocks keyed by their next entry. The common case (blocks that do
 /// not overlap) takes a fast path: the current block is drained without queue operations while its next entry is not
 /// past the nearest other source. A chunk is skipped without being read when its token filter proves the filter's
-/// required substrings absent. Exact duplicates (same timestamp and line, from different sources) are dropped when
-/// lines are decoded.
+/// required substrings absent. Exact duplicates (same timestamp and line) are dropped when lines are decoded.
 /// </para>
 /// Not thread-safe (one consumer); spans returned stay valid until the next <see cref="Next"/>.
 /// </summary>
@@ -35,10 +34,12 @@ internal sealed class StreamIterator : IEntryIterator
     private long _seq;
     private DecodedBlock? _entryBlock;
     private int _entryIndex;
-    private Cursor? _lastEmitter;
-    private long _prevTs = long.MinValue;
-    private byte[] _prevLine = new byte[256];
-    private int _prevLineLength = -1;
+    // The lines already emitted at the current timestamp (exact duplicates are dropped wherever they come from).
+    private long _runTs = long.MinValue;
+    private byte[] _runBytes = new byte[256];
+    private int _runLength;
+    private readonly List<(ulong Hash, int Offset, int Length)> _run = [];
+    private readonly HashSet<ulong> _runHashes = [];
 
     public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> readDisk)
     {
@@ -110,20 +111,42 @@ internal sealed class StreamIterator : IEntryIterator
             var line = block.Lines.AsSpan(block.Offsets[i], block.Lengths[i]);
             if (_filter != null && !_filter.Matches(line))
                 return false;
-            // Duplicates can only come from two different sources.
-            if (!ReferenceEquals(cur, _lastEmitter) && ts == _prevTs && _prevLineLength == line.Length && line.SequenceEqual(_prevLine.AsSpan(0, _prevLineLength)))
+            if (IsDuplicate(ts, line))
                 return false;
-            _lastEmitter = cur;
-            _prevTs = ts;
-            // Kept for the comparison with the first entry of the next source (a short copy).
-            if (line.Length > _prevLine.Length)
-                _prevLine = new byte[Math.Max(line.Length, _prevLine.Length * 2)];
-            line.CopyTo(_prevLine);
-            _prevLineLength = line.Length;
         }
         _entryBlock = block;
         _entryIndex = i;
         return true;
+    }
+
+    /// <summary>
+    /// True when the same line was already emitted at this timestamp (from any source: a retried push, a block and a
+    /// checkpoint copy of it…); otherwise remembers the line. Entries arrive grouped by timestamp, so only the current
+    /// timestamp's lines are kept — usually one.
+    /// </summary>
+    private bool IsDuplicate(long ts, ReadOnlySpan<byte> line)
+    {
+        if (ts != _runTs)
+        {
+            _runTs = ts;
+            _run.Clear();
+            _runHashes.Clear();
+            _runLength = 0;
+        }
+        var hash = System.IO.Hashing.XxHash3.HashToUInt64(line);
+        if (_run.Count < 16 || _runHashes.Contains(hash))
+        {
+            foreach (var (h, off, len) in _run)
+                if (h == hash && len == line.Length && line.SequenceEqual(_runBytes.AsSpan(off, len)))
+                    return true;
+        }
+        if (_runLength + line.Length > _runBytes.Length)
+            Array.Resize(ref _runBytes, Math.Max(_runLength + line.Length, _runBytes.Length * 2));
+        line.CopyTo(_runBytes.AsSpan(_runLength));
+        _run.Add((hash, _runLength, line.Length));
+        _runHashes.Add(hash);
+        _runLength += line.Length;
+        return false;
     }
 
     /// <summary>Opens pending sources as far as needed and makes the block with the nearest entry current.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
@@ -24,6 +25,18 @@ internal static class WalFormat
 
     public static byte[] EncodePush(string tenant, IReadOnlyList<PushStream> streams)
     {
+        var (buffer, length) = EncodePushPooled(tenant, streams);
+        var exact = buffer.AsSpan(0, length).ToArray();
+        ArrayPool<byte>.Shared.Return(buffer);
+        return exact;
+    }
+
+    /// <summary>
+    /// Like <see cref="EncodePush"/> into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (pushes are hundreds of
+    /// KiB: a fresh array each time would be a large-object allocation); the caller returns it once written.
+    /// </summary>
+    public static (byte[] Buffer, int Length) EncodePushPooled(string tenant, IReadOnlyList<PushStream> streams)
+    {
         var size = 16 + Encoding.UTF8.GetByteCount(tenant);
         foreach (var s in streams)
         {
@@ -38,7 +51,7 @@ internal static class WalFormat
                         size += 10 + Encoding.UTF8.GetMaxByteCount(m.Name.Length) + Encoding.UTF8.GetMaxByteCount(m.Value.Length);
             }
         }
-        var buffer = new byte[RecordHeaderSize + size];
+        var buffer = ArrayPool<byte>.Shared.Rent(RecordHeaderSize + size);
         var pos = RecordHeaderSize;
         buffer[pos++] = KindPush;
         WriteString(buffer, ref pos, tenant);
@@ -70,8 +83,7 @@ internal static class WalFormat
         var payloadLength = pos - RecordHeaderSize;
         BinaryPrimitives.WriteUInt32LittleEndian(buffer, (uint)payloadLength);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(4), Crc32.HashToUInt32(buffer.AsSpan(RecordHeaderSize, payloadLength)));
-        Array.Resize(ref buffer, pos);
-        return buffer;
+        return (buffer, pos);
     }
 
     /// <summary>Decodes a push payload (without the record header). Throws <see cref="InvalidDataException"/> on malformed bytes.</summary>

@@ -11,8 +11,7 @@ namespace Sawmill.Storage.Wal;
 /// </summary>
 internal sealed class WalWriter : IAsyncDisposable
 {
-    private readonly Channel<(byte[]? Record, TaskCompletionSource<int> Done)> _queue =
-        Channel.CreateUnbounded<(byte[]?, TaskCompletionSource<int>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _directory;
     private readonly WalSyncMode _mode;
     private readonly long _segmentSize;
@@ -37,21 +36,38 @@ internal sealed class WalWriter : IAsyncDisposable
 
     public static string SegmentPath(string directory, int index) => Path.Combine(directory, $"{index:D8}.wal");
 
-    public Task AppendAsync(byte[] record) => Enqueue(record);
+    public Task AppendAsync(byte[] record) => Enqueue(new Item(record, record.Length, false, NewDone()));
+
+    /// <summary>Appends the first <paramref name="length"/> bytes of a buffer rented from the shared pool; the writer returns it.</summary>
+    public Task AppendPooledAsync(byte[] buffer, int length) => Enqueue(new Item(buffer, length, true, NewDone()));
+
+    private static TaskCompletionSource<int> NewDone() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A queued record (null: a segment switch) and who waits for it.</summary>
+    private readonly record struct Item(byte[]? Record, int Length, bool Pooled, TaskCompletionSource<int> Done)
+    {
+        public void Release()
+        {
+            if (Pooled && Record != null)
+                System.Buffers.ArrayPool<byte>.Shared.Return(Record);
+        }
+    }
 
     /// <summary>
     /// Queues a segment switch behind every record queued so far: those end up in segments below the returned index,
     /// every record queued later in that segment or above. Completes (with the new segment's index) once the old
     /// segment is fsynced and closed.
     /// </summary>
-    public Task<int> RotateAsync() => Enqueue(null);
+    public Task<int> RotateAsync() => Enqueue(new Item(null, 0, false, NewDone()));
 
-    private Task<int> Enqueue(byte[]? record)
+    private Task<int> Enqueue(Item item)
     {
-        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite((record, done)))
-            done.SetException(new ObjectDisposedException(nameof(WalWriter), "the WAL is closed"));
-        return done.Task;
+        if (!_queue.Writer.TryWrite(item))
+        {
+            item.Release();
+            item.Done.SetException(new ObjectDisposedException(nameof(WalWriter), "the WAL is closed"));
+        }
+        return item.Done.Task;
     }
 
     /// <summary>Index of the segment being written.</summary>
@@ -68,7 +84,7 @@ internal sealed class WalWriter : IAsyncDisposable
 
     private async Task LoopAsync()
     {
-        var batch = new List<(byte[]? Record, TaskCompletionSource<int> Done)>();
+        var batch = new List<Item>();
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -78,8 +94,9 @@ internal sealed class WalWriter : IAsyncDisposable
             try
             {
                 var rotated = -1;
-                foreach (var (record, done) in batch)
+                foreach (var item in batch)
                 {
+                    var record = item.Record;
                     if (record == null)
                     {
                         _segment.Flush(flushToDisk: true);
@@ -89,27 +106,32 @@ internal sealed class WalWriter : IAsyncDisposable
                         rotated = _segmentIndex;
                         continue;
                     }
-                    if (_segment.Length + record.Length > _segmentSize && _segment.Length > WalFormat.HeaderSize)
+                    if (_segment.Length + item.Length > _segmentSize && _segment.Length > WalFormat.HeaderSize)
                     {
                         _segment.Flush(flushToDisk: true);
                         await _segment.DisposeAsync().ConfigureAwait(false);
                         _segment = OpenSegment(_segmentIndex + 1);
                         Volatile.Write(ref _segmentIndex, _segmentIndex + 1);
                     }
-                    _segment.Write(record);
-                    Interlocked.Add(ref BytesWritten, record.Length);
+                    _segment.Write(record, 0, item.Length);
+                    Interlocked.Add(ref BytesWritten, item.Length);
                 }
                 _segment.Flush(flushToDisk: _mode == WalSyncMode.Batch);
                 if (_mode == WalSyncMode.Batch)
                     Interlocked.Increment(ref Syncs);
-                foreach (var (record, done) in batch)
-                    done.TrySetResult(record == null ? rotated : 0);
+                foreach (var item in batch)
+                    item.Done.TrySetResult(item.Record == null ? rotated : 0);
             }
             catch (Exception e)
             {
                 _logger.LogError(e, "WAL write failed; pushes in this batch are rejected");
-                foreach (var (_, done) in batch)
-                    done.TrySetException(new IOException("the write-ahead log could not be written: " + e.Message, e));
+                foreach (var item in batch)
+                    item.Done.TrySetException(new IOException("the write-ahead log could not be written: " + e.Message, e));
+            }
+            finally
+            {
+                foreach (var item in batch)
+                    item.Release();
             }
         }
     }

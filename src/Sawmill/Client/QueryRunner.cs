@@ -38,8 +38,11 @@ internal sealed class QueryRunner(LokiClient client, ClientSettings settings, Te
             var want = r.Limit == 0 ? r.Batch : (int)Math.Min(r.Batch, r.Limit - printed);
             if (want <= 0)
                 break;
-            // The next request starts at the boundary timestamp again, so it also returns the entries already printed there.
-            var ask = want + boundary.Count;
+            // The next request starts at the boundary timestamp again, so it also returns the entries already printed
+            // there; ask for those too, but never for more than --batch (the server's max_entries_limit_per_query is
+            // usually the batch size people choose). Fewer fresh entries just means one more round — unless a whole batch
+            // shares one timestamp, when only a larger request can get past it.
+            var ask = boundary.Count >= r.Batch ? want + boundary.Count : Math.Max(want, Math.Min(want + boundary.Count, r.Batch));
             var path = LokiClient.Path("/loki/api/v1/query_range", [
                 new("query", r.Query),
                 new("start", LokiClient.Ns(start)),

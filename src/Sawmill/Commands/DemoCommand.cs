@@ -14,7 +14,7 @@ namespace Sawmill.Commands;
 /// on ctrl-c. The ChurnApi binary is looked up next to this executable, then in the source tree's build output;
 /// when absent it is built once with <c>dotnet build examples/ChurnApi</c>.
 /// </summary>
-internal static class DemoCommand
+internal static partial class DemoCommand
 {
     private const string Usage = """
         usage: sawmill demo [flags]
@@ -23,6 +23,8 @@ internal static class DemoCommand
           --rps N              generator requests per second (default 20)
           --incident-after D   start the simulated incident after D (default 90s; "off" for none)
           --data DIR           data directory (default: a new temporary directory, deleted on exit)
+          --fast               evaluate the rules every 5s with every `for` at 10s (windows and thresholds as in
+                               the course), so the first alert fires within about a minute
           --verbose            also print the churn API's own JSON logs
         """;
 
@@ -33,6 +35,7 @@ internal static class DemoCommand
         var incidentAfter = "90s";
         string? dataDir = null;
         var verbose = false;
+        var fast = false;
         for (var i = 0; i < args.Length; i++)
         {
             var a = args[i].TrimStart('-');
@@ -47,6 +50,7 @@ internal static class DemoCommand
                     case "incident-after": incidentAfter = Next(); break;
                     case "data": dataDir = Next(); break;
                     case "verbose": verbose = true; break;
+                    case "fast": fast = true; break;
                     case "h" or "help":
                         Console.WriteLine(Usage);
                         return 0;
@@ -76,7 +80,7 @@ internal static class DemoCommand
         dataDir ??= Directory.CreateTempSubdirectory("sawmill-demo-").FullName;
         Directory.CreateDirectory(Path.Combine(dataDir, "rules", "fake"));
         var rulesFile = Path.Combine(dataDir, "rules", "fake", "churn-api.yaml");
-        await File.WriteAllTextAsync(rulesFile, CourseRules);
+        await File.WriteAllTextAsync(rulesFile, fast ? FastRules() : CourseRules);
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -132,8 +136,10 @@ internal static class DemoCommand
                   {app="churn-api"} | json | request_id="gen-1-42"
                   sum by (level) (rate({app="churn-api"}[1m]))
                   topk(5, sum by (error_type) (rate({app="churn-api"} | json | level="ERROR" [5m])))
-                The generator simulates an incident after {{incidentAfter}}: HighErrorRate and MissingFeatures fire a few
-                minutes later; DatabaseConnectionError fires from the feature store's timeouts. Press ctrl-c to stop.
+                {{(fast ? "Fast rules (--fast): evaluated every 5s, every `for` 10s." : "The course's rules: evaluated every minute, `for` 1-5 minutes (--fast shortens both).")}}
+                DatabaseConnectionError fires from the feature store's timeouts ({{(fast ? "within about a minute" : "after about two minutes")}}); the generator
+                simulates an incident after {{incidentAfter}} and MissingFeatures then HighErrorRate fire some minutes later.
+                Press ctrl-c to stop.
 
                 """);
 
@@ -218,6 +224,16 @@ internal static class DemoCommand
                   summary: "Missing features detected"
                   description: "Feature {{ $labels.feature }} missing in requests"
         """;
+
+    /// <summary>
+    /// The course's rules for <c>--fast</c>: same expressions, windows, thresholds, labels and annotations, but the
+    /// group evaluated every 5s and every <c>for</c> 10s, so a demo shows a firing alert within about a minute.
+    /// </summary>
+    internal static string FastRules() =>
+        ForClause().Replace(CourseRules.Replace("interval: 1m", "interval: 5s", StringComparison.Ordinal), "for: 10s");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"for: \d+m")]
+    private static partial System.Text.RegularExpressions.Regex ForClause();
 
     private static bool PortIsFree(int port)
     {

@@ -59,6 +59,28 @@ public sealed class ClientAgainstServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Batches_stay_within_a_server_limit_equal_to_the_batch_size()
+    {
+        // Asking again for the boundary entries must not push a request past max_entries_limit_per_query.
+        var config = Path.Combine(Directory.CreateTempSubdirectory("sawmill-cli-").FullName, "loki.yaml");
+        await File.WriteAllTextAsync(config, "limits_config:\n  max_entries_limit_per_query: 6\n");
+        await using var server = await SawmillProcess.StartAsync(["-config.file=" + config]);
+        var values = string.Join(',', Enumerable.Range(0, 20).Select(i => $"[\"{_now - (20 - i) * 1_000_000_000L}\",\"line {i:D2}\"]"));
+        using (var http = server.CreateClient())
+        {
+            var content = new StringContent($"{{\"streams\":[{{\"stream\":{{\"app\":\"cli\"}},\"values\":[{values}]}}]}}", Encoding.UTF8);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var r = await http.PostAsync("/loki/api/v1/push", content);
+            r.EnsureSuccessStatusCode();
+        }
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = await ClientCommands.RunAsync("query", ["--addr", server.BaseAddress.ToString(), "{app=\"cli\"}", "--since", "5m", "--limit", "20", "--batch", "6", "-o", "raw", "--forward", "-q"], o, e);
+        Assert.True(code == 0, e.ToString());
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"line {i:D2}"), Lines(o.ToString()));
+    }
+
+    [Fact]
     public async Task Limit_zero_fetches_everything()
     {
         var (_, output, _) = await Run("query", "{app=\"cli\"}", "--since", "5m", "--limit", "0", "--batch", "7", "-o", "raw", "-q");

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using Sawmill.Core;
+using Sawmill.Server.Retention;
+using Sawmill.Storage;
+
+namespace Sawmill.Server.Compaction;
+
+/// <summary>
+/// The compactor: every <c>compactor.compaction_interval</c> it rewrites the persisted blocks, removing entries past
+/// their stream's retention (<c>retention_period</c>, <c>retention_stream</c>; only with
+/// <c>compactor.retention_enabled</c>, as in Loki) and entries of delete requests whose cancel period is over, and
+/// merging small blocks. A delete request becomes <c>processed</c> once a run finished while none of its entries were
+/// still waiting in memory to be flushed — from then on its lines are gone from disk. Queries hide both kinds of entry
+/// from the start (<see cref="GovernedReader"/>), so a run only gives the disk space back. Runs never overlap; a failed
+/// run is logged, counted and retried on the next interval. Thread-safe.
+/// </summary>
+public sealed class Compactor : IAsyncDisposable
+{
+    private static readonly Counter Runs = Metrics.CreateCounter("sawmill_compactor_runs_total", "Compactor runs by outcome.", "status");
+    private static readonly Gauge LastSuccess = Metrics.CreateGauge("sawmill_compactor_last_successful_run_timestamp_seconds", "Unix time of the last compactor run that succeeded.");
+    private static readonly Gauge LastDuration = Metrics.CreateGauge("sawmill_compactor_last_run_duration_seconds", "How long the last compactor run took.");
+    private static readonly Counter Reclaimed = Metrics.CreateCounter("sawmill_compactor_bytes_reclaimed_total", "Disk bytes given back by compactor runs (blocks removed or rewritten smaller).");
+    private static readonly Counter Removed = Metrics.CreateCounter("sawmill_compactor_entries_removed_total", "Entries removed from disk by retention and delete requests.");
+    private static readonly Counter DeletesProcessed = Metrics.CreateCounter("sawmill_compactor_delete_requests_processed_total", "Delete requests whose lines are gone from disk.");
+
+    private readonly LogStore _store;
+    private readonly GovernedReader _retention;
+    private readonly DeleteRequestStore _deletes;
+    private readonly bool _retentionEnabled;
+    private readonly TimeSpan _interval;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _running = new(1, 1);
+    private Task? _loop;
+
+    public Compactor(LogStore store, GovernedReader retention, DeleteRequestStore deletes, bool retentionEnabled, TimeSpan interval, ILogger logger)
+    {
+        _store = store;
+        _retention = retention;
+        _deletes = deletes;
+        _retentionEnabled = retentionEnabled;
+        _interval = interval;
+        _logger = logger;
+    }
+
+    /// <summary>Starts the periodic loop (the first run one interval after start, like Loki's).</summary>
+    public void Start() => _loop = Task.Run(LoopAsync);
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_interval, _stop.Token).ConfigureAwait(false);
+                await RunOnceAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Counted and logged in RunOnceAsync; the next interval retries.
+                _logger.LogDebug(e, "compactor run failed");
+            }
+        }
+    }
+
+    /// <summary>One compaction run now (waits for a run in progress to finish first).</summary>
+    public async Task<Storage.Compaction.CompactionResult> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = TimeNs.Now();
+            var due = _deletes.Due(now);
+            // Requests with entries still in memory are applied now to what is on disk but stay "received": the rest
+            // reaches disk with a later flush and a later run removes it.
+            var waiting = due.Where(d => _store.HeadHolds(d.Request.Tenant, d.Matchers, d.Request.StartNs, d.Request.EndNs))
+                .Select(d => d.Request.RequestId).ToHashSet(StringComparer.Ordinal);
+            var policy = new CompactorPolicy(_retentionEnabled ? _retention.Cutoff : null, due);
+            Storage.Compaction.CompactionResult result;
+            try
+            {
+                result = await _store.CompactAsync(policy, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Runs.WithLabels("failure").Inc();
+                _logger.LogError(e, "compaction failed; nothing was removed that should be kept, the next run retries");
+                throw;
+            }
+            var processed = due.Select(d => d.Request.RequestId).Where(id => !waiting.Contains(id)).ToList();
+            _deletes.MarkProcessed(processed, TimeNs.Now());
+            Runs.WithLabels("success").Inc();
+            LastSuccess.SetToCurrentTimeUtc();
+            LastDuration.Set(result.Elapsed.TotalSeconds);
+            Reclaimed.Inc(Math.Max(0, result.BytesReclaimed));
+            Removed.Inc(result.EntriesRemoved);
+            DeletesProcessed.Inc(processed.Count);
+            if (result.BlocksCompacted > 0 || processed.Count > 0)
+                _logger.LogInformation("compaction done blocks_in={BlocksIn} blocks_out={BlocksOut} entries_removed={Removed} bytes_before={Before} bytes_after={After} delete_requests_processed={Processed} duration={Duration}",
+                    result.BlocksCompacted, result.BlocksWritten, result.EntriesRemoved, result.BytesBefore, result.BytesAfter, processed.Count, result.Elapsed);
+            return result;
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop != null)
+            await _loop.ConfigureAwait(false);
+    }
+}
