@@ -61,6 +61,12 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         if (!hasPipeline && StepCounter.Supports(r.Op) && (long)iterators.Count * StepCounter.Footprint(grid, bytesOp) <= StepCounterBudget)
             return CountSteps(r, grouping, iterators, bytesOp);
 
+        // With a pipeline, count/rate/bytes still count straight into steps, one counter per output series; the series
+        // limit is enforced while counting (at twice the limit per worker: a series without points in any window would
+        // not count at the end), which bounds the counters' memory.
+        var maxSeries = ctx.Limits.MaxQuerySeries;
+        var useCounters = unwrap == null && StepCounter.Supports(r.Op) && maxSeries > 0 && 2L * maxSeries * StepCounter.Footprint(grid, bytesOp) <= StepCounterBudget * 4;
+        var counters = new Dictionary<Labels, StepCounter>();
         var series = new ConcurrentDictionary<Labels, SampleBuffer>();
         try
         {
@@ -70,6 +76,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
             void Work(int w)
             {
                 var local = new Dictionary<Labels, SampleBuffer>();
+                var localCounters = useCounters ? new Dictionary<Labels, StepCounter>() : null;
                 for (var i = w; i < iterators.Count; i += workers)
                 {
                     var it = iterators[i];
@@ -141,7 +148,22 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                         {
                             var full = sp.Labels;
                             if (!groupCache.TryGetValue(full, out key!))
-                                groupCache[full] = key = Group(full, grouping);
+                            {
+                                key = Group(full, grouping);
+                                if (groupCache.Count < 4096) // bounded: label sets unique per entry must not pile up
+                                    groupCache[full] = key;
+                            }
+                        }
+                        if (localCounters != null)
+                        {
+                            if (!localCounters.TryGetValue(key, out var counter))
+                            {
+                                if (localCounters.Count >= 2 * maxSeries)
+                                    throw ctx.SeriesLimitError();
+                                localCounters[key] = counter = new StepCounter(grid, range.RangeNs, range.OffsetNs, bytesOp);
+                            }
+                            counter.Add(it.TimestampNs, line.Length);
+                            continue;
                         }
                         if (!local.TryGetValue(key, out var b))
                             local[key] = b = new SampleBuffer();
@@ -153,6 +175,19 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                     var target = series.GetOrAdd(k, static _ => new SampleBuffer());
                     lock (target)
                         target.AddAll(v);
+                }
+                if (localCounters != null)
+                {
+                    lock (counters)
+                    {
+                        foreach (var (k, v) in localCounters)
+                        {
+                            if (counters.TryGetValue(k, out var target))
+                                target.Merge(v);
+                            else
+                                counters[k] = v;
+                        }
+                    }
                 }
             }
             if (workers == 1)
@@ -173,6 +208,8 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
 
         if (r.Op == RangeOp.AbsentOverTime)
             return Absent(r, series.Values.ToList());
+        if (useCounters)
+            return CounterSeries(r, counters);
 
         var result = new List<StepSeries>(series.Count);
         foreach (var (labels, buf) in series)
@@ -247,13 +284,25 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
             foreach (var it in iterators)
                 it.Dispose();
         }
-        var result = new List<StepSeries>(merged.Count);
-        foreach (var (labels, counter) in merged)
+        return CounterSeries(r, merged);
+    }
+
+    /// <summary>The series of step counters, with the series limit and Loki's pipeline-error check.</summary>
+    private List<StepSeries> CounterSeries(RangeAggregationExpr r, Dictionary<Labels, StepCounter> counters)
+    {
+        var result = new List<StepSeries>(counters.Count);
+        foreach (var (labels, counter) in counters)
         {
             if (counter.ToSeries(labels, r.Op) is { } s)
                 result.Add(s);
             if (result.Count > ctx.Limits.MaxQuerySeries && ctx.Limits.MaxQuerySeries > 0)
                 throw ctx.SeriesLimitError();
+        }
+        foreach (var s in result)
+        {
+            var err = s.Labels.Get("__error__");
+            if (!string.IsNullOrEmpty(err))
+                throw PipelineError(err, s.Labels);
         }
         return result;
     }
