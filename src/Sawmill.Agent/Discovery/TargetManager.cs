@@ -24,6 +24,8 @@ public sealed class TargetManager
     private readonly AgentMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Dictionary<string, FileTailer> _tailers = new(StringComparer.Ordinal);
+    /// <summary>When each tailed path was first seen missing (guarded by the lock on _tailers).</summary>
+    private readonly Dictionary<string, long> _missingSince = new(StringComparer.Ordinal);
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TargetGroup>> _fileSdCache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTime> _fileSdRead = new(StringComparer.Ordinal);
@@ -114,11 +116,25 @@ public sealed class TargetManager
                 }
                 foreach (var (path, tailer) in _tailers.ToList())
                 {
-                    if (!desired.ContainsKey(path))
+                    if (desired.ContainsKey(path))
                     {
-                        _tailers.Remove(path);
-                        toStop.Add(tailer);
+                        _missingSince.Remove(path);
+                        continue;
                     }
+                    // A path that vanished is usually mid-rotation: the writer may still append to the renamed file
+                    // until it reopens, and the tailer holds that file open. Keep it for RotationGrace so those lines
+                    // are read (and so a recreated path continues in the same tailer).
+                    if (!File.Exists(path))
+                    {
+                        var now = Environment.TickCount64;
+                        if (!_missingSince.TryGetValue(path, out var since))
+                            _missingSince[path] = since = now;
+                        if (now - since < (long)_options.Tailer.RotationGrace.TotalMilliseconds)
+                            continue;
+                    }
+                    _missingSince.Remove(path);
+                    _tailers.Remove(path);
+                    toStop.Add(tailer);
                 }
             }
             foreach (var t in toStop)

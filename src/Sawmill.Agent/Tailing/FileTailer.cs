@@ -147,9 +147,10 @@ public sealed class FileTailer
                 var rotated = pathInode == -1 || (pathInode != 0 && inode != 0 && pathInode != inode);
                 if (rotated)
                 {
-                    // Read what the writer appended before the rename, then finish the old file.
-                    while ((n = fs.Read(buffer, 0, buffer.Length)) > 0)
-                        offset = Split(buffer.AsSpan(0, n), offset, carry);
+                    // The writer keeps appending to the renamed file until it reopens its log (logrotate's postrotate
+                    // signal comes after the rename): finish the old file only once the new one exists and the old
+                    // one has been quiet for a poll interval (or after RotationGrace), so those late lines are read.
+                    offset = await DrainRotatedAsync(fs, buffer, offset, carry, stop);
                     if (carry.Length > 0)
                         offset = EmitCarry(carry, offset);
                     _pipeline.Flush(_collect);
@@ -191,6 +192,37 @@ public sealed class FileTailer
         finally
         {
             fs?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Reads the rotated-away file <paramref name="fs"/> until the path names a file again and the old file did not
+    /// grow during the last poll interval, or the new file has existed for <see cref="TailerOptions.RotationGrace"/>
+    /// (a writer that never reopens must not hold the new file back forever), or shutdown. Returns the new offset.
+    /// </summary>
+    private async Task<long> DrainRotatedAsync(FileStream fs, byte[] buffer, long offset, MemoryStream carry, CancellationToken stop)
+    {
+        long newFileSince = -1;
+        while (true)
+        {
+            var grew = false;
+            int n;
+            while ((n = fs.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                offset = Split(buffer.AsSpan(0, n), offset, carry);
+                grew = true;
+                await DeliverAsync(CancellationToken.None);
+            }
+            if (stop.IsCancellationRequested)
+                return offset;
+            if (FileIdentity.InodeOf(Path) != -1)
+            {
+                if (newFileSince < 0)
+                    newFileSince = Environment.TickCount64;
+                else if (!grew || Environment.TickCount64 - newFileSince >= (long)_options.RotationGrace.TotalMilliseconds)
+                    return offset;
+            }
+            await Delay(stop);
         }
     }
 

@@ -113,7 +113,7 @@ internal static class AgentCommand
         foreach (var w in config.Warnings)
             Console.Error.WriteLine($"sawmill agent: warning: {w}");
         if (Bool("print-config-stderr"))
-            Console.Error.WriteLine(config);
+            Console.Error.Write(AgentConfigPrinter.Print(config));
         if (Bool("check-syntax"))
         {
             Console.WriteLine("Valid config file! No syntax issues found");
