@@ -90,6 +90,8 @@ public static partial class ConfigLoader
         ["compactor.working_directory"] = "the compactor works under common.path_prefix",
         ["compactor.shared_store"] = "Sawmill stores blocks under common.path_prefix",
         ["compactor.delete_request_store"] = "delete requests are stored under common.path_prefix",
+        ["compactor.retention_delete_delay"] = "blocks a compaction replaced are removed as soon as the new block is in place (queries keep reading open files)",
+        ["compactor.retention_delete_worker_count"] = "the compactor rewrites blocks on one worker",
         ["ingester.wal.dir"] = "the WAL lives under common.path_prefix",
         ["ingester.wal.flush_on_shutdown"] = "the WAL is replayed on start",
         ["ingester.wal.replay_memory_ceiling"] = "replay is streamed",

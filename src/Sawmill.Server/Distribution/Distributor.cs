@@ -18,6 +18,11 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
     private readonly RateLimiter _streamRate = new();
     private readonly Func<long> _now = now ?? TimeNs.Now;
 
+    // unordered_writes: false — the newest acknowledged timestamp per stream (tenant + labels). Kept only for tenants
+    // with ordered writes; entries older than it are rejected as Loki's ordered ingesters do. Not persisted: after a
+    // restart the first push of a stream sets it again.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, Labels Labels), long> _lastOrdered = new();
+
     /// <summary>
     /// Called after the store acknowledged a push, with the streams handed to it (live tail listens here). Runs on the
     /// push's thread, so it must be quick and must not throw.
@@ -45,9 +50,20 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
                 continue;
             }
             var kept = new List<PushEntry>(stream.Entries.Count);
+            var last = !l.UnorderedWrites && _lastOrdered.TryGetValue((tenant, labels), out var known) ? known : long.MinValue;
             foreach (var e in stream.Entries)
             {
                 var entry = e;
+                if (!l.UnorderedWrites)
+                {
+                    if (entry.TimestampNs < last)
+                    {
+                        Discard(tenant, "out_of_order", entry.Line.Length, errors,
+                            $"entry with timestamp {Rfc3339(entry.TimestampNs)} ignored, reason: 'entry out of order' for stream: {labels}");
+                        rejected++;
+                        continue;
+                    }
+                }
                 if (l.RejectOldSamples && entry.TimestampNs < oldest)
                 {
                     Discard(tenant, "greater_than_max_sample_age", entry.Line.Length, errors,
@@ -77,6 +93,7 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
                     }
                 }
                 kept.Add(entry);
+                last = Math.Max(last, entry.TimestampNs);
                 validBytes += entry.Line.Length;
             }
             if (kept.Count > 0)
@@ -109,6 +126,12 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
         {
             var result = await writer.PushAsync(tenant, valid, cancellationToken).ConfigureAwait(false);
             accepted = result.EntriesAppended;
+            if (!l.UnorderedWrites)
+                foreach (var s in valid)
+                {
+                    var newestTs = s.Entries.Max(e => e.TimestampNs);
+                    _lastOrdered.AddOrUpdate((tenant, s.Labels), newestTs, (_, old) => Math.Max(old, newestTs));
+                }
             Pushed?.Invoke(tenant, valid);
             ServerMetrics.LinesReceived.WithLabels(tenant).Inc(result.EntriesAppended + result.DuplicatesDropped);
             ServerMetrics.BytesReceived.WithLabels(tenant).Inc(result.BytesAppended);
@@ -157,8 +180,10 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
             }
             if (!_streamRate.TryTake(tenant + "\u0000" + s.Labels.Hash, bytes, perStreamRate, perStreamBurst))
             {
-                Discard(tenant, "per_stream_rate_limit", bytes, s.Entries.Count, errors,
-                    $"Per stream rate limit exceeded (limit: {Human(perStreamRate)}/sec) while attempting to ingest for stream '{s.Labels}' totaling {Human(bytes)}, consider splitting a stream via additional labels or contact your Loki administrator to see if the limit can be increased");
+                var rateError = $"Per stream rate limit exceeded (limit: {Human(perStreamRate)}/sec) while attempting to ingest for stream '{s.Labels}' totaling {Human(bytes)}, consider splitting a stream via additional labels or contact your Loki administrator to see if the limit can be increased";
+                Discard(tenant, "per_stream_rate_limit", bytes, s.Entries.Count, errors, rateError);
+                // Loki answers 429 for a stream over its rate (a retryable condition, unlike a validation error).
+                streamLimitError ??= rateError;
                 continue;
             }
             result.Add(s);

@@ -9,7 +9,9 @@ namespace Sawmill.Server.Retention;
 /// The reader queries go through: it hides what must not be seen even before the compactor has removed it from disk —
 /// entries older than the stream's retention (the tenant's <c>retention_period</c>, or the highest-priority matching
 /// <c>retention_stream</c> rule) and entries covered by a delete request (matchers, time range and optional line filter).
-/// Thread-safe.
+/// It also applies the tenant's <c>max_query_lookback</c> (nothing older than now minus it is returned, as Loki clamps
+/// the query start); that limit hides data from queries only and is not part of <see cref="Cutoff"/>, which the
+/// compactor uses to remove data. Thread-safe.
 /// </summary>
 public sealed class GovernedReader(ILogReader inner, TenantLimits limits, DeleteRequestStore deletes, Func<long>? now = null) : ILogReader
 {
@@ -37,7 +39,16 @@ public sealed class GovernedReader(ILogReader inner, TenantLimits limits, Delete
         return period > TimeSpan.Zero ? _now() - period.Ticks * 100 : long.MinValue;
     }
 
-    private long TenantCutoff(string tenant)
+    /// <summary>The oldest timestamp <c>max_query_lookback</c> lets a query see, or <see cref="long.MinValue"/>.</summary>
+    private long LookbackCutoff(string tenant)
+    {
+        var lookback = limits.For(tenant).MaxQueryLookback;
+        return lookback > TimeSpan.Zero ? _now() - lookback.Ticks * 100 : long.MinValue;
+    }
+
+    private long TenantCutoff(string tenant) => Math.Max(RetentionTenantCutoff(tenant), LookbackCutoff(tenant));
+
+    private long RetentionTenantCutoff(string tenant)
     {
         var l = limits.For(tenant);
         // Metadata endpoints use the longest retention any rule grants, so no stream that still has data disappears.
@@ -66,9 +77,10 @@ public sealed class GovernedReader(ILogReader inner, TenantLimits limits, Delete
             }
             : request;
         var result = new List<IEntryIterator>();
+        var lookback = LookbackCutoff(request.Tenant);
         foreach (var it in inner.Select(effective, cancellationToken))
         {
-            var cutoff = Cutoff(request.Tenant, it.Labels);
+            var cutoff = Math.Max(Cutoff(request.Tenant, it.Labels), lookback);
             var applicable = tenantDeletes.Where(d => MatchesAll(d.Matchers, it.Labels) && d.Request.EndNs >= request.StartNs && d.Request.StartNs < request.EndNs).ToArray();
             if (cutoff == long.MinValue && applicable.Length == 0)
                 result.Add(it);
