@@ -14,6 +14,11 @@ internal static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["patterns-accuracy", ..])
+        {
+            Patterns.PatternAccuracy.Run(args[1..]);
+            return;
+        }
         if (args is ["storage-micro", ..])
         {
             Storage.StorageMicro.Run();

@@ -91,6 +91,35 @@ public sealed class LogQLEngine : IQueryEngine
     public static long DefaultStepNs(long startNs, long endNs) =>
         Math.Max((endNs - startNs) / 250 / TimeNs.PerSecond * TimeNs.PerSecond, TimeNs.PerSecond);
 
+    /// <summary>
+    /// The labels the pipeline added to the entry (parsers, label_format): those of the result that are neither a
+    /// stream label nor structured metadata with the same value. The HTTP API needs them apart for Loki's
+    /// <c>categorize-labels</c> encoding. Null (no allocation) when the pipeline left the stream labels as they were.
+    /// </summary>
+    private static Label[]? ParsedLabels(Labels stream, Labels result, ReadOnlySpan<Label> metadata)
+    {
+        if (ReferenceEquals(stream, result) || stream.Equals(result))
+            return null;
+        List<Label>? list = null;
+        foreach (var l in result.AsSpan())
+        {
+            if (stream.Get(l.Name) == l.Value)
+                continue;
+            var isMetadata = false;
+            foreach (var m in metadata)
+            {
+                if (m.Name == l.Name && m.Value == l.Value)
+                {
+                    isMetadata = true;
+                    break;
+                }
+            }
+            if (!isMetadata)
+                (list ??= []).Add(l);
+        }
+        return list?.ToArray();
+    }
+
     private static void SortInstant(SampleExpr expr, List<Sample> samples)
     {
         switch (expr)
@@ -161,7 +190,7 @@ public sealed class LogQLEngine : IQueryEngine
                         if (!sp.Process(it.TimestampNs, it.Line, it.Metadata, out var line))
                             continue;
                         var md = it.Metadata;
-                        var entry = new ResultEntry(it.TimestampNs, Encoding.UTF8.GetString(line), md.IsEmpty ? null : md.ToArray());
+                        var entry = new ResultEntry(it.TimestampNs, Encoding.UTF8.GetString(line), md.IsEmpty ? null : md.ToArray(), ParsedLabels(it.Labels, sp.Labels, md));
                         if (!top.TryAdd(key, sp.Labels, entry, out bound))
                             break;
                     }

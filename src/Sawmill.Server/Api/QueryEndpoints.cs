@@ -168,7 +168,9 @@ public static class QueryEndpoints
             .Split(',', StringSplitOptions.TrimEntries).Contains("categorize-labels");
         if (categorize)
             http.Response.Headers["X-Loki-Response-Encoding-Flags"] = "categorize-labels";
-        await JsonResponses.WriteAsync(http.Response, w => QueryResultWriter.Write(w, result, categorize, returned), http.RequestAborted);
+        ExploreQueryTags.LogQuery(ctx.LoggerFactory.CreateLogger("metrics"), http.Request, tenant, qp.Query, qp.Instant ? "instant" : "range", qp.EndNs - qp.StartNs, qp.StepNs,
+            started.Elapsed, 200, qp.Limit, returned, result.Statistics.DecompressedBytes + result.Statistics.HeadBytes);
+        await JsonResponses.WriteAsync(http.Response, w => QueryResultWriter.Write(w, result, categorize, returned, qp.Direction), http.RequestAborted);
     }
 
     internal static string Seconds(long ns) => (ns / (double)TimeNs.PerSecond).ToString(CultureInfo.InvariantCulture);

@@ -12,17 +12,29 @@ namespace Sawmill.Server.Api;
 /// </summary>
 public static class QueryResultWriter
 {
-    public static void Write(Utf8JsonWriter w, QueryResult result, bool categorizeLabels, long entriesReturned)
+    /// <summary>The encoding flag Grafana sends in <c>X-Loki-Response-Encoding-Flags</c>.</summary>
+    public const string CategorizeLabelsFlag = "categorize-labels";
+
+    /// <param name="direction">The query's direction: the order of entries when categorizing merges streams.</param>
+    public static void Write(Utf8JsonWriter w, QueryResult result, bool categorizeLabels, long entriesReturned, Direction direction = Direction.Backward)
     {
         w.WriteStartObject();
         w.WriteString("status", "success");
         w.WriteStartObject("data");
         w.WriteString("resultType", result.ResultType);
+        if (categorizeLabels)
+        {
+            // As Loki (pkg/util/marshal/query.go): the flags come before "result", so that streaming readers such as
+            // Grafana's know to read each value as a [ts, line, {categories}] triple.
+            w.WriteStartArray("encodingFlags");
+            w.WriteStringValue(CategorizeLabelsFlag);
+            w.WriteEndArray();
+        }
         w.WritePropertyName("result");
         switch (result)
         {
             case StreamsResult s:
-                WriteStreams(w, s, categorizeLabels);
+                WriteStreams(w, categorizeLabels ? Categorized(s, direction) : s, categorizeLabels);
                 break;
             case MatrixResult m:
                 w.WriteStartArray();
@@ -86,8 +98,9 @@ public static class QueryResultWriter
                 w.WriteStartArray();
                 w.WriteStringValue(e.TimestampNs.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 w.WriteStringValue(e.Line);
-                if (categorize && (e.StructuredMetadata is { Length: > 0 } || e.Parsed is { Length: > 0 }))
+                if (categorize)
                 {
+                    // Loki writes the third element for every entry, empty when there is nothing to categorize.
                     w.WriteStartObject();
                     if (e.StructuredMetadata is { Length: > 0 } md)
                         WritePairs(w, "structuredMetadata", md);
@@ -101,6 +114,67 @@ public static class QueryResultWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
+    }
+
+    /// <summary>
+    /// Loki's categorized form: a stream's labels are only its indexed labels; structured metadata and parsed labels
+    /// travel with each entry. The engine's streams carry them merged into the stream labels, so they are taken out
+    /// here and streams that become equal are merged (entries re-ordered in the query's direction).
+    /// </summary>
+    internal static StreamsResult Categorized(StreamsResult s, Direction direction)
+    {
+        var byBase = new Dictionary<Labels, ResultStream>();
+        var order = new List<ResultStream>();
+        foreach (var stream in s.Streams)
+        {
+            foreach (var e in stream.Entries)
+            {
+                var baseLabels = Without(stream.Labels, e.StructuredMetadata, e.Parsed);
+                if (!byBase.TryGetValue(baseLabels, out var target))
+                {
+                    target = new ResultStream(baseLabels, []);
+                    byBase[baseLabels] = target;
+                    order.Add(target);
+                }
+                target.Entries.Add(e);
+            }
+        }
+        foreach (var t in order)
+        {
+            if (t.Entries.Count < 2)
+                continue;
+            // A stable sort keeps the engine's order among equal timestamps.
+            var sorted = direction == Direction.Forward
+                ? t.Entries.OrderBy(e => e.TimestampNs).ToList()
+                : t.Entries.OrderByDescending(e => e.TimestampNs).ToList();
+            t.Entries.Clear();
+            t.Entries.AddRange(sorted);
+        }
+        return new StreamsResult(order) { Statistics = s.Statistics, ExecTime = s.ExecTime };
+    }
+
+    private static Labels Without(Labels labels, Label[]? metadata, Label[]? parsed)
+    {
+        if (metadata is not { Length: > 0 } && parsed is not { Length: > 0 })
+            return labels;
+        var kept = new List<Label>(labels.Count);
+        foreach (var l in labels.AsSpan())
+        {
+            if (Contains(metadata, l) || Contains(parsed, l))
+                continue;
+            kept.Add(l);
+        }
+        return kept.Count == labels.Count ? labels : Labels.FromSorted([.. kept]);
+    }
+
+    private static bool Contains(Label[]? pairs, Label l)
+    {
+        if (pairs == null)
+            return false;
+        foreach (var p in pairs)
+            if (p.Name == l.Name && p.Value == l.Value)
+                return true;
+        return false;
     }
 
     private static void WritePairs(Utf8JsonWriter w, string name, Label[] pairs)

@@ -7,28 +7,46 @@ namespace Sawmill.Server.Patterns;
 /// <see cref="DrainOptions.SimilarityThreshold"/>), and positions where they differ become wildcards. Cost per line is
 /// bounded by the depth, <see cref="DrainOptions.MaxChildren"/> and the clusters of one leaf. Not thread-safe.
 /// </summary>
-public sealed class DrainMiner(DrainOptions? options = null)
+public sealed class DrainMiner
 {
     /// <summary>The variable marker Loki's patterns use (it also works in the <c>|&gt;</c> pattern filter).</summary>
     public const string Wildcard = "<_>";
 
-    private readonly DrainOptions _options = options ?? new DrainOptions();
-    private readonly Node _root = new();
+    /// <summary>Distinct tokens kept for interning; past this, new tokens are allocated per line (bounded memory).</summary>
+    private const int MaxInterned = 200_000;
+
+    private readonly DrainOptions _options;
+    private readonly Dictionary<int, Node> _byLength = [];
     private readonly List<DrainCluster> _clusters = [];
+    // Tokens are interned: a line's tokens are looked up by span (no allocation for a token seen before), and equal
+    // tokens are the same string, so template comparisons mostly end at the reference check.
+    private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _internLookup;
+    private string[] _tokens = new string[32];
+    private char[] _masked = new char[256];
+    private bool _internFull;
     private long _clock;
     private int _nextId;
+
+    public DrainMiner(DrainOptions? options = null)
+    {
+        _options = options ?? new DrainOptions();
+        _internLookup = _interned.GetAlternateLookup<ReadOnlySpan<char>>();
+        _interned[Wildcard] = Wildcard;
+        _interned[""] = "";
+    }
 
     public IReadOnlyList<DrainCluster> Clusters => _clusters;
 
     /// <summary>Adds a line seen at <paramref name="timestampMs"/>, counted in the bucket of width <paramref name="bucketMs"/>; returns its cluster.</summary>
     public DrainCluster Train(string line, long timestampMs = 0, long bucketMs = 10_000)
     {
-        var tokens = Tokenize(line, _options.MaxTokens);
+        var tokens = TokenizeInto(line);
         var leaf = Route(tokens, create: true)!;
         var cluster = BestMatch(leaf.Clusters, tokens);
         if (cluster == null)
         {
-            cluster = new DrainCluster(_nextId++, tokens);
+            cluster = new DrainCluster(_nextId++, tokens.ToArray());
             leaf.Clusters.Add(cluster);
             _clusters.Add(cluster);
             if (_clusters.Count > _options.MaxClusters)
@@ -39,54 +57,82 @@ public sealed class DrainMiner(DrainOptions? options = null)
             var template = cluster.Template;
             for (var i = 0; i < template.Length; i++)
             {
-                if (template[i] != Wildcard && template[i] != tokens[i])
+                if (!ReferenceEquals(template[i], Wildcard) && !ReferenceEquals(template[i], tokens[i]) && (!_internFull || template[i] != tokens[i]))
                     template[i] = Wildcard;
             }
         }
         cluster.Count++;
         cluster.LastUsed = ++_clock;
         var bucket = bucketMs > 0 ? timestampMs - (((timestampMs % bucketMs) + bucketMs) % bucketMs) : timestampMs;
-        cluster.Samples[bucket] = cluster.Samples.GetValueOrDefault(bucket) + 1;
+        cluster.AddSample(bucket);
         return cluster;
     }
 
     /// <summary>Finds the cluster a line would join, without changing anything.</summary>
     public DrainCluster? Match(string line)
     {
-        var tokens = Tokenize(line, _options.MaxTokens);
+        var tokens = TokenizeInto(line);
         var leaf = Route(tokens, create: false);
         return leaf == null ? null : BestMatch(leaf.Clusters, tokens);
     }
 
-    /// <summary>
-    /// Splits on white space and masks the obvious variables: inside each token, every run of letters and digits
-    /// that holds a digit becomes <see cref="Wildcard"/> (<c>size=1234</c> → <c>size=&lt;_&gt;</c>,
-    /// <c>10.0.0.1</c> → <c>&lt;_&gt;.&lt;_&gt;.&lt;_&gt;.&lt;_&gt;</c>), so such tokens compare equal across lines.
-    /// A line with no tokens is one empty token so that it still has a cluster.
-    /// </summary>
-    internal static string[] Tokenize(string line, int maxTokens)
+    // Tokenizing: split on white space and mask the obvious variables: inside each token, every run of letters and
+    // digits that holds a digit becomes the wildcard (size=1234 -> size=<_>, 10.0.0.1 -> <_>.<_>.<_>.<_>), so such
+    // tokens compare equal across lines. A line with no tokens is one empty token so that it still has a cluster.
+
+    /// <summary>Tokenizes into the miner's reusable buffer (valid until the next call); tokens are interned.</summary>
+    private ReadOnlySpan<string> TokenizeInto(string line)
     {
-        var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0)
-            return [""];
-        if (parts.Length > maxTokens)
-            parts = parts[..maxTokens];
-        for (var i = 0; i < parts.Length; i++)
-            parts[i] = Mask(parts[i]);
-        return parts;
+        var n = 0;
+        var i = 0;
+        var max = _options.MaxTokens;
+        while (i < line.Length && n < max)
+        {
+            while (i < line.Length && char.IsWhiteSpace(line[i]))
+                i++;
+            var start = i;
+            while (i < line.Length && !char.IsWhiteSpace(line[i]))
+                i++;
+            if (i == start)
+                break;
+            if (n == _tokens.Length)
+                Array.Resize(ref _tokens, Math.Min(max, n * 2));
+            _tokens[n++] = Intern(Mask(line.AsSpan(start, i - start)));
+        }
+        if (n == 0)
+        {
+            _tokens[0] = "";
+            n = 1;
+        }
+        return new ReadOnlySpan<string>(_tokens, 0, n);
     }
 
-    private static string Mask(string token)
+    private string Intern(ReadOnlySpan<char> token)
     {
-        if (!HasDigit(token))
+        if (_internLookup.TryGetValue(token, out var s))
+            return s;
+        s = token.ToString();
+        if (_interned.Count < MaxInterned)
+            _interned[s] = s;
+        else
+            _internFull = true;
+        return s;
+    }
+
+    /// <summary>The masked form of a token, in the miner's scratch buffer when it differs from the token.</summary>
+    private ReadOnlySpan<char> Mask(ReadOnlySpan<char> token)
+    {
+        if (token.IndexOfAnyInRange('0', '9') < 0)
             return token;
-        var sb = new System.Text.StringBuilder(token.Length);
+        if (_masked.Length < token.Length + Wildcard.Length)
+            _masked = new char[Math.Max(_masked.Length * 2, token.Length + Wildcard.Length)];
+        var o = 0;
         var i = 0;
         while (i < token.Length)
         {
             if (!char.IsAsciiLetterOrDigit(token[i]))
             {
-                sb.Append(token[i++]);
+                _masked[o++] = token[i++];
                 continue;
             }
             var start = i;
@@ -95,36 +141,31 @@ public sealed class DrainMiner(DrainOptions? options = null)
                 digit |= char.IsAsciiDigit(token[i++]);
             if (digit)
             {
-                if (!(sb.Length >= Wildcard.Length && sb.ToString(sb.Length - Wildcard.Length, Wildcard.Length) == Wildcard))
-                    sb.Append(Wildcard);
+                // Adjacent variables collapse into one wildcard.
+                if (!(o >= Wildcard.Length && _masked.AsSpan(o - Wildcard.Length, Wildcard.Length).SequenceEqual(Wildcard)))
+                {
+                    Wildcard.CopyTo(_masked.AsSpan(o));
+                    o += Wildcard.Length;
+                }
             }
             else
             {
-                sb.Append(token, start, i - start);
+                token[start..i].CopyTo(_masked.AsSpan(o));
+                o += i - start;
             }
         }
-        var masked = sb.ToString();
-        return masked;
-    }
-
-    private static bool HasDigit(string token)
-    {
-        foreach (var c in token)
-            if (char.IsAsciiDigit(c))
-                return true;
-        return false;
+        return _masked.AsSpan(0, o);
     }
 
     private static bool IsVariable(string token) => token.Contains(Wildcard, StringComparison.Ordinal);
 
-    private Node? Route(string[] tokens, bool create)
+    private Node? Route(ReadOnlySpan<string> tokens, bool create)
     {
-        var key = tokens.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (!_root.Children.TryGetValue(key, out var node))
+        if (!_byLength.TryGetValue(tokens.Length, out var node))
         {
             if (!create)
                 return null;
-            node = _root.Children[key] = new Node();
+            node = _byLength[tokens.Length] = new Node();
         }
         var levels = Math.Min(_options.Depth - 2, tokens.Length);
         for (var i = 0; i < levels; i++)
@@ -151,7 +192,7 @@ public sealed class DrainMiner(DrainOptions? options = null)
         return node;
     }
 
-    private DrainCluster? BestMatch(List<DrainCluster> candidates, string[] tokens)
+    private DrainCluster? BestMatch(List<DrainCluster> candidates, ReadOnlySpan<string> tokens)
     {
         DrainCluster? best = null;
         var bestSim = -1.0;
@@ -165,9 +206,11 @@ public sealed class DrainMiner(DrainOptions? options = null)
             for (var i = 0; i < tokens.Length; i++)
             {
                 // A masked variable in both counts as equal (as Drain3's masks do); a generalised position as a parameter.
-                if (c.Template[i] == tokens[i])
+                var t = c.Template[i];
+                // Interned tokens are equal exactly when they are the same string.
+                if (ReferenceEquals(t, tokens[i]) || (_internFull && t == tokens[i]))
                     same++;
-                else if (c.Template[i] == Wildcard)
+                else if (ReferenceEquals(t, Wildcard))
                     wild++;
             }
             var sim = (double)same / tokens.Length;
@@ -188,7 +231,9 @@ public sealed class DrainMiner(DrainOptions? options = null)
             if (c.LastUsed < victim.LastUsed)
                 victim = c;
         _clusters.Remove(victim);
-        RemoveFrom(_root, victim);
+        foreach (var root in _byLength.Values)
+            if (RemoveFrom(root, victim))
+                break;
     }
 
     private static bool RemoveFrom(Node node, DrainCluster cluster)
