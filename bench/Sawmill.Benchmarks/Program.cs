@@ -24,6 +24,16 @@ internal static class Program
             Storage.StorageMicro.Run();
             return;
         }
+        if (args is ["logql-micro", ..])
+        {
+            LogQL.PipelineMicro.Run(args[1..]);
+            return;
+        }
+        if (args is ["logql-engine", ..])
+        {
+            LogQL.EngineMicro.Run(args[1..]);
+            return;
+        }
         if (args is ["query-figures", ..])
         {
             Storage.QueryFigures.RunAsync(args[1..]).GetAwaiter().GetResult();

@@ -72,6 +72,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         {
             var workers = Math.Clamp(Math.Min(ctx.Limits.MaxQueryParallelism, Environment.ProcessorCount), 1, Math.Max(1, iterators.Count));
             var labelCache = new ConcurrentDictionary<Labels, Labels>();
+            var byNames = grouping is { Without: false } ? grouping.Labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray() : null;
             void Work(int w)
             {
                 var local = new Dictionary<Labels, SampleBuffer>();
@@ -96,6 +97,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                     }
                     var sp = pipeline.CreateStreamPipeline(it.Labels);
                     var groupCache = new Dictionary<Labels, Labels>();
+                    var byKeys = byNames == null ? null : new GroupKeyCache(byNames);
                     var count = 0;
                     while (it.Next())
                     {
@@ -108,10 +110,14 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                         if (unwrap != null)
                         {
                             var entry = sp.Entry;
-                            var s = entry.Get(unwrap.Label);
-                            if (string.IsNullOrEmpty(s))
+                            // Fast path: a plain number the parser left as UTF-8 converts without creating a string.
+                            if (conversion == Log.UnwrapConversion.Float && entry.TryGetUtf8(unwrap.Label, out var raw) &&
+                                System.Text.Ascii.IsValid(raw) && GoFloat.TryParse(raw, out value))
+                            {
+                            }
+                            else if (entry.Get(unwrap.Label) is not { Length: > 0 } s)
                                 continue;
-                            if (!UnwrapValue.TryConvert(s, conversion, out value, out var err))
+                            else if (!UnwrapValue.TryConvert(s, conversion, out value, out var err))
                             {
                                 value = 0;
                                 if (entry.Error == null)
@@ -133,12 +139,21 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                         {
                             value = line.Length;
                         }
-                        var full = sp.Labels;
                         Labels key;
                         if (sp.Entry.Error != null)
-                            key = full; // like Loki, grouping never hides an error: the series keeps its __error__
-                        else if (!groupCache.TryGetValue(full, out key!))
-                            groupCache[full] = key = Group(full, grouping);
+                            key = sp.Labels; // like Loki, grouping never hides an error: the series keeps its __error__
+                        else if (byKeys != null)
+                            key = byKeys.Get(sp.Entry); // `by (…)`: read only the grouping labels, never build the full set
+                        else
+                        {
+                            var full = sp.Labels;
+                            if (!groupCache.TryGetValue(full, out key!))
+                            {
+                                key = Group(full, grouping);
+                                if (groupCache.Count < 4096) // bounded: label sets unique per entry must not pile up
+                                    groupCache[full] = key;
+                            }
+                        }
                         if (localCounters != null)
                         {
                             if (!localCounters.TryGetValue(key, out var counter))

@@ -86,14 +86,24 @@ internal static class RangeFunctions
             return double.NegativeInfinity;
         if (q > 1)
             return double.PositiveInfinity;
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        var n = sorted.Length;
-        var rank = q * (n - 1);
-        var lower = Math.Max(0, (int)Math.Floor(rank));
-        var upper = Math.Min(n - 1, lower + 1);
-        var weight = rank - Math.Floor(rank);
-        return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+        // Sorted in a pooled buffer: one allocation-free sort per step, whatever the window holds.
+        var rented = System.Buffers.ArrayPool<double>.Shared.Rent(values.Length);
+        try
+        {
+            var sorted = rented.AsSpan(0, values.Length);
+            values.CopyTo(sorted);
+            sorted.Sort();
+            var n = sorted.Length;
+            var rank = q * (n - 1);
+            var lower = Math.Max(0, (int)Math.Floor(rank));
+            var upper = Math.Min(n - 1, lower + 1);
+            var weight = rank - Math.Floor(rank);
+            return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Prometheus extrapolatedRate with counter resets, over the window (start, end].</summary>

@@ -17,6 +17,15 @@ public sealed class EntryState
     private string[] _names = new string[16];
     private string[] _values = new string[16];
     private LabelCategory[] _categories = new LabelCategory[16];
+    // Lazy values: a parser stores a value's UTF-8 bytes in _arena (start, length) and _values[i] stays null until
+    // someone reads it as a string, so a metric query that only unwraps or groups never allocates the strings.
+    private int[] _rawStart = new int[16];
+    private int[] _rawLength = new int[16];
+    private byte[] _arena = new byte[1024];
+    private int _arenaLength;
+    // True when a parsed value of this entry became a new string (an id, a timestamp): its label set is then almost
+    // surely new too, so BuildLabels skips hashing it against the cache (a miss only costs the deduplication).
+    private bool _freshValue;
     private int _count;
     private readonly bool[] _baseDeleted;
     private bool _anyDeleted;
@@ -59,6 +68,8 @@ public sealed class EntryState
             Array.Clear(_values, 0, _count);
             _count = 0;
         }
+        _arenaLength = 0;
+        _freshValue = false;
         if (_anyDeleted)
         {
             Array.Clear(_baseDeleted);
@@ -78,7 +89,7 @@ public sealed class EntryState
     {
         for (var i = 0; i < _count; i++)
             if (string.Equals(_names[i], name, StringComparison.Ordinal))
-                return _values[i];
+                return ValueAt(i);
         var bi = StreamLabels.IndexOf(name);
         if (bi >= 0 && !_baseDeleted[bi])
             return StreamLabels[bi].Value;
@@ -121,13 +132,63 @@ public sealed class EntryState
             ErrorDetails = value;
             return;
         }
+        var i = Slot(category, name);
+        _values[i] = value;
+    }
+
+    /// <summary>
+    /// Sets or replaces a label with a value given as valid UTF-8 (the caller checked it). The bytes are copied; the
+    /// string is only created when the value is read as one (<see cref="Get"/>, <see cref="BuildLabels"/>), so
+    /// consumers of <see cref="TryGetUtf8"/> allocate nothing. <paramref name="name"/> must not be an error label.
+    /// </summary>
+    internal void SetUtf8(LabelCategory category, string name, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty || name is ErrorLabel or ErrorDetailsLabel)
+        {
+            Set(category, name, value.IsEmpty ? "" : Interner.Get(value));
+            return;
+        }
+        var i = Slot(category, name);
+        if (_arena.Length - _arenaLength < value.Length)
+            Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaLength + value.Length));
+        value.CopyTo(_arena.AsSpan(_arenaLength));
+        _rawStart[i] = _arenaLength;
+        _rawLength[i] = value.Length;
+        _arenaLength += value.Length;
+        _values[i] = null!;
+    }
+
+    /// <summary>
+    /// The UTF-8 bytes of an added label whose value has not been read as a string yet (valid until the entry
+    /// changes); false when the label is absent, a stream label, or already a string — then use <see cref="Get"/>.
+    /// </summary>
+    internal bool TryGetUtf8(string name, out ReadOnlySpan<byte> value)
+    {
         for (var i = 0; i < _count; i++)
         {
             if (string.Equals(_names[i], name, StringComparison.Ordinal))
             {
-                _values[i] = value;
+                if (_values[i] == null)
+                {
+                    value = _arena.AsSpan(_rawStart[i], _rawLength[i]);
+                    return true;
+                }
+                break;
+            }
+        }
+        value = default;
+        return false;
+    }
+
+    /// <summary>The index of <paramref name="name"/> among the added labels, appended when new, with its category set.</summary>
+    private int Slot(LabelCategory category, string name)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            if (string.Equals(_names[i], name, StringComparison.Ordinal))
+            {
                 _categories[i] = category;
-                return;
+                return i;
             }
         }
         if (_count == _names.Length)
@@ -135,11 +196,21 @@ public sealed class EntryState
             Array.Resize(ref _names, _count * 2);
             Array.Resize(ref _values, _count * 2);
             Array.Resize(ref _categories, _count * 2);
+            Array.Resize(ref _rawStart, _count * 2);
+            Array.Resize(ref _rawLength, _count * 2);
         }
         _names[_count] = name;
-        _values[_count] = value;
         _categories[_count] = category;
-        _count++;
+        return _count++;
+    }
+
+    private string ValueAt(int i)
+    {
+        if (_values[i] != null)
+            return _values[i];
+        var v = Interner.Get(_arena.AsSpan(_rawStart[i], _rawLength[i]));
+        _freshValue |= Interner.LastWasNew;
+        return _values[i] = v;
     }
 
     /// <summary>Removes a label whatever its category (also <c>__error__</c>/<c>__error_details__</c>).</summary>
@@ -163,6 +234,8 @@ public sealed class EntryState
                 _names[i] = _names[_count];
                 _values[i] = _values[_count];
                 _categories[i] = _categories[_count];
+                _rawStart[i] = _rawStart[_count];
+                _rawLength[i] = _rawLength[_count];
                 _names[_count] = null!;
                 _values[_count] = null!;
                 break;
@@ -202,7 +275,7 @@ public sealed class EntryState
             _snapshot[n++] = stream[i];
         }
         for (var i = 0; i < _count; i++)
-            _snapshot[n++] = new Label(_names[i], _values[i]);
+            _snapshot[n++] = new Label(_names[i], ValueAt(i));
         var span = _snapshot.AsSpan(0, n);
         if (_count > 0)
             span.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
@@ -212,7 +285,8 @@ public sealed class EntryState
     /// <summary>
     /// The entry's final label set as Loki returns it: stream labels, structured metadata and parsed labels (later
     /// writes win), plus <c>__error__</c> and <c>__error_details__</c> when set. The instance is cached by content,
-    /// so repeated label sets allocate nothing; when nothing changed it is <see cref="StreamLabels"/> itself.
+    /// so repeated label sets allocate nothing; when nothing changed it is <see cref="StreamLabels"/> itself. A set
+    /// holding a parsed value seen for the first time (an id, a timestamp) is built without the cache.
     /// </summary>
     public Labels BuildLabels()
     {
@@ -225,6 +299,8 @@ public sealed class EntryState
         if (Error != null && !string.IsNullOrEmpty(ErrorDetails))
             n = InsertSorted(n, new Label(ErrorDetailsLabel, ErrorDetails));
         var final = _snapshot.AsSpan(0, n);
+        if (_freshValue)
+            return Labels.FromSorted(final.ToArray());
         var hash = new HashCode();
         foreach (var l in final)
         {

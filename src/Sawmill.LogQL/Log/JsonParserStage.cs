@@ -20,7 +20,7 @@ public sealed class JsonParserStage : Stage
 
     internal override void SetNeededLabels(IReadOnlySet<string>? needed) => _hints = new ParserHints(needed);
 
-    public override object? CreateStreamState(Labels streamLabels) => new State();
+    public override object? CreateStreamState(Labels streamLabels) => new State { Mask = _hints.MaskFor(streamLabels) };
 
     public override bool Process(EntryState entry, object? streamState, ref ReadOnlySpan<byte> line)
     {
@@ -99,11 +99,11 @@ public sealed class JsonParserStage : Stage
                     var name = ResolveName(st, hints, rawKey, prefixLength);
                     if (name != null)
                     {
-                        st.Entry!.Set(LabelCategory.Parsed, name, ReadValue(st, s[i..end]));
+                        SetValue(st, name, s[i..end]);
                         if (!hints.ExtractAll)
                         {
                             st.Found |= hints.BitOf(name);
-                            if (st.Found == hints.AllMask)
+                            if ((st.Found & st.Mask) == st.Mask && st.Mask != 0)
                                 return Done;
                         }
                     }
@@ -171,33 +171,42 @@ public sealed class JsonParserStage : Stage
         return hints.ShouldExtract(sanitized) ? string.Intern(sanitized) : null;
     }
 
-    private static string ReadValue(State st, ReadOnlySpan<byte> v)
+    /// <summary>Sets the label from the raw JSON value: strings unescaped (invalid UTF-8 → ""), literals as written.</summary>
+    private static void SetValue(State st, string name, ReadOnlySpan<byte> v)
     {
+        var entry = st.Entry!;
         if (v[0] == '"')
         {
             var body = v[1..^1];
             if (body.Contains((byte)'\\'))
             {
                 if (!JsonScanner.Unescape(body, ref st.ValueUnescape, out var n))
-                    return "";
+                {
+                    entry.Set(LabelCategory.Parsed, name, "");
+                    return;
+                }
                 body = st.ValueUnescape.AsSpan(0, n);
             }
             // Loki drops values with invalid UTF-8 (the replacement rune is rejected downstream).
             if (!Utf8.IsValid(body) || body.IndexOf("\uFFFD"u8) >= 0)
-                return "";
-            return st.Entry!.Interner.Get(body);
+                entry.Set(LabelCategory.Parsed, name, "");
+            else
+                entry.SetUtf8(LabelCategory.Parsed, name, body);
+            return;
         }
         if (v[0] == 't')
-            return "true";
-        if (v[0] == 'f')
-            return "false";
-        return st.Entry!.Interner.Get(v);
+            entry.Set(LabelCategory.Parsed, name, "true");
+        else if (v[0] == 'f')
+            entry.Set(LabelCategory.Parsed, name, "false");
+        else
+            entry.SetUtf8(LabelCategory.Parsed, name, v);
     }
 
     private sealed class State
     {
         public EntryState? Entry;
         public ulong Found;
+        public ulong Mask;
         public byte[] Prefix = new byte[256];
         public byte[] KeyUnescape = new byte[64];
         public byte[] ValueUnescape = new byte[256];

@@ -35,7 +35,7 @@ public sealed class LogfmtParserStage : Stage
 
     internal override void SetNeededLabels(IReadOnlySet<string>? needed) => _hints = new ParserHints(needed);
 
-    public override object? CreateStreamState(Labels streamLabels) => new State();
+    public override object? CreateStreamState(Labels streamLabels) => new State { Mask = _hints.MaskFor(streamLabels) };
 
     public override bool Process(EntryState entry, object? streamState, ref ReadOnlySpan<byte> line)
     {
@@ -127,12 +127,14 @@ public sealed class LogfmtParserStage : Stage
             var name = Resolve(st, entry, hints, key);
             if (name == null)
                 continue;
-            var v = !Utf8.IsValid(value) || value.IndexOf("\uFFFD"u8) >= 0 ? "" : entry.Interner.Get(value);
-            entry.Set(LabelCategory.Parsed, name, v);
+            if (!Utf8.IsValid(value) || value.IndexOf("\uFFFD"u8) >= 0)
+                entry.Set(LabelCategory.Parsed, name, "");
+            else
+                entry.SetUtf8(LabelCategory.Parsed, name, value);
             if (!hints.ExtractAll)
             {
                 found |= hints.BitOf(name);
-                if (found == hints.AllMask && hints.AllMask != 0)
+                if ((found & st.Mask) == st.Mask && st.Mask != 0)
                     break;
             }
         }
@@ -220,5 +222,6 @@ public sealed class LogfmtParserStage : Stage
     {
         public byte[] Unescape = new byte[128];
         public readonly KeyCache Keys = new();
+        public ulong Mask;
     }
 }

@@ -1,3 +1,5 @@
+using Sawmill.Core;
+
 namespace Sawmill.LogQL.Log;
 
 /// <summary>
@@ -43,6 +45,22 @@ internal sealed class ParserHints
 
     /// <summary>The bit of a needed name, 0 when not needed (and 0 when all are wanted).</summary>
     public ulong BitOf(string name) => _bits != null && _bits.TryGetValue(name, out var b) ? 1UL << b : 0;
+
+    /// <summary>
+    /// The needed names a parser can actually produce on this stream: a needed name that is a stream label is never
+    /// a parser's output (the parser writes <c>name_extracted</c>), nor are the error labels. A parser stops scanning
+    /// once it has found all of these; 0 means it cannot know, so it scans the whole line.
+    /// </summary>
+    public ulong MaskFor(Labels streamLabels)
+    {
+        if (_bits == null)
+            return 0;
+        var mask = AllMask;
+        foreach (var (name, bit) in _bits)
+            if (name is EntryState.ErrorLabel or EntryState.ErrorDetailsLabel || streamLabels.IndexOf(name) >= 0)
+                mask &= ~(1UL << bit);
+        return mask;
+    }
 
     public bool ShouldExtract(string name) => _bits == null || _bits.ContainsKey(name);
 

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Sawmill.Core;
+using Sawmill.LogQL.Log;
+
+namespace Sawmill.Benchmarks.LogQL;
+
+/// <summary>
+/// Quick single-thread pipeline throughput, best of several passes (robust on a loaded machine, where
+/// BenchmarkDotNet's mean is dominated by other processes): <c>-- logql-micro</c>. Prints MB/s and bytes
+/// allocated per line for each case of <see cref="PipelineBenchmarks"/>.
+/// </summary>
+internal static class PipelineMicro
+{
+    private static readonly Labels Stream = Labels.From(("app", "churn-api"), ("env", "prod"));
+
+    public static void Run(string[] args)
+    {
+        var passes = args.Length > 0 && int.TryParse(args[0], out var p) ? p : 7;
+        var json = PipelineData.ChurnJson(20_000);
+        var logfmt = PipelineData.ChurnLogfmt(20_000);
+        var loghub = PipelineData.Loghub();
+        var none = new HashSet<string>();
+        Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Measure("| json (all labels, label sets built)", json, passes, new Pipeline([new JsonParserStage()]).ForStream(Stream), true);
+        Measure("| json (all labels, no label set)", json, passes, new Pipeline([new JsonParserStage()]).ForStream(Stream), false);
+        Measure("| json | level=\"ERROR\" (needed: none)", json, passes,
+            new Pipeline([new JsonParserStage(), new LabelFilterStage(new StringLabelFilter(MatchType.Equal, "level", "ERROR"))], none).ForStream(Stream), true);
+        Measure("| json | status_code >= 500 (needed: none)", json, passes,
+            new Pipeline([new JsonParserStage(), new LabelFilterStage(new NumericLabelFilter("status_code", LabelComparison.GreaterOrEqual, 500))], none).ForStream(Stream), true);
+        Measure("| logfmt (all labels, label sets built)", logfmt, passes, new Pipeline([new LogfmtParserStage()]).ForStream(Stream), true);
+        Measure("| logfmt (all labels, no label set)", logfmt, passes, new Pipeline([new LogfmtParserStage()]).ForStream(Stream), false);
+        Measure("| logfmt | level=\"error\" (needed: none)", logfmt, passes,
+            new Pipeline([new LogfmtParserStage(), new LabelFilterStage(new StringLabelFilter(MatchType.Equal, "level", "error"))], none).ForStream(Stream), true);
+        Measure("|~ \"error|failed|exception\" (loghub)", loghub, passes, LineFilter.Create(LineFilterType.Regex, "error|failed|exception"));
+        Measure("|~ \"(?i)error\" (loghub)", loghub, passes, LineFilter.Create(LineFilterType.Regex, "(?i)error"));
+        Measure("|= \"error\" (loghub)", loghub, passes, LineFilter.Create(LineFilterType.Contains, "error"));
+        Measure("|~ real regex (loghub)", loghub, passes, LineFilter.Create(LineFilterType.Regex, "blk_-?\\d+ (is|was) \\w+"));
+    }
+
+    private static void Measure(string name, byte[][] lines, int passes, StreamPipeline sp, bool buildLabels) =>
+        Report(name, lines, passes, () =>
+        {
+            var kept = 0;
+            foreach (var line in lines)
+            {
+                if (sp.Process(0, line, out _))
+                {
+                    kept++;
+                    if (buildLabels)
+                        _ = sp.Labels;
+                }
+            }
+            return kept;
+        });
+
+    private static void Measure(string name, byte[][] lines, int passes, LineFilter f) =>
+        Report(name, lines, passes, () =>
+        {
+            var kept = 0;
+            foreach (var line in lines)
+                if (f.Matches(line))
+                    kept++;
+            return kept;
+        });
+
+    private static void Report(string name, byte[][] lines, int passes, Func<int> run)
+    {
+        run(); // warm-up (JIT tiering, caches)
+        run();
+        var best = double.MaxValue;
+        long alloc = 0;
+        for (var i = 0; i < passes; i++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var sw = Stopwatch.StartNew();
+            run();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            alloc = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        var mb = PipelineData.TotalBytes(lines) / 1e6;
+        Console.WriteLine($"{name,-48} {mb / best,8:F0} MB/s  {best * 1e3,8:F2} ms  {alloc / (double)lines.Length,7:F1} B/line");
+    }
+}
