@@ -1,3 +1,4 @@
+using Sawmill.LogQL.Log;
 using Sawmill.Server.Ruler.Templates;
 
 namespace Sawmill.Ruler.Tests;
@@ -8,7 +9,7 @@ public sealed class TemplateTests
     {
         var data = new TemplateData(labels ?? new Dictionary<string, string> { ["feature"] = "age", ["app"] = "churn-api" },
             new Dictionary<string, string> { ["cluster"] = "prod" }, "http://sawmill:3100", value);
-        return GoTemplate.Parse(text).Execute(data, data.Variables, TemplateFunctions.Default);
+        return data.Expand(TemplateData.Parse(text), TemplateFunctions.Default);
     }
 
     [Theory]
@@ -64,9 +65,13 @@ public sealed class TemplateTests
     [InlineData("{{ end }}")]
     [InlineData("{{ \"unterminated }}")]
     public void Bad_templates_do_not_parse(string template) =>
-        Assert.Throws<TemplateException>(() => GoTemplate.Parse(template));
+        Assert.Throws<ArgumentException>(() => TemplateData.Parse(template));
 
     [Fact]
-    public void Unknown_function_is_an_execution_error() =>
-        Assert.Contains("function \"nosuch\" not defined", Assert.Throws<TemplateException>(() => Run("{{ nosuch 1 }}")).Message);
+    public void Unknown_function_is_a_parse_error_as_in_Go() =>
+        Assert.Contains("function \"nosuch\" not defined", Assert.Throws<ArgumentException>(() => Run("{{ nosuch 1 }}")).Message);
+
+    [Fact]
+    public void A_failing_function_is_an_execution_error() =>
+        Assert.Contains("error calling first", Assert.Throws<TemplateException>(() => Run("{{ first (args) }}")).Message);
 }

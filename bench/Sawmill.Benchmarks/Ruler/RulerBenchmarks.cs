@@ -14,7 +14,7 @@ namespace Sawmill.Benchmarks.Ruler;
 public class RulerBenchmarks
 {
     private readonly List<Sample> _samples = [];
-    private readonly GoTemplate _template = GoTemplate.Parse("Feature {{ $labels.feature }}: {{ $value | humanize }} req/s ({{ printf \"%.2f\" $value }})");
+    private readonly Sawmill.LogQL.Log.GoTemplate _template = TemplateData.Parse("Feature {{ $labels.feature }}: {{ $value | humanize }} req/s ({{ printf \"%.2f\" $value }})");
     private readonly TemplateData _data = new(new Dictionary<string, string> { ["feature"] = "age" }, new Dictionary<string, string>(), "", 12.345);
     private AlertingRule _rule = null!;
     private DateTime _ts = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -38,7 +38,7 @@ public class RulerBenchmarks
     }
 
     [Benchmark]
-    public string ExpandAnnotation() => _template.Execute(_data, _data.Variables, TemplateFunctions.Default);
+    public string ExpandAnnotation() => _data.Expand(_template, TemplateFunctions.Default);
 
     [Benchmark]
     public int EncodeRemoteWrite1000Samples() => RemoteWriteEncoder.Encode(_samples).Length;

@@ -1,5 +1,6 @@
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
+using Sawmill.LogQL.Log;
 using Sawmill.Server.Ruler.Templates;
 
 namespace Sawmill.Server.Ruler;
@@ -32,9 +33,9 @@ public sealed class AlertingRule : IRule
         Labels = labels;
         Annotations = annotations;
         foreach (var (k, v) in labels)
-            _labelTemplates.Add((k, GoTemplate.Parse(v)));
+            _labelTemplates.Add((k, TemplateData.Parse(v)));
         foreach (var (k, v) in annotations)
-            _annotationTemplates.Add((k, GoTemplate.Parse(v)));
+            _annotationTemplates.Add((k, TemplateData.Parse(v)));
     }
 
     public string Name { get; }
@@ -220,7 +221,7 @@ public sealed class AlertingRule : IRule
     {
         try
         {
-            return t.Execute(data, data.Variables, context.Functions);
+            return data.Expand(t, context.Functions);
         }
         catch (TemplateException e)
         {

@@ -124,9 +124,9 @@ public static partial class RuleYaml
                 {
                     try
                     {
-                        Templates.GoTemplate.Parse(v);
+                        Templates.TemplateData.Parse(v);
                     }
-                    catch (Templates.TemplateException e)
+                    catch (ArgumentException e)
                     {
                         throw new RuleValidationException($"{at}: template {k}: {e.Message}");
                     }

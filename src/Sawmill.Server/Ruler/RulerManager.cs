@@ -115,7 +115,7 @@ public sealed class RulerManager : IAsyncDisposable
                 {
                     group = new RuleGroup(w.Tenant, w.Ns, w.Def, _config.EvaluationInterval, _engine, _runtime, _logger);
                 }
-                catch (Exception e) when (e is RuleValidationException or Templates.TemplateException)
+                catch (Exception e) when (e is RuleValidationException or ArgumentException)
                 {
                     _logger.LogError("cannot load rule group user={Tenant} namespace={Ns} group={Group} err={Error}", w.Tenant, w.Ns, w.Def.Name, e.Message);
                     continue;

@@ -15,16 +15,27 @@ public sealed partial class GoTemplate
     /// <summary>Marks "no value passed down the pipeline" (distinct from a nil value).</summary>
     private static readonly object NoFinal = new();
 
-    private sealed class Executor(GoTemplate template, EntryState entry, string? line, StringBuilder output)
+    /// <summary>The entry of templates run outside a pipeline (<c>__timestamp__</c> reads 0 there).</summary>
+    private static readonly EntryState NoEntry = new(Sawmill.Core.Labels.Empty);
+
+    private sealed class Executor(GoTemplate template, EntryState? entry, string? line, StringBuilder output, ITemplateFunctions? functions = null)
     {
         private readonly List<(string Name, object? Value)> _vars = [];
-        private readonly TemplateData _data = new(entry);
-        private readonly TemplateContext _context = new(entry, line);
+        private readonly TemplateContext _context = new(entry ?? NoEntry, line);
 
         public void Run(Node[] nodes)
         {
-            _vars.Add(("$", _data));
-            Walk(_data, nodes);
+            var data = new TemplateData(entry ?? NoEntry);
+            _vars.Add(("$", data));
+            Walk(data, nodes);
+        }
+
+        public void Run(Node[] nodes, object? dot, IEnumerable<KeyValuePair<string, object?>> variables)
+        {
+            _vars.Add(("$", dot));
+            foreach (var (name, value) in variables)
+                _vars.Add((name, value));
+            Walk(dot, nodes);
         }
 
         private Flow Walk(object? dot, Node[] nodes)
@@ -209,7 +220,25 @@ public sealed partial class GoTemplate
                 values[i - 1] = EvalArg(dot, args[i]);
             if (final != NoFinal)
                 values[n - 1] = final;
+            if (functions != null && functions.Defines(name))
+                return CallExtra(name, values);
             return TemplateFunctions.Call(_context, name, values);
+        }
+
+        private object? CallExtra(string name, object?[] values)
+        {
+            try
+            {
+                return functions!.Call(name, values);
+            }
+            catch (TemplateException)
+            {
+                throw;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or OverflowException or InvalidOperationException or System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                throw new TemplateException($"error calling {name}: {e.Message}");
+            }
         }
 
         private object? Variable(string name)
@@ -227,7 +256,10 @@ public sealed partial class GoTemplate
                 receiver = receiver switch
                 {
                     TemplateData d => d.Entry.Get(ident) ?? "",
+                    // A string map's missing key is "" (Go's zero value under missingkey=zero), e.g. Prometheus's $labels.
+                    IReadOnlyDictionary<string, string> sm => sm.TryGetValue(ident, out var sv) ? sv : "",
                     IDictionary dict => dict.Contains(ident) ? dict[ident] : null,
+                    ITemplateFields f => f.TryGetField(ident, out var fv) ? fv : throw new TemplateException($"template: {template.Text}: can't evaluate field {ident} in type {GoValues.TypeName(receiver)}"),
                     null => throw new TemplateException($"template: {template.Text}: nil pointer evaluating interface {{}}.{ident}"),
                     _ => throw new TemplateException($"template: {template.Text}: can't evaluate field {ident} in type {GoValues.TypeName(receiver)}"),
                 };

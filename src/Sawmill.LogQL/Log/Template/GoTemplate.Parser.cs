@@ -8,6 +8,9 @@ public sealed partial class GoTemplate
     /// <summary>Recursive-descent parser over the template text; action tokens are scanned in place.</summary>
     private sealed class Parser(string text)
     {
+        /// <summary>Functions beyond the built-ins that the template may call.</summary>
+        public ITemplateFunctions? Extra { get; init; }
+
         private int _pos;
         private bool _trimNextText;
         private int _rangeDepth;
@@ -291,7 +294,7 @@ public sealed partial class GoTemplate
                     "true" => new LitArg(true),
                     "false" => new LitArg(false),
                     "nil" => new LitArg(null, isNil: true),
-                    _ => TemplateFunctions.Exists(word) ? new IdentArg(word) : throw Error($"function \"{word}\" not defined"),
+                    _ => TemplateFunctions.Exists(word) || Extra?.Defines(word) == true ? new IdentArg(word) : throw Error($"function \"{word}\" not defined"),
                 };
                 if (word == "__line__")
                     UsesLine = true;

@@ -39,6 +39,37 @@ public sealed partial class GoTemplate
         return new GoTemplate(text, root, parser.UsesLine, parser.WholeDataUsed ? null : parser.Fields.ToArray());
     }
 
+    /// <summary>
+    /// Parses a template that may also call <paramref name="functions"/> (for templates run with
+    /// <see cref="Execute(object?, IEnumerable{KeyValuePair{string, object?}}, ITemplateFunctions?)"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A syntax error, worded like Go's (<c>template: line:1: …</c>).</exception>
+    public static GoTemplate Parse(string text, ITemplateFunctions? functions)
+    {
+        var parser = new Parser(text) { Extra = functions };
+        var root = parser.ParseRoot();
+        return new GoTemplate(text, root, parser.UsesLine, parser.WholeDataUsed ? null : parser.Fields.ToArray());
+    }
+
+    /// <summary>
+    /// Runs the template outside a log pipeline: <paramref name="dot"/> is <c>.</c> (and <c>$</c>); dictionaries,
+    /// lists and <see cref="ITemplateFields"/> values are navigable with <c>.a.b</c>; <paramref name="variables"/> are
+    /// predeclared (names with their <c>$</c>); <paramref name="functions"/> add to or override the built-ins.
+    /// </summary>
+    /// <exception cref="TemplateException">An execution error.</exception>
+    public string Execute(object? dot, IEnumerable<KeyValuePair<string, object?>> variables, ITemplateFunctions? functions)
+    {
+        var sb = new StringBuilder();
+        new Executor(this, null, null, sb, functions).Run(_root, dot, variables);
+        return sb.ToString();
+    }
+
+    /// <summary>Go's <c>fmt.Sprintf</c> as templates' <c>printf</c> implements it.</summary>
+    public static string Sprintf(string format, params object?[] args) => GoPrintf.Format(format, args);
+
+    /// <summary>A value as a template prints it (Go's <c>%v</c>: floats shortest, <c>&lt;no value&gt;</c> for nil).</summary>
+    public static string Print(object? value) => GoValues.ToText(value);
+
     /// <summary>Runs the template over an entry and appends the output.</summary>
     /// <exception cref="TemplateException">An execution error (Loki turns it into TemplateFormatErr).</exception>
     public void Execute(EntryState entry, string? line, StringBuilder output)

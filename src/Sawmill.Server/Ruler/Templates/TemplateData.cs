@@ -1,3 +1,5 @@
+using Sawmill.LogQL.Log;
+
 namespace Sawmill.Server.Ruler.Templates;
 
 /// <summary>
@@ -11,13 +13,20 @@ internal sealed class TemplateData(IReadOnlyDictionary<string, string> labels, I
     public string ExternalUrl { get; } = externalUrl;
     public double Value { get; } = value;
 
-    public IReadOnlyDictionary<string, object?> Variables => new Dictionary<string, object?>
-    {
-        ["$labels"] = Labels,
-        ["$externalLabels"] = ExternalLabels,
-        ["$externalURL"] = ExternalUrl,
-        ["$value"] = Value,
-    };
+    /// <summary>
+    /// Prometheus's predeclared variables, set from the data's fields by a prefix to every alert template (as
+    /// Prometheus's expander does), so <c>$labels</c>, <c>$externalLabels</c>, <c>$externalURL</c> and <c>$value</c>
+    /// are known when the template is parsed.
+    /// </summary>
+    private const string Definitions = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
+
+    /// <summary>Parses an alert label or annotation template (LogQL's Go template engine plus Prometheus's functions).</summary>
+    /// <exception cref="ArgumentException">A syntax error or an unknown function.</exception>
+    public static GoTemplate Parse(string text) => GoTemplate.Parse(Definitions + text, TemplateFunctions.Default);
+
+    /// <summary>Runs a template from <see cref="Parse"/> over this data.</summary>
+    /// <exception cref="TemplateException">An execution error.</exception>
+    public string Expand(GoTemplate template, TemplateFunctions functions) => template.Execute(this, [], functions);
 
     public bool TryGetField(string name, out object? value)
     {

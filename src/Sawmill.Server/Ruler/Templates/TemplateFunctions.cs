@@ -2,65 +2,44 @@ using System.Collections;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Sawmill.LogQL.Log;
 
 namespace Sawmill.Server.Ruler.Templates;
 
 /// <summary>
-/// Go's template builtins and Prometheus's template functions (<c>humanize</c>, <c>humanize1024</c>,
+/// Prometheus's template functions (<c>humanize</c>, <c>humanize1024</c>,
 /// <c>humanizeDuration</c>, <c>humanizePercentage</c>, <c>humanizeTimestamp</c>, <c>query</c>, <c>first</c>,
 /// <c>label</c>, <c>value</c>, <c>match</c>, <c>reReplaceAll</c>, <c>title</c>, <c>toUpper</c>, …) with Prometheus's
 /// output formats. <c>query</c> runs LogQL through the delegate given at construction (the ruler's engine).
 /// </summary>
-internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSample>>? query = null, string externalUrl = "")
+internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSample>>? query = null, string externalUrl = "") : ITemplateFunctions
 {
+    /// <summary>
+    /// The names served here; Go's builtins (<c>printf</c>, <c>eq</c>, <c>len</c>, <c>index</c>, <c>html</c> …) come
+    /// from the LogQL template engine this one extends.
+    /// </summary>
+    private static readonly HashSet<string> Names =
+    [
+        "safeHtml", "toUpper", "toLower", "title", "match", "reReplaceAll", "stripPort", "stripDomain", "humanize",
+        "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "toTime", "parseDuration",
+        "toDuration", "externalURL", "pathPrefix", "args", "query", "first", "label", "value", "strvalue",
+        "sortByLabel", "graphLink", "tableLink", "now",
+    ];
+
+    public bool Defines(string name) => Names.Contains(name);
+
+    /// <summary>Go's <c>%.4g</c>, the precision Prometheus's humanize functions print with.</summary>
+    private static string G4(double v) => GoTemplate.Sprintf("%.4g", v);
+
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static readonly TemplateFunctions Default = new();
 
-    public object? Call(string name, List<object?> a)
+    public object? Call(string name, object?[] a)
     {
         switch (name)
         {
-            case "print": return string.Concat(a.Select((x, i) => (i > 0 && x is not string && a[i - 1] is not string ? " " : "") + GoFormat.Print(x)));
-            case "println": return string.Join(" ", a.Select(GoFormat.Print)) + "\n";
-            case "printf":
-                Min(name, a, 1);
-                return GoFormat.Sprintf(Str(name, a[0]), a.Skip(1).ToList());
-            case "len":
-                One(name, a);
-                return a[0] switch
-                {
-                    string s => (long)Encoding.UTF8.GetByteCount(s),
-                    ICollection c => (long)c.Count,
-                    _ => throw new TemplateException($"template: error calling len: len of type {GoFormat.TypeName(a[0])}"),
-                };
-            case "index":
-                Min(name, a, 1);
-                var v = a[0];
-                foreach (var k in a.Skip(1))
-                {
-                    v = v switch
-                    {
-                        IReadOnlyDictionary<string, string> m => m.TryGetValue(GoFormat.Print(k), out var s) ? s : "",
-                        IList l when k is long i => i >= 0 && i < l.Count ? l[(int)i] : throw new TemplateException($"template: error calling index: index out of range: {i}"),
-                        _ => throw new TemplateException($"template: error calling index: can't index item of type {GoFormat.TypeName(v)}"),
-                    };
-                }
-                return v;
-            case "eq":
-                Min(name, a, 2);
-                for (var i = 1; i < a.Count; i++)
-                    if (Compare(a[0], a[i]) == 0)
-                        return true;
-                return false;
-            case "ne": Two(name, a); return Compare(a[0], a[1]) != 0;
-            case "lt": Two(name, a); return Compare(a[0], a[1]) < 0;
-            case "le": Two(name, a); return Compare(a[0], a[1]) <= 0;
-            case "gt": Two(name, a); return Compare(a[0], a[1]) > 0;
-            case "ge": Two(name, a); return Compare(a[0], a[1]) >= 0;
-            case "html" or "safeHtml": return System.Net.WebUtility.HtmlEncode(string.Concat(a.Select(GoFormat.Print)));
-            case "js": return System.Text.Encodings.Web.JavaScriptEncoder.Default.Encode(string.Concat(a.Select(GoFormat.Print)));
-            case "urlquery": return Uri.EscapeDataString(string.Concat(a.Select(GoFormat.Print))).Replace("%20", "+", StringComparison.Ordinal);
+            case "safeHtml": return string.Concat(a.Select(GoTemplate.Print));
             case "toUpper": One(name, a); return Str(name, a[0]).ToUpperInvariant();
             case "toLower": One(name, a); return Str(name, a[0]).ToLowerInvariant();
             case "title": One(name, a); return Title(Str(name, a[0]));
@@ -88,12 +67,12 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
             case "humanize": One(name, a); return Humanize(Float(name, a[0]));
             case "humanize1024": One(name, a); return Humanize1024(Float(name, a[0]));
             case "humanizeDuration": One(name, a); return HumanizeDuration(Float(name, a[0]));
-            case "humanizePercentage": One(name, a); return GoFormat.G(Float(name, a[0]) * 100, 4) + "%";
+            case "humanizePercentage": One(name, a); return G4(Float(name, a[0]) * 100) + "%";
             case "humanizeTimestamp": One(name, a); return HumanizeTimestamp(Float(name, a[0]));
             case "toTime":
                 One(name, a);
                 var secs = Float(name, a[0]);
-                return GoFormat.Print(HumanizeTimestamp(secs));
+                return GoTemplate.Print(HumanizeTimestamp(secs));
             case "parseDuration":
                 One(name, a);
                 try
@@ -109,7 +88,7 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
                 return name == "externalURL" ? externalUrl : (Uri.TryCreate(externalUrl, UriKind.Absolute, out var u) ? u.AbsolutePath.TrimEnd('/') : "");
             case "args":
                 var d = new Dictionary<string, object?>();
-                for (var i = 0; i < a.Count; i++)
+                for (var i = 0; i < a.Length; i++)
                     d["arg" + i.ToString(Inv)] = a[i];
                 return d;
             case "query":
@@ -190,7 +169,7 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
     public static string Humanize(double v)
     {
         if (v == 0 || double.IsNaN(v) || double.IsInfinity(v))
-            return GoFormat.G(v, 4);
+            return G4(v);
         var prefix = "";
         if (Math.Abs(v) >= 1)
         {
@@ -201,7 +180,7 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
                 prefix = p;
                 v /= 1000;
             }
-            return GoFormat.G(v, 4) + prefix;
+            return G4(v) + prefix;
         }
         foreach (var p in new[] { "m", "u", "n", "p", "f", "a", "z", "y" })
         {
@@ -210,13 +189,13 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
             prefix = p;
             v *= 1000;
         }
-        return GoFormat.G(v, 4) + prefix;
+        return G4(v) + prefix;
     }
 
     public static string Humanize1024(double v)
     {
         if (Math.Abs(v) <= 1 || double.IsNaN(v) || double.IsInfinity(v))
-            return GoFormat.G(v, 4);
+            return G4(v);
         var prefix = "";
         foreach (var p in new[] { "ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi" })
         {
@@ -225,15 +204,15 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
             prefix = p;
             v /= 1024;
         }
-        return GoFormat.G(v, 4) + prefix;
+        return G4(v) + prefix;
     }
 
     public static string HumanizeDuration(double v)
     {
         if (double.IsNaN(v) || double.IsInfinity(v))
-            return GoFormat.G(v, 4);
+            return G4(v);
         if (v == 0)
-            return GoFormat.G(v, 4) + "s";
+            return G4(v) + "s";
         if (Math.Abs(v) >= 1)
         {
             var sign = "";
@@ -253,7 +232,7 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
                 return string.Create(Inv, $"{sign}{hours}h {minutes}m {seconds}s");
             if (minutes != 0)
                 return string.Create(Inv, $"{sign}{minutes}m {seconds}s");
-            return sign + GoFormat.G(v, 4) + "s";
+            return sign + G4(v) + "s";
         }
         var prefix = "";
         foreach (var p in new[] { "m", "u", "n", "p", "f", "a", "z", "y" })
@@ -263,14 +242,14 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
             prefix = p;
             v *= 1000;
         }
-        return GoFormat.G(v, 4) + prefix + "s";
+        return G4(v) + prefix + "s";
     }
 
     /// <summary>Go's <c>time.Time.String()</c> in UTC: <c>2006-01-02 15:04:05.999999999 +0000 UTC</c>.</summary>
     public static string HumanizeTimestamp(double seconds)
     {
         if (double.IsNaN(seconds) || double.IsInfinity(seconds))
-            return GoFormat.G(seconds, 4);
+            return G4(seconds);
         // Prometheus goes through model.Time: nanoseconds truncated to milliseconds.
         var ms = (long)(seconds * 1e9) / 1_000_000;
         var t = DateTime.UnixEpoch.AddMilliseconds(ms);
@@ -280,21 +259,6 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
             s += "." + frac.ToString("D3", Inv).TrimEnd('0');
         return s + " +0000 UTC";
     }
-
-    private static int Compare(object? x, object? y)
-    {
-        if (x is string sx && y is string sy)
-            return string.CompareOrdinal(sx, sy);
-        if (IsNumber(x) && IsNumber(y))
-            return Convert.ToDouble(x, Inv).CompareTo(Convert.ToDouble(y, Inv));
-        if (x is bool bx && y is bool by)
-            return bx == by ? 0 : throw new TemplateException("template: error calling compare: invalid type for comparison");
-        if (x == null && y == null)
-            return 0;
-        throw new TemplateException($"template: incompatible types for comparison: {GoFormat.TypeName(x)} and {GoFormat.TypeName(y)}");
-    }
-
-    private static bool IsNumber(object? v) => v is double or long or int;
 
     private static double Float(string fn, object? v) => v switch
     {
@@ -306,29 +270,23 @@ internal sealed class TemplateFunctions(Func<string, IReadOnlyList<TemplateSampl
         string s when s == "-Inf" => double.NegativeInfinity,
         string s when s == "NaN" => double.NaN,
         TemplateSample ts => ts.Value,
-        _ => throw new TemplateException($"template: error calling {fn}: can't convert {GoFormat.Print(v)} to float"),
+        _ => throw new TemplateException($"template: error calling {fn}: can't convert {GoTemplate.Print(v)} to float"),
     };
 
     private static string Str(string fn, object? v) => v switch
     {
         string s => s,
         null => throw new TemplateException($"template: error calling {fn}: invalid value; expected string"),
-        _ => GoFormat.Print(v),
+        _ => GoTemplate.Print(v),
     };
 
-    private static void One(string fn, List<object?> a) => Count(fn, a, 1);
-    private static void Two(string fn, List<object?> a) => Count(fn, a, 2);
-    private static void Three(string fn, List<object?> a) => Count(fn, a, 3);
+    private static void One(string fn, IReadOnlyList<object?> a) => Count(fn, a, 1);
+    private static void Two(string fn, IReadOnlyList<object?> a) => Count(fn, a, 2);
+    private static void Three(string fn, IReadOnlyList<object?> a) => Count(fn, a, 3);
 
-    private static void Count(string fn, List<object?> a, int n)
+    private static void Count(string fn, IReadOnlyList<object?> a, int n)
     {
         if (a.Count != n)
             throw new TemplateException($"template: wrong number of args for {fn}: want {n} got {a.Count}");
-    }
-
-    private static void Min(string fn, List<object?> a, int n)
-    {
-        if (a.Count < n)
-            throw new TemplateException($"template: wrong number of args for {fn}: want at least {n} got {a.Count}");
     }
 }

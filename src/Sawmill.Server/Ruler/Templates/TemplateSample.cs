@@ -1,3 +1,5 @@
+using Sawmill.LogQL.Log;
+
 namespace Sawmill.Server.Ruler.Templates;
 
 /// <summary>One sample of a <c>query</c> template function result: <c>.Labels</c> and <c>.Value</c> as in Prometheus.</summary>
@@ -17,5 +19,5 @@ internal sealed class TemplateSample(IReadOnlyDictionary<string, string> labels,
         return name is "Labels" or "Value";
     }
 
-    public override string ToString() => "{" + GoFormat.Print(Labels) + " " + GoFormat.Print(Value) + "}";
+    public override string ToString() => "{" + GoTemplate.Print(Labels) + " " + GoTemplate.Print(Value) + "}";
 }
