@@ -54,6 +54,11 @@ internal static class Program
             Storage.StorageFigures.RunAsync(args[1..]).GetAwaiter().GetResult();
             return;
         }
+        if (args is ["agent-figures", ..])
+        {
+            Agent.AgentFigures.RunAsync(args[1..]).GetAwaiter().GetResult();
+            return;
+        }
         var config = DefaultConfig.Instance
             .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).AsDefault())
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);

@@ -60,6 +60,13 @@ public static class MetadataEndpoints
         var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
         var (start, end) = p.Range(DefaultSince);
         var selectors = p.GetAll("match[]").Concat(p.GetAll("match")).ToList();
+        foreach (var t in tenants)
+        {
+            // Loki's querier refuses a series request with more match[] groups than max_streams_matchers_per_query.
+            var max = ctx.Limits.For(t).MaxStreamsMatchersPerQuery;
+            if (max > 0 && selectors.Count > max)
+                throw new ApiException(400, $"max streams matchers per query exceeded, matchers-count > limit ({selectors.Count} > {max})");
+        }
         var matcherSets = selectors.Count == 0 ? [[]] : selectors.Select(s => SelectorParser.Parse(s, requireNonEmpty: false)).ToList();
         var seen = new HashSet<Labels>();
         var result = new List<Labels>();

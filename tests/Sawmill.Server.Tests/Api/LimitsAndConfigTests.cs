@@ -145,4 +145,17 @@ public sealed class LimitsAndConfigTests
         Assert.Contains("max_query_series: 42", effective);
         Assert.Contains("max_entries_limit_per_query: 777", effective);
     }
+
+    [Fact]
+    public async Task Series_requests_with_more_match_groups_than_max_streams_matchers_per_query_get_400()
+    {
+        var config = Client.WriteConfig("limits_config:\n  max_streams_matchers_per_query: 2\n");
+        await using var server = await SawmillProcess.StartAsync(["-config.file=" + config]);
+        var http = server.CreateClient();
+        var (ok, _) = await Client.GetTextAsync(http, "/loki/api/v1/series", ("match[]", "{app=\"a\"}"), ("match[]", "{app=\"b\"}"));
+        Assert.Equal(200, ok);
+        var (status, body) = await Client.GetTextAsync(http, "/loki/api/v1/series", ("match[]", "{app=\"a\"}"), ("match[]", "{app=\"b\"}"), ("match[]", "{app=\"c\"}"));
+        Assert.Equal(400, status);
+        Assert.Equal("max streams matchers per query exceeded, matchers-count > limit (3 > 2)\n", body);
+    }
 }
