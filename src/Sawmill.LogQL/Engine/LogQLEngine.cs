@@ -165,53 +165,36 @@ public sealed class LogQLEngine : IQueryEngine
         // bounded top-`limit` set. A stream yields in query direction, so it stops at its first entry that could not
         // make the set any more: the work is about `limit` entries, not streams × limit.
         var top = new TopEntries(limit, query.Direction == Direction.Forward);
-        try
+        var nextStream = -1;
+        void Work()
         {
-            var nextStream = -1;
-            void Work()
+            int i;
+            while ((i = Interlocked.Increment(ref nextStream)) < iterators.Count)
             {
-                int i;
-                while ((i = Interlocked.Increment(ref nextStream)) < iterators.Count)
+                var it = iterators[i];
+                var sp = pipeline.CreateStreamPipeline(it.Labels);
+                var bound = top.Bound;
+                var n = 0;
+                while (it.Next())
                 {
-                    var it = iterators[i];
-                    var sp = pipeline.CreateStreamPipeline(it.Labels);
-                    var bound = top.Bound;
-                    var n = 0;
-                    while (it.Next())
+                    if ((++n & 1023) == 0)
                     {
-                        if ((++n & 1023) == 0)
-                        {
-                            token.ThrowIfCancellationRequested();
-                            bound = top.Bound;
-                        }
-                        var key = new TopEntries.Key(it.TimestampNs, i, n);
-                        if (bound is { } b && top.Worse(key, b))
-                            break;
-                        if (!sp.Process(it.TimestampNs, it.Line, it.Metadata, out var line))
-                            continue;
-                        var md = it.Metadata;
-                        var entry = new ResultEntry(it.TimestampNs, Encoding.UTF8.GetString(line), md.IsEmpty ? null : md.ToArray(), ParsedLabels(it.Labels, sp.Labels, md));
-                        if (!top.TryAdd(key, sp.Labels, entry, out bound))
-                            break;
+                        token.ThrowIfCancellationRequested();
+                        bound = top.Bound;
                     }
+                    var key = new TopEntries.Key(it.TimestampNs, i, n);
+                    if (bound is { } b && top.Worse(key, b))
+                        break;
+                    if (!sp.Process(it.TimestampNs, it.Line, it.Metadata, out var line))
+                        continue;
+                    var md = it.Metadata;
+                    var entry = new ResultEntry(it.TimestampNs, Encoding.UTF8.GetString(line), md.IsEmpty ? null : md.ToArray(), ParsedLabels(it.Labels, sp.Labels, md));
+                    if (!top.TryAdd(key, sp.Labels, entry, out bound))
+                        break;
                 }
             }
-            var workers = Math.Clamp(Math.Min(limits.MaxQueryParallelism, Environment.ProcessorCount), 1, Math.Max(1, iterators.Count));
-            if (workers == 1 || limit <= 0)
-                Work();
-            else
-                Parallel.For(0, workers, new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = workers }, _ => Work());
         }
-        catch (AggregateException ae) when (ae.InnerException != null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ae.InnerException).Throw();
-            throw;
-        }
-        finally
-        {
-            foreach (var it in iterators)
-                it.Dispose();
-        }
+        StreamWorkers.Run(iterators, limit <= 0 ? 1 : limits.MaxQueryParallelism, token, (_, _) => Work());
         var streams = new Dictionary<Labels, ResultStream>();
         foreach (var c in top.InOrder())
         {

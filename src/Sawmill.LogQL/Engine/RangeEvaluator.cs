@@ -68,143 +68,115 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         var useCounters = unwrap == null && StepCounter.Supports(r.Op) && maxSeries > 0 && 2L * maxSeries * StepCounter.Footprint(grid, bytesOp) <= StepCounterBudget * 4;
         var counters = new Dictionary<Labels, StepCounter>();
         var series = new ConcurrentDictionary<Labels, SampleBuffer>();
-        try
+        var labelCache = new ConcurrentDictionary<Labels, Labels>();
+        var byNames = grouping is { Without: false } ? grouping.Labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray() : null;
+        void Work(int w, int workers)
         {
-            var workers = Math.Clamp(Math.Min(ctx.Limits.MaxQueryParallelism, Environment.ProcessorCount), 1, Math.Max(1, iterators.Count));
-            var labelCache = new ConcurrentDictionary<Labels, Labels>();
-            var byNames = grouping is { Without: false } ? grouping.Labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray() : null;
-            void Work(int w)
+            var local = new Dictionary<Labels, SampleBuffer>();
+            var localCounters = useCounters ? new Dictionary<Labels, StepCounter>() : null;
+            for (var i = w; i < iterators.Count; i += workers)
             {
-                var local = new Dictionary<Labels, SampleBuffer>();
-                var localCounters = useCounters ? new Dictionary<Labels, StepCounter>() : null;
-                for (var i = w; i < iterators.Count; i += workers)
+                var it = iterators[i];
+                if (!hasPipeline)
                 {
-                    var it = iterators[i];
-                    if (!hasPipeline)
-                    {
-                        var lbs = labelCache.GetOrAdd(it.Labels, l => Group(l, grouping));
-                        if (!local.TryGetValue(lbs, out var buf))
-                            local[lbs] = buf = new SampleBuffer();
-                        var n = 0;
-                        var bytes = r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate;
-                        while (it.Next())
-                        {
-                            if ((++n & 4095) == 0)
-                                ctx.Token.ThrowIfCancellationRequested();
-                            buf.Add(it.TimestampNs, bytes ? it.LineLength : 1);
-                        }
-                        continue;
-                    }
-                    var sp = pipeline.CreateStreamPipeline(it.Labels);
-                    var groupCache = new Dictionary<Labels, Labels>();
-                    var byKeys = byNames == null ? null : new GroupKeyCache(byNames);
-                    var count = 0;
+                    var lbs = labelCache.GetOrAdd(it.Labels, l => Group(l, grouping));
+                    if (!local.TryGetValue(lbs, out var buf))
+                        local[lbs] = buf = new SampleBuffer();
+                    var n = 0;
+                    var bytes = r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate;
                     while (it.Next())
                     {
-                        if ((++count & 4095) == 0)
+                        if ((++n & 4095) == 0)
                             ctx.Token.ThrowIfCancellationRequested();
-                        var line = it.Line;
-                        if (!sp.Process(it.TimestampNs, line, it.Metadata, out _))
-                            continue;
-                        var value = 1.0;
-                        if (unwrap != null)
-                        {
-                            var entry = sp.Entry;
-                            // Fast path: a plain number the parser left as UTF-8 converts without creating a string.
-                            if (conversion == Log.UnwrapConversion.Float && entry.TryGetUtf8(unwrap.Label, out var raw) &&
-                                System.Text.Ascii.IsValid(raw) && GoFloat.TryParse(raw, out value))
-                            {
-                            }
-                            else if (entry.Get(unwrap.Label) is not { Length: > 0 } s)
-                                continue;
-                            else if (!UnwrapValue.TryConvert(s, conversion, out value, out var err))
-                            {
-                                value = 0;
-                                if (entry.Error == null)
-                                    entry.SetError("SampleExtractionErr", err);
-                            }
-                            var keep = true;
-                            foreach (var f in postFilters)
-                            {
-                                if (!f.Matches(entry))
-                                {
-                                    keep = false;
-                                    break;
-                                }
-                            }
-                            if (!keep)
-                                continue;
-                        }
-                        else if (r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate)
-                        {
-                            value = line.Length;
-                        }
-                        Labels key;
-                        if (sp.Entry.Error != null)
-                            key = sp.Labels; // like Loki, grouping never hides an error: the series keeps its __error__
-                        else if (byKeys != null)
-                            key = byKeys.Get(sp.Entry); // `by (…)`: read only the grouping labels, never build the full set
-                        else
-                        {
-                            var full = sp.Labels;
-                            if (!groupCache.TryGetValue(full, out key!))
-                            {
-                                key = Group(full, grouping);
-                                if (groupCache.Count < 4096) // bounded: label sets unique per entry must not pile up
-                                    groupCache[full] = key;
-                            }
-                        }
-                        if (localCounters != null)
-                        {
-                            if (!localCounters.TryGetValue(key, out var counter))
-                            {
-                                if (localCounters.Count >= 2 * maxSeries)
-                                    throw ctx.SeriesLimitError();
-                                localCounters[key] = counter = new StepCounter(grid, range.RangeNs, range.OffsetNs, bytesOp);
-                            }
-                            counter.Add(it.TimestampNs, line.Length);
-                            continue;
-                        }
-                        if (!local.TryGetValue(key, out var b))
-                            local[key] = b = new SampleBuffer();
-                        b.Add(it.TimestampNs, value);
+                        buf.Add(it.TimestampNs, bytes ? it.LineLength : 1);
                     }
+                    continue;
                 }
-                foreach (var (k, v) in local)
+                var sp = pipeline.CreateStreamPipeline(it.Labels);
+                var groupCache = new Dictionary<Labels, Labels>();
+                var byKeys = byNames == null ? null : new GroupKeyCache(byNames);
+                var count = 0;
+                while (it.Next())
                 {
-                    var target = series.GetOrAdd(k, static _ => new SampleBuffer());
-                    lock (target)
-                        target.AddAll(v);
-                }
-                if (localCounters != null)
-                {
-                    lock (counters)
+                    if ((++count & 4095) == 0)
+                        ctx.Token.ThrowIfCancellationRequested();
+                    var line = it.Line;
+                    if (!sp.Process(it.TimestampNs, line, it.Metadata, out _))
+                        continue;
+                    var value = 1.0;
+                    if (unwrap != null)
                     {
-                        foreach (var (k, v) in localCounters)
+                        var entry = sp.Entry;
+                        // Fast path: a plain number the parser left as UTF-8 converts without creating a string.
+                        if (conversion == Log.UnwrapConversion.Float && entry.TryGetUtf8(unwrap.Label, out var raw) &&
+                            System.Text.Ascii.IsValid(raw) && GoFloat.TryParse(raw, out value))
                         {
-                            if (counters.TryGetValue(k, out var target))
-                                target.Merge(v);
-                            else
-                                counters[k] = v;
+                        }
+                        else if (entry.Get(unwrap.Label) is not { Length: > 0 } s)
+                            continue;
+                        else if (!UnwrapValue.TryConvert(s, conversion, out value, out var err))
+                        {
+                            value = 0;
+                            if (entry.Error == null)
+                                entry.SetError("SampleExtractionErr", err);
+                        }
+                        var keep = true;
+                        foreach (var f in postFilters)
+                        {
+                            if (!f.Matches(entry))
+                            {
+                                keep = false;
+                                break;
+                            }
+                        }
+                        if (!keep)
+                            continue;
+                    }
+                    else if (r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate)
+                    {
+                        value = line.Length;
+                    }
+                    Labels key;
+                    if (sp.Entry.Error != null)
+                        key = sp.Labels; // like Loki, grouping never hides an error: the series keeps its __error__
+                    else if (byKeys != null)
+                        key = byKeys.Get(sp.Entry); // `by (…)`: read only the grouping labels, never build the full set
+                    else
+                    {
+                        var full = sp.Labels;
+                        if (!groupCache.TryGetValue(full, out key!))
+                        {
+                            key = Group(full, grouping);
+                            if (groupCache.Count < 4096) // bounded: label sets unique per entry must not pile up
+                                groupCache[full] = key;
                         }
                     }
+                    if (localCounters != null)
+                    {
+                        if (!localCounters.TryGetValue(key, out var counter))
+                        {
+                            if (localCounters.Count >= 2 * maxSeries)
+                                throw ctx.SeriesLimitError();
+                            localCounters[key] = counter = new StepCounter(grid, range.RangeNs, range.OffsetNs, bytesOp);
+                        }
+                        counter.Add(it.TimestampNs, line.Length);
+                        continue;
+                    }
+                    if (!local.TryGetValue(key, out var b))
+                        local[key] = b = new SampleBuffer();
+                    b.Add(it.TimestampNs, value);
                 }
             }
-            if (workers == 1)
-                Work(0);
-            else
-                Parallel.For(0, workers, new ParallelOptions { CancellationToken = ctx.Token, MaxDegreeOfParallelism = workers }, Work);
+            foreach (var (k, v) in local)
+            {
+                var target = series.GetOrAdd(k, static _ => new SampleBuffer());
+                lock (target)
+                    target.AddAll(v);
+            }
+            if (localCounters != null)
+                StreamWorkers.Merge(localCounters, counters);
         }
-        catch (AggregateException ae) when (ae.InnerException != null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ae.InnerException).Throw();
-            throw;
-        }
-        finally
-        {
-            foreach (var it in iterators)
-                it.Dispose();
-        }
+        StreamWorkers.Run(iterators, ctx.Limits.MaxQueryParallelism, ctx.Token, Work);
 
         if (r.Op == RangeOp.AbsentOverTime)
             return Absent(r, series.Values.ToList());
@@ -238,52 +210,26 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
     {
         var grid = ctx.Grid;
         var merged = new Dictionary<Labels, StepCounter>();
-        try
+        void Work(int w, int workers)
         {
-            var workers = Math.Clamp(Math.Min(ctx.Limits.MaxQueryParallelism, Environment.ProcessorCount), 1, Math.Max(1, iterators.Count));
-            void Work(int w)
+            var local = new Dictionary<Labels, StepCounter>();
+            for (var i = w; i < iterators.Count; i += workers)
             {
-                var local = new Dictionary<Labels, StepCounter>();
-                for (var i = w; i < iterators.Count; i += workers)
+                var it = iterators[i];
+                var key = Group(it.Labels, grouping);
+                if (!local.TryGetValue(key, out var counter))
+                    local[key] = counter = new StepCounter(grid, r.Range.RangeNs, r.Range.OffsetNs, bytesOp);
+                var n = 0;
+                while (it.Next())
                 {
-                    var it = iterators[i];
-                    var key = Group(it.Labels, grouping);
-                    if (!local.TryGetValue(key, out var counter))
-                        local[key] = counter = new StepCounter(grid, r.Range.RangeNs, r.Range.OffsetNs, bytesOp);
-                    var n = 0;
-                    while (it.Next())
-                    {
-                        if ((++n & 4095) == 0)
-                            ctx.Token.ThrowIfCancellationRequested();
-                        counter.Add(it.TimestampNs, bytesOp ? it.LineLength : 0);
-                    }
-                }
-                lock (merged)
-                {
-                    foreach (var (k, v) in local)
-                    {
-                        if (merged.TryGetValue(k, out var target))
-                            target.Merge(v);
-                        else
-                            merged[k] = v;
-                    }
+                    if ((++n & 4095) == 0)
+                        ctx.Token.ThrowIfCancellationRequested();
+                    counter.Add(it.TimestampNs, bytesOp ? it.LineLength : 0);
                 }
             }
-            if (workers == 1)
-                Work(0);
-            else
-                Parallel.For(0, workers, new ParallelOptions { CancellationToken = ctx.Token, MaxDegreeOfParallelism = workers }, Work);
+            StreamWorkers.Merge(local, merged);
         }
-        catch (AggregateException ae) when (ae.InnerException != null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ae.InnerException).Throw();
-            throw;
-        }
-        finally
-        {
-            foreach (var it in iterators)
-                it.Dispose();
-        }
+        StreamWorkers.Run(iterators, ctx.Limits.MaxQueryParallelism, ctx.Token, Work);
         return CounterSeries(r, merged);
     }
 
