@@ -6,8 +6,11 @@ namespace Sawmill.LogQL.Syntax;
 /// <summary>Number and duration text as Go prints them (Loki's canonical query text uses these).</summary>
 public static class GoFormat
 {
-    /// <summary>Go's <c>fmt.Sprint(float64)</c>: shortest digits, exponent form when exp &lt; -4 or ≥ 21.</summary>
-    public static string Float(double v)
+    /// <summary>
+    /// Go's <c>fmt.Sprint(float64)</c>: shortest digits, exponent form when exp &lt; -4 or ≥ <paramref name="exponentFrom"/>
+    /// (21 for <c>fmt</c>'s <c>%v</c>; 6 for <c>strconv.FormatFloat(f, 'g', -1, 64)</c>).
+    /// </summary>
+    public static string Float(double v, int exponentFrom = 21)
     {
         if (double.IsNaN(v))
             return "NaN";
@@ -41,7 +44,7 @@ public static class GoFormat
         var sb = new StringBuilder();
         if (neg)
             sb.Append('-');
-        if (x < -4 || x >= 21)
+        if (x < -4 || x >= exponentFrom)
         {
             sb.Append(digits[0]);
             if (digits.Length > 1)

@@ -74,72 +74,7 @@ internal static class GoValues
     }
 
     /// <summary>Go's <c>strconv.FormatFloat(f, 'g', -1, 64)</c>, which <c>%v</c> uses: shortest digits, exponent form when exp &lt; -4 or ≥ 6.</summary>
-    public static string FormatFloat(double d)
-    {
-        if (double.IsNaN(d))
-            return "NaN";
-        if (double.IsPositiveInfinity(d))
-            return "+Inf";
-        if (double.IsNegativeInfinity(d))
-            return "-Inf";
-        if (d == 0)
-            return double.IsNegative(d) ? "-0" : "0";
-        // Shortest round-trip digits come from "R"; the exponent from its scientific form.
-        var shortest = d.ToString("R", CultureInfo.InvariantCulture);
-        var neg = shortest.StartsWith('-');
-        if (neg)
-            shortest = shortest[1..];
-        string digits;
-        int exp;
-        var e = shortest.IndexOf('E');
-        if (e >= 0)
-        {
-            var mant = shortest[..e];
-            exp = int.Parse(shortest[(e + 1)..], CultureInfo.InvariantCulture);
-            // The mantissa is d.ddd, so the exponent already refers to the first digit.
-            digits = mant.Replace(".", "", StringComparison.Ordinal);
-        }
-        else
-        {
-            var dot = shortest.IndexOf('.');
-            var intPart = dot < 0 ? shortest : shortest[..dot];
-            var frac = dot < 0 ? "" : shortest[(dot + 1)..];
-            var all = (intPart + frac).TrimStart('0');
-            var leadingZeros = (intPart + frac).Length - all.Length;
-            exp = intPart.Length - 1 - leadingZeros;
-            digits = all;
-        }
-        digits = digits.TrimEnd('0');
-        if (digits.Length == 0)
-            digits = "0";
-        var sb = new StringBuilder();
-        if (neg)
-            sb.Append('-');
-        if (exp < -4 || exp >= 6)
-        {
-            sb.Append(digits[0]);
-            if (digits.Length > 1)
-                sb.Append('.').Append(digits, 1, digits.Length - 1);
-            sb.Append('e').Append(exp < 0 ? '-' : '+');
-            var ae = Math.Abs(exp);
-            if (ae < 10)
-                sb.Append('0');
-            sb.Append(ae.ToString(CultureInfo.InvariantCulture));
-            return sb.ToString();
-        }
-        if (exp < 0)
-        {
-            sb.Append("0.").Append('0', -exp - 1).Append(digits);
-            return sb.ToString();
-        }
-        if (digits.Length <= exp + 1)
-        {
-            sb.Append(digits).Append('0', exp + 1 - digits.Length);
-            return sb.ToString();
-        }
-        sb.Append(digits, 0, exp + 1).Append('.').Append(digits, exp + 1, digits.Length - exp - 1);
-        return sb.ToString();
-    }
+    public static string FormatFloat(double d) => Syntax.GoFormat.Float(d, exponentFrom: 6);
 
     public static bool IsTrue(object? v) => v switch
     {
