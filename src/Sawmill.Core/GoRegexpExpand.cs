@@ -1,14 +1,15 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Sawmill.Agent.Relabel;
+namespace Sawmill.Core;
 
 /// <summary>
 /// Go's <c>regexp.Expand</c>: <c>$1</c>, <c>${1}</c>, <c>$name</c>, <c>${name}</c>, <c>$$</c>. As in Go, <c>$name</c>
 /// takes the longest run of letters, digits and underscores, so <c>$1_x</c> names group "1_x" (empty) — the
-/// behaviour Prometheus documents and users rely on writing <c>${1}_x</c>.
+/// behaviour Prometheus documents and users rely on writing <c>${1}_x</c>. Used by LogQL's <c>label_replace</c> and the
+/// agent's relabelling and templates.
 /// </summary>
-public static class GoTemplateExpand
+public static class GoRegexpExpand
 {
     public static string Expand(string template, Match match)
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Sawmill.Core;
 
 namespace Sawmill.Agent.Relabel;
 
@@ -38,10 +39,10 @@ public static class Relabeler
                 var m = rule.Regex.Match(value);
                 if (!m.Success)
                     return true;
-                var target = GoTemplateExpand.Expand(rule.TargetLabel!, m);
+                var target = GoRegexpExpand.Expand(rule.TargetLabel!, m);
                 if (!IsValidLabelName(target))
                     return true;
-                var result = GoTemplateExpand.Expand(rule.Replacement, m);
+                var result = GoRegexpExpand.Expand(rule.Replacement, m);
                 if (result.Length == 0)
                     labels.Remove(target);
                 else
@@ -70,7 +71,7 @@ public static class Relabeler
                 {
                     var m = rule.Regex.Match(name);
                     if (m.Success)
-                        additions.Add((GoTemplateExpand.Expand(rule.Replacement, m), v));
+                        additions.Add((GoRegexpExpand.Expand(rule.Replacement, m), v));
                 }
                 foreach (var (name, v) in additions)
                     Set(labels, name, v);

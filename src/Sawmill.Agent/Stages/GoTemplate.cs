@@ -323,7 +323,7 @@ public sealed class GoTemplate
             "TrimSpace" or "trim" => Arg(0).Trim(),
             "trimPrefix" => Arg(1).StartsWith(Arg(0), StringComparison.Ordinal) ? Arg(1)[Arg(0).Length..] : Arg(1),
             "trimSuffix" => Arg(1).EndsWith(Arg(0), StringComparison.Ordinal) ? Arg(1)[..^Arg(0).Length] : Arg(1),
-            "regexReplaceAll" => Re2.Compile(Arg(0), anchored: false).Replace(Arg(1), m => Relabel.GoTemplateExpand.Expand(Arg(2), m)),
+            "regexReplaceAll" => Re2.Compile(Arg(0), anchored: false).Replace(Arg(1), m => GoRegexpExpand.Expand(Arg(2), m)),
             "regexReplaceAllLiteral" => Re2.Compile(Arg(0), anchored: false).Replace(Arg(1), _ => Arg(2)),
             "contains" => Arg(1).Contains(Arg(0), StringComparison.Ordinal),
             "hasPrefix" => Arg(1).StartsWith(Arg(0), StringComparison.Ordinal),

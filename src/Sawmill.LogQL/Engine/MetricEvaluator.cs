@@ -439,7 +439,7 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
             var labels = s.Labels;
             if (match.Success)
             {
-                var value = Expand(match, lr.Replacement);
+                var value = GoRegexpExpand.Expand(lr.Replacement, match);
                 var b = labels.ToBuilder();
                 if (value.Length == 0)
                     b.Delete(lr.Destination);
@@ -463,55 +463,5 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
             merged[labels] = s;
         }
         return merged.Values.ToList();
-    }
-
-    /// <summary>Go's regexp Expand: <c>$1</c>, <c>${1}</c>, <c>$name</c>, <c>${name}</c>, <c>$$</c>.</summary>
-    private static string Expand(Match m, string template)
-    {
-        var sb = new StringBuilder();
-        for (var i = 0; i < template.Length; i++)
-        {
-            var c = template[i];
-            if (c != '$' || i + 1 >= template.Length)
-            {
-                sb.Append(c);
-                continue;
-            }
-            if (template[i + 1] == '$')
-            {
-                sb.Append('$');
-                i++;
-                continue;
-            }
-            string name;
-            if (template[i + 1] == '{')
-            {
-                var close = template.IndexOf('}', i + 2);
-                if (close < 0)
-                {
-                    sb.Append(c);
-                    continue;
-                }
-                name = template[(i + 2)..close];
-                i = close;
-            }
-            else
-            {
-                var j = i + 1;
-                while (j < template.Length && (char.IsAsciiLetterOrDigit(template[j]) || template[j] == '_'))
-                    j++;
-                if (j == i + 1)
-                {
-                    sb.Append(c);
-                    continue;
-                }
-                name = template[(i + 1)..j];
-                i = j - 1;
-            }
-            var g = int.TryParse(name, out var num) ? m.Groups[num] : m.Groups[name];
-            if (g.Success)
-                sb.Append(g.Value);
-        }
-        return sb.ToString();
     }
 }
