@@ -17,52 +17,6 @@ namespace Sawmill.Benchmarks.Ruler;
 [MemoryDiagnoser]
 public class CourseRulesBenchmarks
 {
-    /// <summary>The course's rule file as written.</summary>
-    internal const string CourseRules = """
-        groups:
-          - name: log_alerts
-            interval: 1m
-            rules:
-              - alert: HighErrorRate
-                expr: |
-                  sum(rate({app="churn-api", level="ERROR"}[5m])) > 10
-                for: 2m
-                labels:
-                  severity: warning
-                annotations:
-                  summary: "High error rate detected"
-                  description: "{{ $value }} errors/sec in churn-api"
-              - alert: DatabaseConnectionError
-                expr: |
-                  sum(count_over_time({app="churn-api"} |= "database connection"[5m])) > 0
-                for: 1m
-                labels:
-                  severity: critical
-                annotations:
-                  summary: "Database connection errors"
-                  description: "Database connection failures detected"
-              - alert: LowConfidencePredictions
-                expr: |
-                  sum(rate({app="churn-api"} | json | confidence < 0.6[5m])) > 5
-                for: 5m
-                labels:
-                  severity: warning
-                annotations:
-                  summary: "High rate of low-confidence predictions"
-                  description: "{{ $value }} predictions/sec with confidence < 0.6"
-              - alert: MissingFeatures
-                expr: |
-                  sum by(feature) (
-                    rate({app="churn-api"} | json | message="Missing feature"[5m])
-                  ) > 1
-                for: 2m
-                labels:
-                  severity: warning
-                annotations:
-                  summary: "Missing features detected"
-                  description: "Feature {{ $labels.feature }} missing in requests"
-        """;
-
     private string _dir = "";
     private LogStore _store = null!;
     private RuleGroup _group = null!;
@@ -79,7 +33,7 @@ public class CourseRulesBenchmarks
         _ts = new DateTime(2026, 11, 27, 1, 0, 0, DateTimeKind.Utc);
         var streams = ChurnApiTraffic.Generate(TimeNs.FromDateTime(_ts));
         _store.PushAsync("fake", streams, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        var def = RuleYaml.ParseFile(CourseRules, "course")[0];
+        var def = RuleYaml.ParseFile(Sawmill.Server.Ruler.CourseRules.Yaml, "course")[0];
         if (Rule != "group")
             def.Rules = def.Rules!.Where(r => r.Alert == Rule).ToList();
         var runtime = new RulerRuntime { State = new AlertStateStore(Path.Combine(_dir, "state")) };

@@ -80,7 +80,7 @@ internal static partial class DemoCommand
         dataDir ??= Directory.CreateTempSubdirectory("sawmill-demo-").FullName;
         Directory.CreateDirectory(Path.Combine(dataDir, "rules", "fake"));
         var rulesFile = Path.Combine(dataDir, "rules", "fake", "churn-api.yaml");
-        await File.WriteAllTextAsync(rulesFile, fast ? FastRules() : CourseRules);
+        await File.WriteAllTextAsync(rulesFile, fast ? FastRules() : Sawmill.Server.Ruler.CourseRules.Yaml);
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -172,65 +172,12 @@ internal static partial class DemoCommand
         }
     }
 
-    /// <summary>The course's "Log-Based Alerts" rules, verbatim.</summary>
-    internal const string CourseRules = """
-        groups:
-          - name: log_alerts
-            interval: 1m
-            rules:
-              # Alert on error rate from logs
-              - alert: HighErrorRate
-                expr: |
-                  sum(rate({app="churn-api", level="ERROR"}[5m])) > 10
-                for: 2m
-                labels:
-                  severity: warning
-                annotations:
-                  summary: "High error rate detected"
-                  description: "{{ $value }} errors/sec in churn-api"
-
-              # Alert on specific error message
-              - alert: DatabaseConnectionError
-                expr: |
-                  sum(count_over_time({app="churn-api"} |= "database connection"[5m])) > 0
-                for: 1m
-                labels:
-                  severity: critical
-                annotations:
-                  summary: "Database connection errors"
-                  description: "Database connection failures detected"
-
-              # Alert on low confidence predictions
-              - alert: LowConfidencePredictions
-                expr: |
-                  sum(rate({app="churn-api"} | json | confidence < 0.6[5m])) > 5
-                for: 5m
-                labels:
-                  severity: warning
-                annotations:
-                  summary: "High rate of low-confidence predictions"
-                  description: "{{ $value }} predictions/sec with confidence < 0.6"
-
-              # Alert on missing features
-              - alert: MissingFeatures
-                expr: |
-                  sum by(feature) (
-                    rate({app="churn-api"} | json | message="Missing feature"[5m])
-                  ) > 1
-                for: 2m
-                labels:
-                  severity: warning
-                annotations:
-                  summary: "Missing features detected"
-                  description: "Feature {{ $labels.feature }} missing in requests"
-        """;
-
     /// <summary>
     /// The course's rules for <c>--fast</c>: same expressions, windows, thresholds, labels and annotations, but the
     /// group evaluated every 5s and every <c>for</c> 10s, so a demo shows a firing alert within about a minute.
     /// </summary>
     internal static string FastRules() =>
-        ForClause().Replace(CourseRules.Replace("interval: 1m", "interval: 5s", StringComparison.Ordinal), "for: 10s");
+        ForClause().Replace(Sawmill.Server.Ruler.CourseRules.Yaml.Replace("interval: 1m", "interval: 5s", StringComparison.Ordinal), "for: 10s");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"for: \d+m")]
     private static partial System.Text.RegularExpressions.Regex ForClause();
