@@ -97,7 +97,15 @@ public sealed class SawmillServer : IAsyncDisposable
         };
         context.Distributor.Pushed = context.Tails.Publish;
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // Sawmill reads its own YAML, never appsettings.json: the content root is the binary's directory and config reload
+        // is off. Otherwise the host watches the working directory recursively (inotify) for settings changes — and the
+        // default data directory ./data lives there, so every WAL write and flush woke a watcher thread (≈10% of a
+        // core under a push load).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         SawmillLogging.Configure(builder.Logging, config.LogLevel, config.LogFormat);
         builder.WebHost.ConfigureKestrel(k =>
         {
