@@ -62,6 +62,7 @@ public sealed class SawmillServer : IAsyncDisposable
             ChunkIdlePeriod = config.ChunkIdlePeriod,
             MaxChunkAge = config.MaxChunkAge,
             FlushCheckPeriod = config.FlushCheckPeriod,
+            Recompression = new Storage.Compaction.RecompressionSettings { ZstdLevel = config.RecompressLevel },
         }, loggerFactory.CreateLogger("storage"));
 
         var limits = new TenantLimits(config.Limits);
@@ -96,7 +97,15 @@ public sealed class SawmillServer : IAsyncDisposable
         };
         context.Distributor.Pushed = context.Tails.Publish;
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // Sawmill reads its own YAML, never appsettings.json: the content root is the binary's directory and config reload
+        // is off. Otherwise the host watches the working directory recursively (inotify) for settings changes — and the
+        // default data directory ./data lives there, so every WAL write and flush woke a watcher thread (≈10% of a
+        // core under a push load).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         SawmillLogging.Configure(builder.Logging, config.LogLevel, config.LogFormat);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -115,7 +124,10 @@ public sealed class SawmillServer : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         MapEndpoints(app, context);
 
-        context.Compactor = new Compaction.Compactor(store, governed, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"));
+        context.Compactor = new Compaction.Compactor(store, governed, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"))
+        {
+            RecompressAfter = config.RecompressAfter,
+        };
         var server = new SawmillServer(app, context, logger);
         await app.StartAsync();
         context.Compactor.Start();
