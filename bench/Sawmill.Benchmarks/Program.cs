@@ -44,6 +44,11 @@ internal static class Program
             Storage.StorageFigures.Ratios();
             return;
         }
+        if (args is ["storage-figures", "levels", ..])
+        {
+            Storage.ColdExperiment.Run();
+            return;
+        }
         if (args is ["storage-figures", "wal-replay", ..])
         {
             Storage.StorageFigures.WalReplayAsync(args[2..]).GetAwaiter().GetResult();

@@ -82,7 +82,7 @@ public sealed partial class LogStore
                         yield return chunk;
                         continue;
                     }
-                    var (rewritten, n) = ChunkRewriter.Rewrite(chunk, tenant.Name, labels, cutoff, policy, _options.BlockSize);
+                    var (rewritten, n) = ChunkRewriter.Rewrite(chunk, tenant.Name, labels, cutoff, policy, _options.BlockSize, _options.Recompression);
                     tenantRemoved += n;
                     if (rewritten != null)
                         yield return rewritten;
@@ -129,6 +129,117 @@ public sealed partial class LogStore
         }
         UpdateDiskMetrics();
         return new CompactionResult(compacted, written, removed, before, after, started.Elapsed);
+    }
+
+    /// <summary>
+    /// Cold recompression: every persisted block whose newest entry is older than <paramref name="olderThanNs"/> (Unix
+    /// ns) and that is not yet marked recompressed is rewritten with its chunks re-encoded for cold storage
+    /// (<see cref="LogStoreOptions.Recompression"/>: high zstd level, larger blocks, compact token filter; chunk version 2,
+    /// see docs/format/chunk.md). Chunks already recompressed are copied. Each chunk is recompressed once in its life.
+    /// <para>
+    /// One block at a time, on one thread, yielding between chunks; cancellation stops between chunks and removes the
+    /// unfinished output. Crash-safe like <see cref="CompactAsync"/>: the new block is written and renamed into place
+    /// before its input is removed, and lists the input in its sources, so an open after a crash keeps exactly one of
+    /// them. Queries read the old block until the swap and the new one after it; the entries are identical. Runs never
+    /// overlap with each other or with <see cref="CompactAsync"/>.
+    /// </para>
+    /// </summary>
+    public async Task<RecompressionResult> RecompressAsync(long olderThanNs, CancellationToken cancellationToken = default)
+    {
+        await _compactMutex.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => Recompress(olderThanNs, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _compactMutex.Release();
+        }
+    }
+
+    /// <summary>Test hook: runs after each chunk a recompression re-encoded (on the recompressing thread).</summary>
+    internal Action? AfterChunkRecompressed { get; set; }
+
+    private RecompressionResult Recompress(long olderThanNs, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        int rewritten = 0, chunks = 0;
+        long raw = 0, before = 0, after = 0;
+        var settings = _options.Recompression;
+        try
+        {
+            foreach (var tenant in _tenants.Values)
+            {
+                foreach (var block in tenant.Blocks)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (block.Meta.Recompressed || block.Meta.MaxTime >= olderThanNs)
+                        continue;
+                    long blockRaw = 0;
+                    var blockChunks = 0;
+                    IEnumerable<Chunk> Produce(ChunkMeta[] metas)
+                    {
+                        foreach (var meta in metas)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            var chunk = block.ReadChunk(meta, null)!;
+                            if (chunk.Recompressed)
+                            {
+                                yield return chunk;
+                                continue;
+                            }
+                            var cold = ChunkRecompressor.Recompress(chunk, settings);
+                            blockChunks++;
+                            blockRaw += cold.RawBytes;
+                            yield return cold;
+                            AfterChunkRecompressed?.Invoke();
+                            // Recompression is the compactor's background work: let pushes and queries run first.
+                            Thread.Yield();
+                        }
+                    }
+                    var dir = BlockWriter.Write(Path.Combine(_blocksDir, tenant.Name), tenant.Name,
+                        block.Series.Select(s => (s.Labels, Produce(s.Chunks))), block.Meta.Checkpoint, [block.Meta.Id], block.Meta.Level);
+                    var output = dir == null ? null : BlockReader.Open(dir);
+                    lock (tenant.ViewLock)
+                    {
+                        var next = tenant.Blocks.Where(b => b != block).ToList();
+                        if (output != null)
+                            next.Add(output);
+                        tenant.Blocks = [.. next.OrderBy(b => b.Meta.MinTime)];
+                    }
+                    // As in Compact: queries that opened the old block keep reading it through their handle.
+                    var deleting = block.Directory + ".deleting";
+                    try
+                    {
+                        Directory.Move(block.Directory, deleting);
+                        TryDelete(deleting, _logger);
+                    }
+                    catch (IOException e)
+                    {
+                        _logger.LogWarning("could not remove recompressed block {Path}: {Message}", block.Directory, e.Message);
+                    }
+                    rewritten++;
+                    chunks += blockChunks;
+                    raw += blockRaw;
+                    before += block.Meta.StoredBytes;
+                    after += output?.Meta.StoredBytes ?? 0;
+                    Interlocked.Add(ref Metrics.RecompressedBytesBeforeCount, block.Meta.StoredBytes);
+                    Interlocked.Add(ref Metrics.RecompressedBytesAfterCount, output?.Meta.StoredBytes ?? 0);
+                    if (output != null)
+                        Interlocked.Increment(ref Metrics.BlocksWrittenCount);
+                    _logger.LogInformation("recompressed block {Block} of tenant {Tenant} into {Output}: {Chunks} chunks, {Before} → {After} bytes",
+                        block.Meta.Id, tenant.Name, dir ?? "nothing", blockChunks, block.Meta.StoredBytes, output?.Meta.StoredBytes ?? 0);
+                }
+            }
+        }
+        finally
+        {
+            // The high-level compressor's tables (tens of MiB at level 19) are not kept on this pool thread.
+            Compression.ReleaseThreadCompressors();
+            if (rewritten > 0)
+                UpdateDiskMetrics();
+        }
+        return new RecompressionResult(rewritten, chunks, raw, before, after, started.Elapsed);
     }
 
     private static bool NeedsRewrite(BlockReader block, string tenant, IRetentionPolicy? policy)

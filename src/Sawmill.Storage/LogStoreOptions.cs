@@ -49,6 +49,9 @@ public sealed record LogStoreOptions
     /// <summary>Blocks smaller than this (stored bytes) are merged together by <see cref="LogStore.CompactAsync"/>.</summary>
     public long CompactionSmallBlockBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>How <see cref="LogStore.RecompressAsync"/> re-encodes cold chunks (zstd level, block size).</summary>
+    public Compaction.RecompressionSettings Recompression { get; init; } = new();
+
     /// <summary>Runs the background flush loop (tests turn it off and call <see cref="LogStore.FlushAsync"/>).</summary>
     public bool BackgroundFlush { get; init; } = true;
 }

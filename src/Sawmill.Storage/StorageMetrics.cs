@@ -14,6 +14,8 @@ public sealed class StorageMetrics
     internal long FlushFailuresCount;
     internal long CorruptBlocksCount;
     internal long StreamsEvictedCount;
+    internal long RecompressedBytesBeforeCount;
+    internal long RecompressedBytesAfterCount;
 
     public long Entries => Interlocked.Read(ref EntriesAppended);
     public long Bytes => Interlocked.Read(ref BytesAppended);
@@ -41,6 +43,12 @@ public sealed class StorageMetrics
 
     /// <summary>Streams removed from the head after their data was flushed and they stayed idle.</summary>
     public long StreamsEvicted => Interlocked.Read(ref StreamsEvictedCount);
+
+    /// <summary>Disk bytes of the blocks the compactor's cold recompression rewrote, before the rewrite (since start).</summary>
+    public long RecompressedBytesBefore => Interlocked.Read(ref RecompressedBytesBeforeCount);
+
+    /// <summary>Disk bytes of the blocks the cold recompression wrote in their place (since start).</summary>
+    public long RecompressedBytesAfter => Interlocked.Read(ref RecompressedBytesAfterCount);
 
     /// <summary>Persisted blocks currently open.</summary>
     public long Blocks { get; internal set; }

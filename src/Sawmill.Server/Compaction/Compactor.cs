@@ -12,8 +12,10 @@ namespace Sawmill.Server.Compaction;
 /// <c>compactor.retention_enabled</c>, as in Loki) and entries of delete requests whose cancel period is over, and
 /// merging small blocks. A delete request becomes <c>processed</c> once a run finished while none of its entries were
 /// still waiting in memory to be flushed — from then on its lines are gone from disk. Queries hide both kinds of entry
-/// from the start (<see cref="GovernedReader"/>), so a run only gives the disk space back. Runs never overlap; a failed
-/// run is logged, counted and retried on the next interval. Thread-safe.
+/// from the start (<see cref="GovernedReader"/>), so a run only gives the disk space back. After that, each run
+/// recompresses the blocks whose newest entry is older than <see cref="RecompressAfter"/> (Sawmill's
+/// <c>compactor.recompress_after</c>) for cold storage, once per chunk (<see cref="LogStore.RecompressAsync"/>). Runs
+/// never overlap; a failed run is logged, counted and retried on the next interval. Thread-safe.
 /// </summary>
 public sealed class Compactor : IAsyncDisposable
 {
@@ -22,6 +24,9 @@ public sealed class Compactor : IAsyncDisposable
     private static readonly Gauge LastDuration = Metrics.CreateGauge("sawmill_compactor_last_run_duration_seconds", "How long the last compactor run took.");
     private static readonly Counter Reclaimed = Metrics.CreateCounter("sawmill_compactor_bytes_reclaimed_total", "Disk bytes given back by compactor runs (blocks removed or rewritten smaller).");
     private static readonly Counter Removed = Metrics.CreateCounter("sawmill_compactor_entries_removed_total", "Entries removed from disk by retention and delete requests.");
+    private static readonly Counter Recompressed = Metrics.CreateCounter("sawmill_compactor_recompressed_bytes_total",
+        "Disk bytes of the blocks cold recompression rewrote: stage=\"before\" what they took before, stage=\"after\" what they take now.", "stage");
+    private static readonly Counter RecompressedChunks = Metrics.CreateCounter("sawmill_compactor_recompressed_chunks_total", "Chunks re-encoded by cold recompression.");
     private static readonly Counter DeletesProcessed = Metrics.CreateCounter("sawmill_compactor_delete_requests_processed_total", "Delete requests whose lines are gone from disk.");
 
     private readonly LogStore _store;
@@ -43,6 +48,12 @@ public sealed class Compactor : IAsyncDisposable
         _interval = interval;
         _logger = logger;
     }
+
+    /// <summary>
+    /// Blocks whose newest entry is older than this are recompressed for cold storage after each run's retention and
+    /// merge work; <see cref="TimeSpan.Zero"/> disables it.
+    /// </summary>
+    public TimeSpan RecompressAfter { get; init; }
 
     /// <summary>Starts the periodic loop (the first run one interval after start, like Loki's).</summary>
     public void Start() => _loop = Task.Run(LoopAsync);
@@ -94,15 +105,36 @@ public sealed class Compactor : IAsyncDisposable
             }
             var processed = due.Select(d => d.Request.RequestId).Where(id => !waiting.Contains(id)).ToList();
             _deletes.MarkProcessed(processed, TimeNs.Now());
-            Runs.WithLabels("success").Inc();
-            LastSuccess.SetToCurrentTimeUtc();
-            LastDuration.Set(result.Elapsed.TotalSeconds);
             Reclaimed.Inc(Math.Max(0, result.BytesReclaimed));
             Removed.Inc(result.EntriesRemoved);
             DeletesProcessed.Inc(processed.Count);
             if (result.BlocksCompacted > 0 || processed.Count > 0)
                 _logger.LogInformation("compaction done blocks_in={BlocksIn} blocks_out={BlocksOut} entries_removed={Removed} bytes_before={Before} bytes_after={After} delete_requests_processed={Processed} duration={Duration}",
                     result.BlocksCompacted, result.BlocksWritten, result.EntriesRemoved, result.BytesBefore, result.BytesAfter, processed.Count, result.Elapsed);
+            // Deletes are done on disk; recompression comes after so that its failure never holds them back.
+            var cold = Storage.Compaction.RecompressionResult.None;
+            if (RecompressAfter > TimeSpan.Zero)
+            {
+                try
+                {
+                    cold = await _store.RecompressAsync(TimeNs.Now() - RecompressAfter.Ticks * 100, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    Runs.WithLabels("failure").Inc();
+                    _logger.LogError(e, "cold recompression failed; the blocks stay as they were and the next run retries");
+                    throw;
+                }
+                Recompressed.WithLabels("before").Inc(cold.BytesBefore);
+                Recompressed.WithLabels("after").Inc(cold.BytesAfter);
+                RecompressedChunks.Inc(cold.ChunksRecompressed);
+                if (cold.BlocksRewritten > 0)
+                    _logger.LogInformation("recompression done blocks={Blocks} chunks={Chunks} raw_bytes={Raw} bytes_before={Before} bytes_after={After} duration={Duration}",
+                        cold.BlocksRewritten, cold.ChunksRecompressed, cold.RawBytes, cold.BytesBefore, cold.BytesAfter, cold.Elapsed);
+            }
+            Runs.WithLabels("success").Inc();
+            LastSuccess.SetToCurrentTimeUtc();
+            LastDuration.Set((result.Elapsed + cold.Elapsed).TotalSeconds);
             return result;
         }
         finally

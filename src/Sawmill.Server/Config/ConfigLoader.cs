@@ -39,6 +39,8 @@ public static partial class ConfigLoader
         ["compactor.retention_enabled"] = (c, k, v) => c with { RetentionEnabled = Bool(k, v) },
         ["compactor.compaction_interval"] = (c, k, v) => c with { CompactionInterval = Duration(k, v) },
         ["compactor.delete_request_cancel_period"] = (c, k, v) => c with { DeleteRequestCancelPeriod = Duration(k, v) },
+        ["compactor.recompress_after"] = (c, k, v) => c with { RecompressAfter = Duration(k, v) },
+        ["compactor.recompress_level"] = (c, k, v) => c with { RecompressLevel = ZstdLevel(k, v) },
         ["runtime_config.file"] = (c, k, v) => c with { RuntimeConfigFile = Str(k, v) },
         ["runtime_config.period"] = (c, k, v) => c with { RuntimeConfigPeriod = Duration(k, v) },
         ["limits_config.ingestion_rate_mb"] = (c, k, v) => c with { Limits = c.Limits with { IngestionRateMb = NonNegative(k, v) } },
@@ -337,6 +339,15 @@ public static partial class ConfigLoader
         if (int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0)
             return n;
         throw new ConfigException($"config key {key}: \"{s}\" is not a whole number ≥ 0");
+    }
+
+    /// <summary>A zstd level for <c>compactor.recompress_level</c> (Sawmill-only): 1 to 22.</summary>
+    internal static int ZstdLevel(string key, object value)
+    {
+        var s = Scalar(key, value);
+        if (int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 22)
+            return n;
+        throw new ConfigException($"config key {key}: \"{s}\" is not a zstd level; use 1 to 22");
     }
 
     internal static long Long(string key, object value)

@@ -37,6 +37,8 @@ public static class ConfigPrinter
         sb.AppendLine($"  retention_enabled: {B(c.RetentionEnabled)}");
         sb.AppendLine($"  compaction_interval: {D(c.CompactionInterval)}");
         sb.AppendLine($"  delete_request_cancel_period: {D(c.DeleteRequestCancelPeriod)}");
+        sb.AppendLine($"  recompress_after: {D(c.RecompressAfter)}");
+        sb.AppendLine($"  recompress_level: {c.RecompressLevel}");
         sb.AppendLine("runtime_config:");
         sb.AppendLine($"  file: {c.RuntimeConfigFile ?? "\"\""}");
         sb.AppendLine($"  period: {D(c.RuntimeConfigPeriod)}");

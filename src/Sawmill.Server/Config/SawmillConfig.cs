@@ -34,6 +34,12 @@ public sealed record SawmillConfig
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan DeleteRequestCancelPeriod { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>Sawmill-only: blocks whose newest entry is older than this are recompressed for cold storage (0 = never).</summary>
+    public TimeSpan RecompressAfter { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>Sawmill-only: the zstd level of cold recompression.</summary>
+    public int RecompressLevel { get; init; } = 19;
+
     // runtime config (per-tenant overrides)
     public string? RuntimeConfigFile { get; init; }
     public TimeSpan RuntimeConfigPeriod { get; init; } = TimeSpan.FromSeconds(10);

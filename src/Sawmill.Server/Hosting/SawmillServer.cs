@@ -62,6 +62,7 @@ public sealed class SawmillServer : IAsyncDisposable
             ChunkIdlePeriod = config.ChunkIdlePeriod,
             MaxChunkAge = config.MaxChunkAge,
             FlushCheckPeriod = config.FlushCheckPeriod,
+            Recompression = new Storage.Compaction.RecompressionSettings { ZstdLevel = config.RecompressLevel },
         }, loggerFactory.CreateLogger("storage"));
 
         var limits = new TenantLimits(config.Limits);
@@ -123,7 +124,10 @@ public sealed class SawmillServer : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         MapEndpoints(app, context);
 
-        context.Compactor = new Compaction.Compactor(store, governed, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"));
+        context.Compactor = new Compaction.Compactor(store, governed, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"))
+        {
+            RecompressAfter = config.RecompressAfter,
+        };
         var server = new SawmillServer(app, context, logger);
         await app.StartAsync();
         context.Compactor.Start();

@@ -49,4 +49,11 @@ internal sealed class BlockMeta
 
     [JsonPropertyName("level")]
     public int Level { get; set; } = 1;
+
+    /// <summary>
+    /// Every chunk of the block was recompressed for cold storage (chunk version 2), so the compactor's recompression
+    /// skips the block without reading it. Absent (false) in blocks written before the field existed.
+    /// </summary>
+    [JsonPropertyName("recompressed")]
+    public bool Recompressed { get; set; }
 }

@@ -9,6 +9,7 @@ namespace Sawmill.Storage.Blocks;
 /// Writes an immutable block directory (<c>chunks</c>, <c>index</c>, <c>meta.json</c>) into
 /// <c>&lt;tenantDir&gt;/&lt;id&gt;.tmp</c>, fsyncs every file, then renames it to <c>&lt;tenantDir&gt;/&lt;id&gt;</c>, so
 /// a kill at any moment leaves either no block or a whole one (leftover <c>.tmp</c> directories are deleted on open).
+/// A write that fails or is cancelled (the chunk enumeration throws) removes its <c>.tmp</c> directory itself.
 /// </summary>
 internal static class BlockWriter
 {
@@ -26,6 +27,26 @@ internal static class BlockWriter
         var tmp = Path.Combine(tenantDir, id + ".tmp");
         var final = Path.Combine(tenantDir, id);
         Directory.CreateDirectory(tmp);
+        try
+        {
+            return WriteInto(tmp, final, id, tenant, input, checkpoint, sources, level);
+        }
+        catch
+        {
+            try
+            {
+                Directory.Delete(tmp, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Deleted on the next open.
+            }
+            throw;
+        }
+    }
+
+    private static string? WriteInto(string tmp, string final, string id, string tenant, IEnumerable<(Labels Labels, IEnumerable<Chunk> Chunks)> input, long checkpoint, IReadOnlyList<string> sources, int level)
+    {
         // Chunks are enumerated lazily, one at a time, so a compaction never holds a whole block in memory.
         var series = input.OrderBy(s => s.Labels).ToList();
         var meta = new BlockMeta
@@ -37,6 +58,7 @@ internal static class BlockWriter
             Checkpoint = checkpoint,
             Sources = [.. sources],
             Level = level,
+            Recompressed = true,
         };
         var indexSeries = new List<(Labels, IReadOnlyList<ChunkMeta>)>(series.Count);
         using (var fs = new FileStream(Path.Combine(tmp, "chunks"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
@@ -55,6 +77,7 @@ internal static class BlockWriter
                     metas.Add(new ChunkMeta(chunk.MinT, chunk.MaxT, chunk.Entries, chunk.RawBytes, offset, w.Length, headerLength));
                     offset += w.Length;
                     meta.Chunks++;
+                    meta.Recompressed &= chunk.Recompressed;
                     meta.Entries += chunk.Entries;
                     meta.RawBytes += chunk.RawBytes;
                     meta.MinTime = Math.Min(meta.MinTime, chunk.MinT);

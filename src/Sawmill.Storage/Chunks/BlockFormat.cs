@@ -21,8 +21,11 @@ internal static class BlockFormat
     [ThreadStatic]
     private static ByteWriter? t_columns;
 
-    /// <summary>Encodes the entries of <paramref name="raw"/> (sorted by timestamp) into a new exact-size array.</summary>
-    public static EncodedBlock Encode(RawBlock raw, ChunkCodec codec, string source = "head")
+    /// <summary>
+    /// Encodes the entries of <paramref name="raw"/> (sorted by timestamp) into a new exact-size array. The flush path
+    /// uses zstd level 3 (<see cref="Compression.ZstdLevel"/>); the compactor's cold recompression a higher level.
+    /// </summary>
+    public static EncodedBlock Encode(RawBlock raw, ChunkCodec codec, string source = "head", int zstdLevel = Compression.ZstdLevel)
     {
         var n = raw.Count;
         var w = new ByteWriter(HeaderSize + n * 4 + 16);
@@ -51,7 +54,7 @@ internal static class BlockFormat
         {
             var lengthAt = w.Length;
             w.WriteU32(0);
-            var stored = CompressInto(w, codec, cols.WrittenSpan);
+            var stored = CompressInto(w, codec, zstdLevel, cols.WrittenSpan);
             if (stored + 4 < cols.Length)
             {
                 BinaryPrimitives.WriteUInt32LittleEndian(w.Buffer.AsSpan(lengthAt), (uint)stored);
@@ -82,7 +85,7 @@ internal static class BlockFormat
                 }
             }
             metaRaw = m.Length;
-            metaBytes = CompressInto(w, codec, m.WrittenSpan);
+            metaBytes = CompressInto(w, codec, zstdLevel, m.WrittenSpan);
         }
 
         var linesRaw = raw.DataLength;
@@ -96,7 +99,7 @@ internal static class BlockFormat
                 line.CopyTo(lines.AsSpan(at));
                 at += line.Length;
             }
-            var linesBytes = CompressInto(w, codec, lines.AsSpan(0, linesRaw));
+            var linesBytes = CompressInto(w, codec, zstdLevel, lines.AsSpan(0, linesRaw));
             var header = w.Buffer.AsSpan(0, HeaderSize);
             BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)n);
             BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)tsBytes);
@@ -116,11 +119,11 @@ internal static class BlockFormat
         return new EncodedBlock(w.ToArray(), raw.MinT, raw.MaxT, n, linesRaw, source);
     }
 
-    private static int CompressInto(ByteWriter w, ChunkCodec codec, ReadOnlySpan<byte> data)
+    private static int CompressInto(ByteWriter w, ChunkCodec codec, int zstdLevel, ReadOnlySpan<byte> data)
     {
         var max = Compression.MaxCompressedLength(codec, data.Length);
         var dst = w.Reserve(max);
-        var n = Compression.Compress(codec, data, dst);
+        var n = Compression.Compress(codec, data, dst, zstdLevel);
         w.Shrink(max - n);
         return n;
     }

@@ -6,13 +6,21 @@ using Sawmill.Storage.Binary;
 namespace Sawmill.Storage.Chunks;
 
 /// <summary>
-/// The persisted form of a <see cref="Chunk"/> (docs/format/chunk.md): magic <c>SMCK</c>, version 1, a header with the
-/// block table and the token filter closed by its own CRC-32, then the blocks, each with its own CRC-32. Stateless.
+/// The persisted form of a <see cref="Chunk"/> (docs/format/chunk.md): magic <c>SMCK</c>, a header with the block table
+/// and the token filter closed by its own CRC-32, then the blocks, each with its own CRC-32. Version 1 is what a flush
+/// writes (flush-layout filter); version 2 is what the compactor's cold recompression writes: byte 6 holds flags (bit 0:
+/// recompressed) and the filter has the compact layout (any word count, 1–4 probes). Readers accept both. Stateless.
 /// </summary>
 internal static class ChunkFormat
 {
     public static ReadOnlySpan<byte> Magic => "SMCK"u8;
     public const byte Version = 1;
+
+    /// <summary>The version of chunks re-encoded by cold recompression.</summary>
+    public const byte VersionCold = 2;
+
+    /// <summary>Version 2 header byte 6: the chunk was recompressed for cold storage and is left alone from then on.</summary>
+    public const byte FlagRecompressed = 1;
     public const int FixedHeaderSize = 48;
     public const int BlockEntrySize = 32;
 
@@ -23,17 +31,21 @@ internal static class ChunkFormat
     {
         var start = w.Length;
         var filterWords = chunk.Filter?.Words.Length ?? 0;
+        var cold = chunk.Recompressed;
+        if (chunk.Filter != null && chunk.Filter.IsCompact != cold)
+            throw new InvalidOperationException("a recompressed chunk carries a compact-layout filter and a flushed chunk a flush-layout one");
         w.WriteBytes(Magic);
-        w.WriteByte(Version);
+        w.WriteByte(cold ? VersionCold : Version);
         w.WriteByte((byte)chunk.Codec);
-        w.WriteU16(0);
+        w.WriteByte(cold ? FlagRecompressed : (byte)0);
+        w.WriteByte(0);
         w.WriteI64(chunk.MinT);
         w.WriteI64(chunk.MaxT);
         w.WriteU32((uint)chunk.Entries);
         w.WriteU32((uint)chunk.Blocks.Length);
         w.WriteU64((ulong)chunk.RawBytes);
         w.WriteU32((uint)filterWords);
-        w.WriteByte(chunk.Filter == null ? (byte)0 : TrigramBloom.Probes);
+        w.WriteByte(chunk.Filter?.ProbeCount ?? 0);
         w.WriteByte(0);
         w.WriteU16(0);
         var offset = HeaderSize(chunk.Blocks.Length, filterWords);
@@ -63,7 +75,7 @@ internal static class ChunkFormat
     {
         try
         {
-            if (header.Length < FixedHeaderSize + 4 || !header[..4].SequenceEqual(Magic) || header[4] != Version)
+            if (header.Length < FixedHeaderSize + 4 || !header[..4].SequenceEqual(Magic) || (header[4] != Version && header[4] != VersionCold))
                 throw new InvalidDataException("not a chunk header (bad magic or version)");
             var nBlocks = (int)BinaryPrimitives.ReadUInt32LittleEndian(header[28..]);
             var filterWords = (int)BinaryPrimitives.ReadUInt32LittleEndian(header[40..]);
@@ -73,18 +85,29 @@ internal static class ChunkFormat
             var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[^4..]);
             if (Crc32.HashToUInt32(header[..^4]) != crc)
                 throw new InvalidDataException("chunk header checksum mismatch");
-            if (filterWords == 0 || probes != TrigramBloom.Probes)
-                return null;
             var words = new ulong[filterWords];
             var at = FixedHeaderSize + nBlocks * BlockEntrySize;
             for (var i = 0; i < filterWords; i++)
                 words[i] = BinaryPrimitives.ReadUInt64LittleEndian(header[(at + i * 8)..]);
-            return TrigramBloom.FromWords(words);
+            return Filter(header[4], words, probes);
         }
         catch (InvalidDataException e)
         {
             throw new StorageCorruptionException(source, e.Message, e);
         }
+    }
+
+    /// <summary>
+    /// The filter of a chunk of <paramref name="version"/>: none when it has no words; a version-1 filter with a probe
+    /// count other than 4 is ignored (the chunk is always read), as version-1 readers always did.
+    /// </summary>
+    private static TrigramBloom? Filter(byte version, ulong[] words, byte probes)
+    {
+        if (words.Length == 0)
+            return null;
+        if (version == Version)
+            return probes == TrigramBloom.Probes ? TrigramBloom.FromWords(words) : null;
+        return TrigramBloom.FromCompactWords(words, probes);
     }
 
     /// <summary>
@@ -98,11 +121,13 @@ internal static class ChunkFormat
             var span = bytes.Span;
             if (span.Length < FixedHeaderSize + 4 || !span[..4].SequenceEqual(Magic))
                 throw new InvalidDataException("not a chunk (bad magic)");
-            if (span[4] != Version)
-                throw new InvalidDataException($"unsupported chunk version {span[4]}");
+            var version = span[4];
+            if (version != Version && version != VersionCold)
+                throw new InvalidDataException($"unsupported chunk version {version}");
             var r = new ByteReader(span) { Position = 5 };
             var codec = (ChunkCodec)r.ReadByte();
-            r.ReadU16();
+            var flags = r.ReadByte();
+            r.ReadByte();
             r.ReadI64();
             r.ReadI64();
             r.ReadU32();
@@ -130,15 +155,11 @@ internal static class ChunkFormat
                     throw new InvalidDataException($"block {i} lies outside the chunk");
                 blocks[i] = new EncodedBlock(bytes.Slice(offset, length), minT, maxT, entries, raw, source);
             }
-            TrigramBloom? filter = null;
-            if (filterWords > 0 && probes == TrigramBloom.Probes)
-            {
-                var words = new ulong[filterWords];
-                for (var i = 0; i < filterWords; i++)
-                    words[i] = r.ReadU64();
-                filter = TrigramBloom.FromWords(words);
-            }
-            return new Chunk(blocks, filter, codec);
+            var words = new ulong[filterWords];
+            for (var i = 0; i < filterWords; i++)
+                words[i] = r.ReadU64();
+            var recompressed = version == VersionCold && (flags & FlagRecompressed) != 0;
+            return new Chunk(blocks, Filter(version, words, probes), codec, recompressed);
         }
         catch (InvalidDataException e)
         {

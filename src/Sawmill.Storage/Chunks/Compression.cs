@@ -12,8 +12,13 @@ internal static class Compression
     /// <summary>Zstd level 3 (zstd's default): about 8x on logs at a few hundred MB/s per core.</summary>
     public const int ZstdLevel = 3;
 
+    /// <summary>The highest zstd level accepted (zstd's "ultra" levels stop at 22).</summary>
+    public const int MaxZstdLevel = 22;
+
+    // One compressor per level and thread: a context keeps its tables between calls, so switching levels on one
+    // context would re-allocate them every time.
     [ThreadStatic]
-    private static Compressor? t_compressor;
+    private static Compressor?[]? t_compressors;
 
     [ThreadStatic]
     private static Decompressor? t_decompressor;
@@ -28,7 +33,14 @@ internal static class Compression
     };
 
     /// <summary>Compresses <paramref name="source"/> into <paramref name="destination"/> (at least <see cref="MaxCompressedLength"/> long); returns the length written.</summary>
-    public static int Compress(ChunkCodec codec, ReadOnlySpan<byte> source, Span<byte> destination)
+    public static int Compress(ChunkCodec codec, ReadOnlySpan<byte> source, Span<byte> destination) =>
+        Compress(codec, source, destination, ZstdLevel);
+
+    /// <summary>
+    /// As <see cref="Compress(ChunkCodec, ReadOnlySpan{byte}, Span{byte})"/> with an explicit zstd level (1–22; the
+    /// other codecs ignore it). Any level decodes with the same decoder.
+    /// </summary>
+    public static int Compress(ChunkCodec codec, ReadOnlySpan<byte> source, Span<byte> destination, int zstdLevel)
     {
         switch (codec)
         {
@@ -36,8 +48,10 @@ internal static class Compression
                 source.CopyTo(destination);
                 return source.Length;
             case ChunkCodec.Zstd:
-                t_compressor ??= new Compressor(ZstdLevel);
-                return t_compressor.Wrap(source, destination);
+                ArgumentOutOfRangeException.ThrowIfLessThan(zstdLevel, 1);
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(zstdLevel, MaxZstdLevel);
+                var compressors = t_compressors ??= new Compressor?[MaxZstdLevel + 1];
+                return (compressors[zstdLevel] ??= new Compressor(zstdLevel)).Wrap(source, destination);
             case ChunkCodec.Snappy:
                 return Snappier.Snappy.Compress(source, destination);
             case ChunkCodec.Lz4:
@@ -47,6 +61,24 @@ internal static class Compression
                 return n;
             default:
                 throw new ArgumentOutOfRangeException(nameof(codec), codec, "unknown codec");
+        }
+    }
+
+    /// <summary>
+    /// Disposes this thread's compressors of every level but the flush level (<see cref="ZstdLevel"/>), whose tables
+    /// are large at high levels; the next call at such a level makes a new one.
+    /// </summary>
+    public static void ReleaseThreadCompressors()
+    {
+        var compressors = t_compressors;
+        if (compressors == null)
+            return;
+        for (var level = 0; level < compressors.Length; level++)
+        {
+            if (level == ZstdLevel || compressors[level] is not { } c)
+                continue;
+            c.Dispose();
+            compressors[level] = null;
         }
     }
 

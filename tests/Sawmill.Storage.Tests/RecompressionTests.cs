@@ -1,0 +1,348 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sawmill.Core;
+using Sawmill.Storage.Blocks;
+using Sawmill.Storage.Chunks;
+using Sawmill.Storage.Compaction;
+using Sawmill.Testing;
+
+namespace Sawmill.Storage.Tests;
+
+/// <summary>The compactor's cold recompression (<see cref="LogStore.RecompressAsync"/>) against a real store on disk.</summary>
+public sealed class RecompressionTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sawmill-recompress-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // Small flush blocks and chunks so that a few thousand lines give several chunks of several blocks; cold blocks of
+    // 16 KiB so that recompression re-cuts them.
+    private Task<LogStore> Open(int chunkTargetSize = 8192) =>
+        LogStore.OpenAsync(new LogStoreOptions
+        {
+            Directory = _dir,
+            BlockSize = 4096,
+            ChunkTargetSize = chunkTargetSize,
+            BackgroundFlush = false,
+            Recompression = new RecompressionSettings { ZstdLevel = 19, BlockSize = 16384 },
+        }, NullLogger.Instance);
+
+    private static readonly Labels Api = Labels.From(("app", "api"));
+    private static readonly Labels Web = Labels.From(("app", "web"));
+    private const long Start = 1_700_000_000_000_000_000;
+
+    /// <summary>
+    /// Generated lines on two streams, some with structured metadata, some out of order, one stream with lines of a
+    /// rare word, so that every column of the block format and the token filter are exercised.
+    /// </summary>
+    private static async Task PushMix(LogStore store, int perStream, long startNs = Start, int seed = 3)
+    {
+        var gen = new LogGenerator(seed, startNs);
+        foreach (var labels in new[] { Api, Web })
+        {
+            for (var batch = 0; batch < perStream / 500; batch++)
+            {
+                var entries = new List<PushEntry>();
+                for (var i = 0; i < 500; i++)
+                {
+                    var ts = gen.NextTimestamp();
+                    if (i % 97 == 5)
+                        ts -= 50 * TimeNs.PerMillisecond; // out of order within the window
+                    var line = gen.NextLine();
+                    if (labels.Equals(Web) && i % 250 == 0)
+                        line = Encoding.UTF8.GetBytes($"zebracorn-{batch} sighted");
+                    Label[]? meta = i % 7 == 0 ? [new Label("trace_id", $"t{batch}-{i}"), new Label("user", "u" + (i % 13))] : null;
+                    entries.Add(new PushEntry(ts, line, meta));
+                }
+                await store.PushAsync("t", [new PushStream(labels, entries)], default);
+            }
+        }
+    }
+
+    private static List<string> ReadAll(LogStore store, ILineFilter? filter = null, QueryStatistics? stats = null, Direction direction = Direction.Forward)
+    {
+        var its = store.Select(new SelectRequest
+        {
+            Tenant = "t",
+            Matchers = [LabelMatcher.Create(MatchType.Regex, "app", ".+")],
+            StartNs = 0,
+            EndNs = long.MaxValue,
+            Direction = direction,
+            LineFilter = filter,
+            Statistics = stats ?? new QueryStatistics(),
+        }, default);
+        var result = new List<string>();
+        foreach (var it in its.OrderBy(i => i.Labels))
+            using (it)
+                while (it.Next())
+                    result.Add($"{it.Labels} {it.TimestampNs} {it.LineLength} {Encoding.UTF8.GetString(it.Line)} {string.Join(",", it.Metadata.ToArray().Select(l => l.Name + "=" + l.Value))}");
+        return result;
+    }
+
+    private static long CountOnly(LogStore store)
+    {
+        long n = 0;
+        foreach (var it in store.Select(new SelectRequest { Tenant = "t", Matchers = [LabelMatcher.Create(MatchType.Regex, "app", ".+")], StartNs = 0, EndNs = long.MaxValue, Fields = EntryFields.Timestamps }, default))
+            using (it)
+                while (it.Next())
+                    n++;
+        return n;
+    }
+
+    private string TenantDir => Path.Combine(_dir, "blocks", "t");
+
+    private List<Chunk> ChunksOnDisk()
+    {
+        var chunks = new List<Chunk>();
+        foreach (var dir in Directory.GetDirectories(TenantDir))
+        {
+            using var reader = BlockReader.Open(dir);
+            foreach (var (_, metas) in reader.Series)
+                foreach (var m in metas)
+                    chunks.Add(reader.ReadChunk(m, null)!);
+        }
+        return chunks;
+    }
+
+    // What a block's meta counts as its stored bytes: the chunks and index files.
+    private long BlockBytesOnDisk() => new DirectoryInfo(TenantDir).EnumerateFiles("*", SearchOption.AllDirectories)
+        .Where(f => f.Name is "chunks" or "index").Sum(f => f.Length);
+
+    private static bool MarkedRecompressed(string blockDir) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(blockDir, "meta.json"))).RootElement.TryGetProperty("recompressed", out var p) && p.GetBoolean();
+
+    [Fact]
+    public async Task Recompression_keeps_every_entry_and_makes_the_blocks_smaller()
+    {
+        await using var store = await Open();
+        await PushMix(store, 3000);
+        await store.FlushAsync(force: true);
+        var before = ReadAll(store);
+        var backward = ReadAll(store, direction: Direction.Backward);
+        var bytesBefore = BlockBytesOnDisk();
+        Assert.All(ChunksOnDisk(), c => Assert.False(c.Recompressed));
+
+        var result = await store.RecompressAsync(long.MaxValue);
+
+        Assert.Equal(1, result.BlocksRewritten);
+        Assert.True(result.ChunksRecompressed > 4, $"{result.ChunksRecompressed} chunks");
+        Assert.Equal(bytesBefore, result.BytesBefore);
+        Assert.True(result.BytesAfter < result.BytesBefore * 0.9, $"{result.BytesBefore} → {result.BytesAfter}");
+        Assert.Equal(result.BytesAfter, BlockBytesOnDisk());
+        Assert.Equal(result.BytesBefore, store.Metrics.RecompressedBytesBefore);
+        Assert.Equal(result.BytesAfter, store.Metrics.RecompressedBytesAfter);
+        var chunks = ChunksOnDisk();
+        Assert.All(chunks, c => Assert.True(c.Recompressed));
+        Assert.All(chunks, c => Assert.True(c.Filter is null or { IsCompact: true }));
+        // Cold blocks are re-cut at 16 KiB raw: fewer, larger blocks than the 4 KiB ones of the flush.
+        Assert.Contains(chunks, c => c.Blocks.Any(b => b.RawBytes > 8192));
+        Assert.Equal(before, ReadAll(store));
+        Assert.Equal(backward, ReadAll(store, direction: Direction.Backward));
+        Assert.Equal(before.Count, CountOnly(store));
+        await store.DisposeAsync();
+
+        await using var reopened = await Open();
+        Assert.Equal(before, ReadAll(reopened));
+        Assert.Single(Directory.GetDirectories(TenantDir));
+    }
+
+    [Fact]
+    public async Task A_second_run_finds_nothing_to_do_and_leaves_the_files_alone()
+    {
+        await using var store = await Open();
+        await PushMix(store, 1000);
+        await store.FlushAsync(force: true);
+        await store.RecompressAsync(long.MaxValue);
+        var dir = Assert.Single(Directory.GetDirectories(TenantDir));
+        var bytes = File.ReadAllBytes(Path.Combine(dir, "chunks"));
+        Assert.True(MarkedRecompressed(dir));
+
+        var again = await store.RecompressAsync(long.MaxValue);
+
+        Assert.Equal(0, again.BlocksRewritten);
+        Assert.Equal(0, again.ChunksRecompressed);
+        Assert.Equal(dir, Assert.Single(Directory.GetDirectories(TenantDir)));
+        Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(dir, "chunks")));
+    }
+
+    [Fact]
+    public async Task Only_blocks_older_than_the_cutoff_are_recompressed()
+    {
+        await using var store = await Open();
+        await PushMix(store, 1000, Start);
+        await store.FlushAsync(force: true);
+        await PushMix(store, 1000, Start + TimeNs.PerHour, seed: 4);
+        await store.FlushAsync(force: true);
+        Assert.Equal(2, store.Metrics.Blocks);
+
+        var result = await store.RecompressAsync(Start + 30 * TimeNs.PerMinute);
+
+        Assert.Equal(1, result.BlocksRewritten);
+        var recompressed = ChunksOnDisk().GroupBy(c => c.Recompressed).ToDictionary(g => g.Key, g => g.Max(c => c.MaxT));
+        Assert.True(recompressed[true] < Start + 30 * TimeNs.PerMinute);
+        Assert.True(recompressed[false] >= Start + TimeNs.PerHour);
+    }
+
+    [Fact]
+    public async Task Merging_a_cold_block_with_a_new_one_copies_the_cold_chunks_and_a_later_run_recompresses_only_the_rest()
+    {
+        await using var store = await Open();
+        await PushMix(store, 1000, Start);
+        await store.FlushAsync(force: true);
+        var first = await store.RecompressAsync(long.MaxValue);
+        await PushMix(store, 1000, Start + TimeNs.PerHour, seed: 4);
+        await store.FlushAsync(force: true);
+        var all = ReadAll(store);
+
+        var merged = await store.CompactAsync(null);
+        Assert.Equal(2, merged.BlocksCompacted);
+        var coldChunks = ChunksOnDisk().Count(c => c.Recompressed);
+        Assert.Equal(first.ChunksRecompressed, coldChunks);
+        Assert.Equal(all, ReadAll(store));
+
+        var second = await store.RecompressAsync(long.MaxValue);
+        Assert.Equal(1, second.BlocksRewritten);
+        Assert.Equal(ChunksOnDisk().Count - coldChunks, second.ChunksRecompressed);
+        Assert.All(ChunksOnDisk(), c => Assert.True(c.Recompressed));
+        Assert.Equal(all, ReadAll(store));
+    }
+
+    [Fact]
+    public async Task Retention_rewriting_a_cold_chunk_keeps_it_cold()
+    {
+        await using var store = await Open();
+        await PushMix(store, 2000);
+        await store.FlushAsync(force: true);
+        await store.RecompressAsync(long.MaxValue);
+        var all = ReadAll(store);
+        var cutoff = Start + 2 * TimeNs.PerSecond;
+
+        var result = await store.CompactAsync(new PeriodRetentionPolicy(TimeSpan.FromHours(1), now: () => cutoff + TimeNs.PerHour));
+
+        Assert.True(result.EntriesRemoved > 0);
+        Assert.All(ChunksOnDisk(), c => Assert.True(c.Recompressed));
+        Assert.True(MarkedRecompressed(Assert.Single(Directory.GetDirectories(TenantDir))));
+        Assert.Equal(all.Where(e => long.Parse(e.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) >= cutoff).ToList(), ReadAll(store));
+    }
+
+    [Fact]
+    public async Task Line_filter_queries_give_the_same_results_and_cold_token_filters_still_skip_chunks()
+    {
+        // Chunks of about 150 KiB raw, so that a cold chunk's filter budget (a sixteenth of its stored bytes) gives
+        // more than one bit per trigram and the chunk gets a filter.
+        await using var store = await Open(chunkTargetSize: 32768);
+        await PushMix(store, 6000);
+        await store.FlushAsync(force: true);
+        var filters = new[] { "zebracorn", "zebracorn-3", "request_id", "needle-that-is-absent", "ab" };
+        var before = filters.Select(f => ReadAll(store, new Contains(f))).ToList();
+
+        await store.RecompressAsync(long.MaxValue);
+
+        for (var i = 0; i < filters.Length; i++)
+            Assert.Equal(before[i], ReadAll(store, new Contains(filters[i])));
+        var stats = new QueryStatistics();
+        Assert.Empty(ReadAll(store, new Contains("needle-that-is-absent"), stats));
+        Assert.True(stats.ChunksSkipped > 0 && stats.ChunksTouched == 0, $"skipped {stats.ChunksSkipped}, touched {stats.ChunksTouched}");
+    }
+
+    [Fact]
+    public async Task A_crash_after_the_rename_leaves_the_new_block_and_the_input_is_removed_on_open()
+    {
+        await using (var store = await Open())
+        {
+            await PushMix(store, 1000);
+            await store.FlushAsync(force: true);
+        }
+        var input = Assert.Single(Directory.GetDirectories(TenantDir));
+        var saved = Path.Combine(_dir, "saved");
+        CopyDir(input, saved);
+        List<string> all;
+        await using (var store = await Open())
+        {
+            all = ReadAll(store);
+            await store.RecompressAsync(long.MaxValue);
+        }
+        // The process died after the output's rename and before the input's removal: both directories are there.
+        CopyDir(saved, input);
+        Assert.Equal(2, Directory.GetDirectories(TenantDir).Length);
+
+        await using var reopened = await Open();
+        Assert.Equal(1, reopened.Metrics.Blocks);
+        Assert.False(Directory.Exists(input));
+        Assert.Equal(all, ReadAll(reopened));
+        Assert.All(ChunksOnDisk(), c => Assert.True(c.Recompressed));
+    }
+
+    [Fact]
+    public async Task A_crash_before_the_rename_leaves_the_input_and_the_unfinished_output_is_removed_on_open()
+    {
+        await using (var store = await Open())
+        {
+            await PushMix(store, 1000);
+            await store.FlushAsync(force: true);
+        }
+        var input = Assert.Single(Directory.GetDirectories(TenantDir));
+        var saved = Path.Combine(_dir, "saved");
+        CopyDir(input, saved);
+        List<string> all;
+        await using (var store = await Open())
+        {
+            all = ReadAll(store);
+            await store.RecompressAsync(long.MaxValue);
+        }
+        // The process died after writing every file of the output but before its rename: the output is still
+        // <id>.tmp and the input was never touched.
+        var output = Assert.Single(Directory.GetDirectories(TenantDir));
+        Directory.Move(output, output + ".tmp");
+        CopyDir(saved, input);
+
+        await using var reopened = await Open();
+        Assert.False(Directory.Exists(output + ".tmp"));
+        Assert.Equal(input, Assert.Single(Directory.GetDirectories(TenantDir)));
+        Assert.Equal(all, ReadAll(reopened));
+        Assert.All(ChunksOnDisk(), c => Assert.False(c.Recompressed));
+        // The next run does the work again.
+        Assert.Equal(1, (await reopened.RecompressAsync(long.MaxValue)).BlocksRewritten);
+        Assert.Equal(all, ReadAll(reopened));
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_removes_its_unfinished_output_and_keeps_the_input()
+    {
+        await using var store = await Open();
+        await PushMix(store, 3000);
+        await store.FlushAsync(force: true);
+        var input = Assert.Single(Directory.GetDirectories(TenantDir));
+        var all = ReadAll(store);
+        using var cts = new CancellationTokenSource();
+        var recompressed = 0;
+        store.AfterChunkRecompressed = () =>
+        {
+            if (++recompressed == 3)
+                cts.Cancel();
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.RecompressAsync(long.MaxValue, cts.Token));
+
+        Assert.Equal(input, Assert.Single(Directory.GetDirectories(TenantDir)));
+        Assert.Equal(all, ReadAll(store));
+        Assert.Equal(3, recompressed);
+        // And the store is not left locked: the next run works.
+        store.AfterChunkRecompressed = null;
+        Assert.Equal(1, (await store.RecompressAsync(long.MaxValue)).BlocksRewritten);
+    }
+
+    private static void CopyDir(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from))
+            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+    }
+
+    private sealed class Contains(string needle) : ILineFilter
+    {
+        private readonly byte[] _needle = Encoding.UTF8.GetBytes(needle);
+        public bool Matches(ReadOnlySpan<byte> line) => line.IndexOf(_needle) >= 0;
+        public IReadOnlyList<byte[]> RequiredSubstrings => [_needle];
+    }
+}
