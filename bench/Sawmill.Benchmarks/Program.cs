@@ -46,7 +46,7 @@ internal static class Program
         }
         if (args is ["storage-figures", "levels", ..])
         {
-            Storage.ColdExperiment.Run();
+            Storage.StorageFigures.Levels();
             return;
         }
         if (args is ["storage-figures", "wal-replay", ..])
