@@ -49,6 +49,11 @@ internal static class Program
             Storage.StorageFigures.Levels();
             return;
         }
+        if (args is ["storage-figures", "cold", ..])
+        {
+            Storage.StorageFigures.ColdAsync(args[2..]).GetAwaiter().GetResult();
+            return;
+        }
         if (args is ["storage-figures", "wal-replay", ..])
         {
             Storage.StorageFigures.WalReplayAsync(args[2..]).GetAwaiter().GetResult();

@@ -24,7 +24,7 @@ public sealed class RecompressionTests : IDisposable
             BlockSize = 4096,
             ChunkTargetSize = chunkTargetSize,
             BackgroundFlush = false,
-            Recompression = new RecompressionSettings { ZstdLevel = 19, BlockSize = 16384 },
+            Recompression = new RecompressionSettings { ZstdLevel = 19, BlockSize = 16384, CpuShare = 1 },
         }, NullLogger.Instance);
 
     private static readonly Labels Api = Labels.From(("app", "api"));
@@ -317,6 +317,40 @@ public sealed class RecompressionTests : IDisposable
         // The next run does the work again.
         Assert.Equal(1, (await reopened.RecompressAsync(long.MaxValue)).BlocksRewritten);
         Assert.Equal(all, ReadAll(reopened));
+    }
+
+    [Fact]
+    public async Task A_run_within_a_cpu_share_pauses_between_chunks_and_cancelling_ends_the_pause()
+    {
+        await using (var fast = await Open())
+        {
+            await PushMix(fast, 2000);
+            await fast.FlushAsync(force: true);
+        }
+        // A share of 1% makes every chunk's pause 99 times its work: the run is cancelled during a pause, long before it
+        // could reach the last chunk.
+        await using var store = await LogStore.OpenAsync(new LogStoreOptions
+        {
+            Directory = _dir,
+            BlockSize = 4096,
+            ChunkTargetSize = 8192,
+            BackgroundFlush = false,
+            Recompression = new RecompressionSettings { CpuShare = 0.01 },
+        }, NullLogger.Instance);
+        var all = ReadAll(store);
+        var total = ChunksOnDisk().Count;
+        using var cts = new CancellationTokenSource();
+        var chunks = 0;
+        store.AfterChunkRecompressed = () =>
+        {
+            if (chunks++ == 0)
+                cts.CancelAfter(200);
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.RecompressAsync(long.MaxValue, cts.Token));
+        Assert.True(chunks >= 1 && chunks < total, $"{chunks} of {total} chunks recompressed before the cancel");
+        Assert.Equal(all, ReadAll(store));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecompressionSettings { CpuShare = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecompressionSettings { CpuShare = 1.5 });
     }
 
     [Fact]

@@ -66,6 +66,50 @@ internal static class StorageFigures
     }
 
     /// <summary>
+    /// <c>storage-figures cold [MiB=256] [dir]</c>: pushes generated lines (100 streams), flushes everything, measures the
+    /// needle scan (token filter skipping and not), the timestamp-only count and the lengths-only scan, then runs the
+    /// compactor's cold recompression and measures the same queries again on the recompressed blocks.
+    /// </summary>
+    public static async Task ColdAsync(string[] args)
+    {
+        var mib = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 256;
+        var dir = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "sawmill-cold-" + Environment.ProcessId);
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
+        try
+        {
+            var options = new LogStoreOptions { Directory = dir, BackgroundFlush = false };
+            await using var store = await LogStore.OpenAsync(options, NullLogger.Instance);
+            await PushAsync(store, (long)mib * 1024 * 1024);
+            await store.FlushAsync(force: true);
+            Console.WriteLine($"flushed: {store.Metrics.BlockBytes / (double)(1 << 20):F1} MiB of blocks for {store.Metrics.Bytes / (double)(1 << 20):F1} MiB of raw lines ({store.Metrics.BlockBytes / (double)store.Metrics.Bytes:P1})");
+            ScanFigures(store, "flushed (zstd 3) ");
+            var sw = Stopwatch.StartNew();
+            var result = await store.RecompressAsync(long.MaxValue);
+            Console.WriteLine($"recompressed {result.ChunksRecompressed} chunks in {sw.Elapsed.TotalSeconds:F1} s ({result.RawBytes / sw.Elapsed.TotalSeconds / 1e6:F1} MB/s of raw lines, one thread): {result.BytesBefore / (double)(1 << 20):F1} → {result.BytesAfter / (double)(1 << 20):F1} MiB ({result.BytesAfter / (double)store.Metrics.Bytes:P1} of raw)");
+            ScanFigures(store, "cold (zstd 19)    ");
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void ScanFigures(LogStore store, string label)
+    {
+        for (var round = 0; round < 2; round++)
+        {
+            Scan(store, new Contains("needle-that-is-absent"u8.ToArray(), skip: false), EntryFields.Lines, out var full, out var fullSeconds);
+            var raw = full.DecompressedBytes + full.HeadBytes;
+            Scan(store, new Contains("needle-that-is-absent"u8.ToArray(), skip: true), EntryFields.Lines, out var skip, out var skipSeconds);
+            var count = Scan(store, null, EntryFields.Timestamps, out _, out var countSeconds);
+            Scan(store, null, EntryFields.LineLengths, out _, out var lengthSeconds);
+            Console.WriteLine($"{label} round {round + 1}: needle with filter {raw / skipSeconds / (1 << 30),6:F2} GiB/s (chunks skipped {skip.ChunksSkipped}, read {skip.ChunksTouched}); needle decompressing all {raw / fullSeconds / (1 << 30),5:F2} GiB/s; count {count / countSeconds / 1e6,6:F1} M entries/s; lengths (bytes_over_time) {count / lengthSeconds / 1e6,6:F1} M entries/s");
+        }
+    }
+
+    /// <summary>
     /// <c>storage-figures levels</c>: cold recompression at zstd 9, 15 and 19 with 256 KiB and 1 MiB blocks on the
     /// loghub systems that are hardest to compress and the generated mix: ratio, compression speed (the compactor's
     /// cost, one core) and decompression speed (what a query pays; lines and timestamps-only).
