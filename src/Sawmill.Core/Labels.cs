@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -12,13 +14,15 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
 {
     private readonly Label[] _labels;
     private string? _text;
+    // The hash, computed on first use (a set built per log entry is often never hashed); 0 = not yet. A set whose
+    // hash really is 0 recomputes it on every read: correct, and rare enough not to need a separate flag.
+    private ulong _hash;
 
     public static readonly Labels Empty = new([], trusted: true);
 
     private Labels(Label[] sorted, bool trusted)
     {
         _labels = sorted;
-        Hash = ComputeHash(sorted);
     }
 
     /// <summary>Builds a set from pairs in any order. Later duplicates of a name replace earlier ones.</summary>
@@ -57,8 +61,23 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
 
     public ReadOnlySpan<Label> AsSpan() => _labels;
 
-    /// <summary>64-bit xxHash of the pairs; stable across processes and versions (it is persisted).</summary>
-    public ulong Hash { get; }
+    /// <summary>
+    /// 64-bit xxHash of the pairs (each name and value as UTF-16 bytes followed by 0xff); stable across processes
+    /// and versions (it is persisted). Computed on first read; thread-safe (racing readers compute the same value).
+    /// </summary>
+    public ulong Hash
+    {
+        get
+        {
+            var h = Volatile.Read(ref _hash);
+            if (h == 0)
+            {
+                h = ComputeHash(_labels);
+                Volatile.Write(ref _hash, h);
+            }
+            return h;
+        }
+    }
 
     public string? Get(string name)
     {
@@ -152,17 +171,33 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
         return _labels.Length.CompareTo(other._labels.Length);
     }
 
+    /// <summary>
+    /// One-shot xxHash64 over the concatenated pairs: the same value the streaming hasher gives over the same bytes
+    /// (the persisted values are pinned by a test), without allocating a hasher per set.
+    /// </summary>
+    [SkipLocalsInit]
     private static ulong ComputeHash(Label[] labels)
     {
-        var hasher = new XxHash64();
-        Span<byte> sep = [0xff];
+        var length = 0;
+        foreach (var l in labels)
+            length += (l.Name.Length + l.Value.Length) * sizeof(char) + 2;
+        byte[]? rented = null;
+        var buffer = length <= 2048 ? stackalloc byte[2048] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        var n = 0;
         foreach (var l in labels)
         {
-            hasher.Append(MemoryMarshal.AsBytes(l.Name.AsSpan()));
-            hasher.Append(sep);
-            hasher.Append(MemoryMarshal.AsBytes(l.Value.AsSpan()));
-            hasher.Append(sep);
+            var name = MemoryMarshal.AsBytes(l.Name.AsSpan());
+            name.CopyTo(buffer[n..]);
+            n += name.Length;
+            buffer[n++] = 0xff;
+            var value = MemoryMarshal.AsBytes(l.Value.AsSpan());
+            value.CopyTo(buffer[n..]);
+            n += value.Length;
+            buffer[n++] = 0xff;
         }
-        return hasher.GetCurrentHashAsUInt64();
+        var hash = XxHash64.HashToUInt64(buffer[..n]);
+        if (rented != null)
+            ArrayPool<byte>.Shared.Return(rented);
+        return hash;
     }
 }

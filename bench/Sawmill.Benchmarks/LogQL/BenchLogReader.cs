@@ -19,7 +19,10 @@ internal sealed class BenchLogReader(IReadOnlyList<(Labels Labels, long[] Ts, by
     /// </summary>
     public static BenchLogReader Generate(long targetBytes, long spanNs, int apps = 4)
     {
-        var perStream = (int)(targetBytes / 370 / (apps * 2));
+        // Sized by the generator's real mean line length (about 320 B), so "1024 MiB" means 1 GiB of lines. (Until
+        // 2026-11-27 04:30 UTC this assumed 370 B per line and produced 887 MiB for 1024.)
+        var meanLine = PipelineData.TotalBytes(PipelineData.ChurnJson(2000, 99)) / 2000.0;
+        var perStream = (int)(targetBytes / meanLine / (apps * 2));
         var list = new List<(Labels, long[], byte[][])>();
         var seed = 1;
         for (var a = 0; a < apps; a++)

@@ -16,6 +16,8 @@ internal static class PipelineMicro
     public static void Run(string[] args)
     {
         var passes = args.Length > 0 && int.TryParse(args[0], out var p) ? p : 7;
+        // An optional second argument keeps only the cases whose name contains it (for profiling one case).
+        s_only = args.Length > 1 ? args[1] : null;
         var json = PipelineData.ChurnJson(20_000);
         var logfmt = PipelineData.ChurnLogfmt(20_000);
         var loghub = PipelineData.Loghub();
@@ -63,8 +65,12 @@ internal static class PipelineMicro
             return kept;
         });
 
+    private static string? s_only;
+
     private static void Report(string name, byte[][] lines, int passes, Func<int> run)
     {
+        if (s_only != null && !name.Contains(s_only, StringComparison.Ordinal))
+            return;
         run(); // warm-up (JIT tiering, caches)
         run();
         var best = double.MaxValue;

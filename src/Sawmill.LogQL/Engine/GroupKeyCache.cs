@@ -16,26 +16,45 @@ internal sealed class GroupKeyCache
     private readonly string[] _names;
     private readonly string?[] _scratch;
     private readonly List<(int Hash, string?[] Values, Labels Key)> _cache = [];
+    // The previous entry's values and key: consecutive entries of a stream usually share the grouping values as the
+    // very same string instances (stream labels, interned parsed values), which a reference check recognises
+    // without hashing.
+    private readonly string?[] _lastValues;
+    private Labels? _lastKey;
 
     /// <param name="names">The grouping names, distinct and sorted ordinally (the order of <see cref="Labels"/>).</param>
     public GroupKeyCache(string[] names)
     {
         _names = names;
         _scratch = new string?[names.Length];
+        _lastValues = new string?[names.Length];
     }
 
     /// <summary>The key for an entry without an error (the caller handles entries with one).</summary>
     public Labels Get(EntryState entry)
     {
-        var hash = new HashCode();
+        var sameAsLast = _lastKey != null;
         for (var i = 0; i < _names.Length; i++)
         {
             var name = _names[i];
             // Without an error the final label set has no error labels, even if details were recorded.
             var v = name is EntryState.ErrorLabel or EntryState.ErrorDetailsLabel ? null : entry.Get(name);
             _scratch[i] = v;
-            hash.Add(v);
+            sameAsLast &= ReferenceEquals(v, _lastValues[i]);
         }
+        if (sameAsLast)
+            return _lastKey!;
+        var key = Lookup();
+        Array.Copy(_scratch, _lastValues, _scratch.Length);
+        _lastKey = key;
+        return key;
+    }
+
+    private Labels Lookup()
+    {
+        var hash = new HashCode();
+        foreach (var v in _scratch)
+            hash.Add(v);
         var h = hash.ToHashCode();
         foreach (var (ch, values, key) in _cache)
             if (ch == h && Same(values))

@@ -169,29 +169,57 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
             }
             foreach (var (k, v) in local)
             {
+                // The first worker to finish a series hands its arrays over; later ones append to them.
                 var target = series.GetOrAdd(k, static _ => new SampleBuffer());
                 lock (target)
-                    target.AddAll(v);
+                    target.Take(v);
+                v.Dispose();
             }
             if (localCounters != null)
                 StreamWorkers.Merge(localCounters, counters);
         }
-        StreamWorkers.Run(iterators, ctx.Limits.MaxQueryParallelism, ctx.Token, Work);
-
-        if (r.Op == RangeOp.AbsentOverTime)
-            return Absent(r, series.Values.ToList());
-        if (useCounters)
-            return CounterSeries(r, counters);
-
         var result = new List<StepSeries>(series.Count);
-        foreach (var (labels, buf) in series)
+        try
         {
-            buf.Sort();
-            var s = Windows(r, labels, buf);
-            if (s != null)
-                result.Add(s);
-            if (result.Count > ctx.Limits.MaxQuerySeries && ctx.Limits.MaxQuerySeries > 0)
+            StreamWorkers.Run(iterators, ctx.Limits.MaxQueryParallelism, ctx.Token, Work);
+
+            if (r.Op == RangeOp.AbsentOverTime)
+                return Absent(r, series.Values.ToList());
+            if (useCounters)
+                return CounterSeries(r, counters);
+
+            // Series are windowed in parallel (each is independent); a series counts against the limit once it has a
+            // point, and the work stops as soon as the limit is exceeded.
+            var all = series.ToArray();
+            var windowed = new StepSeries?[all.Length];
+            var next = -1;
+            var produced = 0;
+            StreamWorkers.ForEachWorker(all.Length, ctx.Limits.MaxQueryParallelism, ctx.Token, (_, _) =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < all.Length)
+                {
+                    if (maxSeries > 0 && Volatile.Read(ref produced) > maxSeries)
+                        return;
+                    var (labels, buf) = all[i];
+                    buf.Sort();
+                    windowed[i] = Windows(r, labels, buf);
+                    buf.Dispose();
+                    if (windowed[i] != null)
+                        Interlocked.Increment(ref produced);
+                }
+            });
+            if (maxSeries > 0 && produced > maxSeries)
                 throw ctx.SeriesLimitError();
+            foreach (var s in windowed)
+                if (s != null)
+                    result.Add(s);
+        }
+        finally
+        {
+            // Pooled sample arrays go back whatever happened (a worker that failed leaves its local buffers to the GC).
+            foreach (var buf in series.Values)
+                buf.Dispose();
         }
         foreach (var s in result)
         {

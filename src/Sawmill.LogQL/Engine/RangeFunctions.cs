@@ -78,6 +78,11 @@ internal static class RangeFunctions
     }
 
     /// <summary>Prometheus's quantile: φ&lt;0 → -Inf, φ&gt;1 → +Inf, linear interpolation between ranks.</summary>
+    /// <remarks>
+    /// Needs only the two order statistics around the rank, so instead of sorting the window it selects them
+    /// (quickselect, O(n)) in a pooled copy. NaNs order first, as in Go's <c>sort.Float64s</c> that Loki uses; the
+    /// result is bit-identical to sorting (<see cref="QuantileBySort"/> is the reference the tests compare with).
+    /// </remarks>
     public static double Quantile(double q, ReadOnlySpan<double> values)
     {
         if (values.Length == 0 || double.IsNaN(q))
@@ -86,23 +91,107 @@ internal static class RangeFunctions
             return double.NegativeInfinity;
         if (q > 1)
             return double.PositiveInfinity;
-        // Sorted in a pooled buffer: one allocation-free sort per step, whatever the window holds.
-        var rented = System.Buffers.ArrayPool<double>.Shared.Rent(values.Length);
+        var n = values.Length;
+        var rank = q * (n - 1);
+        var lower = Math.Max(0, (int)Math.Floor(rank));
+        var upper = Math.Min(n - 1, lower + 1);
+        var weight = rank - Math.Floor(rank);
+        var rented = System.Buffers.ArrayPool<double>.Shared.Rent(n);
         try
         {
-            var sorted = rented.AsSpan(0, values.Length);
-            values.CopyTo(sorted);
-            sorted.Sort();
-            var n = sorted.Length;
-            var rank = q * (n - 1);
-            var lower = Math.Max(0, (int)Math.Floor(rank));
-            var upper = Math.Min(n - 1, lower + 1);
-            var weight = rank - Math.Floor(rank);
-            return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+            // The NaNs (first in sorted order) are counted, the other values copied.
+            var m = 0;
+            foreach (var v in values)
+                if (!double.IsNaN(v))
+                    rented[m++] = v;
+            var nans = n - m;
+            if (lower < nans)
+                return double.NaN; // NaN * anything is NaN, whatever the upper value
+            var rest = rented.AsSpan(0, m);
+            var k = lower - nans;
+            Select(rest, k);
+            var lowerValue = rest[k];
+            var upperValue = lowerValue;
+            if (upper != lower)
+            {
+                // After the selection everything right of k is >= rest[k]: the next order statistic is their minimum.
+                upperValue = rest[k + 1];
+                for (var i = k + 2; i < rest.Length; i++)
+                    if (rest[i] < upperValue)
+                        upperValue = rest[i];
+            }
+            return lowerValue * (1 - weight) + upperValue * weight;
         }
         finally
         {
             System.Buffers.ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The sorting definition of <see cref="Quantile"/>, kept as the reference for differential tests.</summary>
+    internal static double QuantileBySort(double q, ReadOnlySpan<double> values)
+    {
+        if (values.Length == 0 || double.IsNaN(q))
+            return double.NaN;
+        if (q < 0)
+            return double.NegativeInfinity;
+        if (q > 1)
+            return double.PositiveInfinity;
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        var n = sorted.Length;
+        var rank = q * (n - 1);
+        var lower = Math.Max(0, (int)Math.Floor(rank));
+        var upper = Math.Min(n - 1, lower + 1);
+        var weight = rank - Math.Floor(rank);
+        return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+    }
+
+    /// <summary>
+    /// Reorders <paramref name="a"/> (no NaNs) so that a[k] is its k-th smallest value, everything before it is
+    /// &lt;= and everything after it &gt;= (Hoare quickselect, median-of-three pivots). Past a budget of rounds the
+    /// remaining range is sorted instead, which bounds adversarial inputs at O(n log n).
+    /// </summary>
+    internal static void Select(Span<double> a, int k)
+    {
+        int lo = 0, hi = a.Length - 1;
+        var budget = 2 * System.Numerics.BitOperations.Log2((uint)a.Length + 1) + 8;
+        while (hi > lo)
+        {
+            if (budget-- == 0)
+            {
+                a[lo..(hi + 1)].Sort();
+                return;
+            }
+            var mid = lo + ((hi - lo) >> 1);
+            if (a[mid] < a[lo])
+                (a[mid], a[lo]) = (a[lo], a[mid]);
+            if (a[hi] < a[lo])
+                (a[hi], a[lo]) = (a[lo], a[hi]);
+            if (a[hi] < a[mid])
+                (a[hi], a[mid]) = (a[mid], a[hi]);
+            var pivot = a[mid];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (a[i] < pivot)
+                    i++;
+                while (a[j] > pivot)
+                    j--;
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+            // [lo, j] <= pivot, (j, i) == pivot, [i, hi] >= pivot
+            if (k <= j)
+                hi = j;
+            else if (k >= i)
+                lo = i;
+            else
+                return;
         }
     }
 

@@ -13,7 +13,25 @@ internal static class StreamWorkers
     {
         try
         {
-            var workers = Math.Clamp(Math.Min(maxParallelism, Environment.ProcessorCount), 1, Math.Max(1, iterators.Count));
+            ForEachWorker(iterators.Count, maxParallelism, token, work);
+        }
+        finally
+        {
+            foreach (var it in iterators)
+                it.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> once per worker, (worker index, worker count), on up to
+    /// <paramref name="maxParallelism"/> threads but never more than the cores or the <paramref name="items"/>;
+    /// rethrows the first failure as itself.
+    /// </summary>
+    public static void ForEachWorker(int items, int maxParallelism, CancellationToken token, Action<int, int> work)
+    {
+        try
+        {
+            var workers = Math.Clamp(Math.Min(maxParallelism, Environment.ProcessorCount), 1, Math.Max(1, items));
             if (workers == 1)
                 work(0, 1);
             else
@@ -23,11 +41,6 @@ internal static class StreamWorkers
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ae.InnerException).Throw();
             throw;
-        }
-        finally
-        {
-            foreach (var it in iterators)
-                it.Dispose();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Sawmill.Core;
 
 namespace Sawmill.LogQL.Log;
@@ -30,6 +31,21 @@ public sealed class EntryState
     private readonly bool[] _baseDeleted;
     private bool _anyDeleted;
     private Label[] _snapshot = new Label[16];
+    // The sorted order of the last label set, reused while parsers add the same names in the same order (for one
+    // stream they almost always do): _layout[k] is the source of output position k, an added slot when >= 0, the
+    // stream label ~_layout[k] when < 0. Valid for _layoutNames[0.._layoutCount) when nothing was deleted.
+    private string[] _layoutNames = new string[16];
+    private int _layoutCount = -1;
+    private int[] _layout = new int[16];
+    private int _layoutLength;
+    // True while this entry's added names are, slot by slot, the layout's names: then a name equal to the layout's
+    // next one cannot already be present (layout names are unique), so Slot appends it without searching.
+    private bool _layoutPrefix;
+    // Per added slot: the name the statistics are about and how many of its values in a row were new to the
+    // interner. A slot whose values keep being new (ids, timestamps, latencies) is decoded without the interner:
+    // hashing and remembering a value that never comes back is pure cost.
+    private string?[] _missName = new string[16];
+    private int[] _misses = new int[16];
     private readonly Dictionary<int, Labels[]> _labelsCache = new();
     private byte[] _lineA = new byte[512];
     private byte[] _lineB = new byte[512];
@@ -70,6 +86,7 @@ public sealed class EntryState
         }
         _arenaLength = 0;
         _freshValue = false;
+        _layoutPrefix = true;
         if (_anyDeleted)
         {
             Array.Clear(_baseDeleted);
@@ -183,6 +200,12 @@ public sealed class EntryState
     /// <summary>The index of <paramref name="name"/> among the added labels, appended when new, with its category set.</summary>
     private int Slot(LabelCategory category, string name)
     {
+        if (_layoutPrefix && _count < _layoutCount && ReferenceEquals(_layoutNames[_count], name))
+        {
+            _names[_count] = name;
+            _categories[_count] = category;
+            return _count++;
+        }
         for (var i = 0; i < _count; i++)
         {
             if (string.Equals(_names[i], name, StringComparison.Ordinal))
@@ -198,18 +221,51 @@ public sealed class EntryState
             Array.Resize(ref _categories, _count * 2);
             Array.Resize(ref _rawStart, _count * 2);
             Array.Resize(ref _rawLength, _count * 2);
+            Array.Resize(ref _missName, _count * 2);
+            Array.Resize(ref _misses, _count * 2);
         }
         _names[_count] = name;
         _categories[_count] = category;
+        _layoutPrefix = false;
         return _count++;
     }
+
+    // After this many new values in a row a slot skips the interner; every SkipPeriod-th value after that tries it
+    // again, so a label whose values start recurring gets interned again.
+    private const int SkipAfter = 8;
+    private const int SkipPeriod = 64;
 
     private string ValueAt(int i)
     {
         if (_values[i] != null)
             return _values[i];
-        var v = Interner.Get(_arena.AsSpan(_rawStart[i], _rawLength[i]));
-        _freshValue |= Interner.LastWasNew;
+        var raw = _arena.AsSpan(_rawStart[i], _rawLength[i]);
+        if (!ReferenceEquals(_missName[i], _names[i]))
+        {
+            _missName[i] = _names[i];
+            _misses[i] = 0;
+        }
+        string v;
+        if (_misses[i] >= SkipAfter)
+        {
+            v = Encoding.UTF8.GetString(raw);
+            _freshValue = true;
+            if (++_misses[i] == SkipPeriod)
+                _misses[i] = SkipAfter - 1;
+        }
+        else
+        {
+            v = Interner.Get(raw);
+            if (Interner.LastWasNew)
+            {
+                _freshValue = true;
+                _misses[i]++;
+            }
+            else
+            {
+                _misses[i] = 0;
+            }
+        }
         return _values[i] = v;
     }
 
@@ -226,6 +282,7 @@ public sealed class EntryState
             ErrorDetails = null;
             return;
         }
+        _layoutPrefix = false;
         for (var i = 0; i < _count; i++)
         {
             if (string.Equals(_names[i], name, StringComparison.Ordinal))
@@ -263,10 +320,16 @@ public sealed class EntryState
     /// </summary>
     public ReadOnlySpan<Label> CurrentLabels()
     {
-        var n = 0;
         var need = StreamLabels.Count + _count + 2;
         if (_snapshot.Length < need)
             _snapshot = new Label[Math.Max(need, _snapshot.Length * 2)];
+        if (!_anyDeleted)
+        {
+            EnsureLayout();
+            FillFromLayout(_snapshot);
+            return _snapshot.AsSpan(0, _layoutLength);
+        }
+        var n = 0;
         var stream = StreamLabels.AsSpan();
         for (var i = 0; i < stream.Length; i++)
         {
@@ -286,12 +349,26 @@ public sealed class EntryState
     /// The entry's final label set as Loki returns it: stream labels, structured metadata and parsed labels (later
     /// writes win), plus <c>__error__</c> and <c>__error_details__</c> when set. The instance is cached by content,
     /// so repeated label sets allocate nothing; when nothing changed it is <see cref="StreamLabels"/> itself. A set
-    /// holding a parsed value seen for the first time (an id, a timestamp) is built without the cache.
+    /// holding a parsed value seen for the first time (an id, a timestamp) is built without the cache, straight into
+    /// its final array.
     /// </summary>
     public Labels BuildLabels()
     {
         if (_count == 0 && !_anyDeleted && Error == null && ErrorDetails == null)
             return StreamLabels;
+        if (!_anyDeleted && Error == null)
+        {
+            EnsureLayout();
+            for (var i = 0; i < _count; i++)
+                if (_values[i] == null)
+                    ValueAt(i);
+            if (_freshValue)
+            {
+                var sorted = new Label[_layoutLength];
+                FillFromLayout(sorted);
+                return Labels.FromSorted(sorted);
+            }
+        }
         var current = CurrentLabels();
         var n = current.Length;
         if (Error != null)
@@ -319,6 +396,72 @@ public sealed class EntryState
             _labelsCache[h] = bucket == null ? [result] : [.. bucket, result];
         return result;
     }
+
+    /// <summary>Writes the current labels (no deletions) in layout order into <paramref name="target"/>, which holds at least <c>_layoutLength</c>.</summary>
+    private void FillFromLayout(Label[] target)
+    {
+        var stream = StreamLabels.AsSpan();
+        var layout = _layout;
+        for (var k = 0; k < _layoutLength; k++)
+        {
+            var src = layout[k];
+            target[k] = src >= 0 ? new Label(_names[src], ValueAt(src)) : stream[~src];
+        }
+    }
+
+    /// <summary>
+    /// Makes <c>_layout</c> the sorted order of the current labels, valid only while nothing is deleted. Recomputed
+    /// only when the added names differ from last time (order included).
+    /// </summary>
+    private void EnsureLayout()
+    {
+        if (_layoutCount == _count && _layoutPrefix)
+            return;
+        if (_layoutCount == _count)
+        {
+            var same = true;
+            for (var i = 0; i < _count; i++)
+            {
+                if (!string.Equals(_layoutNames[i], _names[i], StringComparison.Ordinal))
+                {
+                    same = false;
+                    break;
+                }
+            }
+            if (same)
+                return;
+        }
+        var stream = StreamLabels.AsSpan();
+        var need = stream.Length + _count;
+        if (_layout.Length < need)
+            _layout = new int[Math.Max(need, _layout.Length * 2)];
+        if (_layoutNames.Length < _count)
+            _layoutNames = new string[Math.Max(_count, _layoutNames.Length * 2)];
+        var n = 0;
+        for (var i = 0; i < stream.Length; i++)
+            if (IndexOfAdded(stream[i].Name) < 0)
+                _layout[n++] = ~i;
+        for (var i = 0; i < _count; i++)
+            _layout[n++] = i;
+        // Insertion sort by name: small n, and it only runs when the set of names changes.
+        for (var k = 1; k < n; k++)
+        {
+            var x = _layout[k];
+            var name = LayoutName(x);
+            var j = k - 1;
+            while (j >= 0 && string.CompareOrdinal(LayoutName(_layout[j]), name) > 0)
+            {
+                _layout[j + 1] = _layout[j];
+                j--;
+            }
+            _layout[j + 1] = x;
+        }
+        _layoutLength = n;
+        Array.Copy(_names, _layoutNames, _count);
+        _layoutCount = _count;
+    }
+
+    private string LayoutName(int src) => src >= 0 ? _names[src] : StreamLabels[~src].Name;
 
     /// <summary>
     /// A buffer the caller may write a new line into, guaranteed not to overlap the line the entry currently has
