@@ -46,7 +46,12 @@ internal static class Program
         }
         if (args is ["storage-figures", "levels", ..])
         {
-            Storage.ColdExperiment.Run();
+            Storage.StorageFigures.Levels();
+            return;
+        }
+        if (args is ["storage-figures", "cold", ..])
+        {
+            Storage.StorageFigures.ColdAsync(args[2..]).GetAwaiter().GetResult();
             return;
         }
         if (args is ["storage-figures", "wal-replay", ..])

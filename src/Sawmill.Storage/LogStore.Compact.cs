@@ -137,7 +137,8 @@ public sealed partial class LogStore
     /// (<see cref="LogStoreOptions.Recompression"/>: high zstd level, larger blocks, compact token filter; chunk version 2,
     /// see docs/format/chunk.md). Chunks already recompressed are copied. Each chunk is recompressed once in its life.
     /// <para>
-    /// One block at a time, on one thread, yielding between chunks; cancellation stops between chunks and removes the
+    /// One block at a time, on one thread of its own, yielding between chunks and pausing to stay within
+    /// <see cref="RecompressionSettings.CpuShare"/> of a core; cancellation stops between chunks and removes the
     /// unfinished output. Crash-safe like <see cref="CompactAsync"/>: the new block is written and renamed into place
     /// before its input is removed, and lists the input in its sources, so an open after a crash keeps exactly one of
     /// them. Queries read the old block until the swap and the new one after it; the entries are identical. Runs never
@@ -149,12 +150,34 @@ public sealed partial class LogStore
         await _compactMutex.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Task.Run(() => Recompress(olderThanNs, cancellationToken), cancellationToken).ConfigureAwait(false);
+            // A thread of its own (it runs for minutes and sleeps to keep within its CPU share), below normal priority
+            // where the OS lets a process lower a thread's priority.
+            return await Task.Factory.StartNew(() =>
+            {
+                try
+                {
+                    Thread.CurrentThread.Priority = ThreadPriority.BelowNormal;
+                }
+                catch (Exception e) when (e is PlatformNotSupportedException or ThreadStateException)
+                {
+                }
+                return Recompress(olderThanNs, cancellationToken);
+            }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         finally
         {
             _compactMutex.Release();
         }
+    }
+
+    private static void Throttle(TimeSpan took, double cpuShare, CancellationToken cancellationToken)
+    {
+        Thread.Yield();
+        if (cpuShare >= 1)
+            return;
+        var pause = took * (1 / cpuShare - 1);
+        if (pause > TimeSpan.Zero && cancellationToken.WaitHandle.WaitOne(pause))
+            cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Test hook: runs after each chunk a recompression re-encoded (on the recompressing thread).</summary>
@@ -188,13 +211,15 @@ public sealed partial class LogStore
                                 yield return chunk;
                                 continue;
                             }
+                            var took = System.Diagnostics.Stopwatch.StartNew();
                             var cold = ChunkRecompressor.Recompress(chunk, settings);
                             blockChunks++;
                             blockRaw += cold.RawBytes;
                             yield return cold;
                             AfterChunkRecompressed?.Invoke();
-                            // Recompression is the compactor's background work: let pushes and queries run first.
-                            Thread.Yield();
+                            // Recompression is the compactor's background work: let pushes and queries run first, and
+                            // stay within the configured share of a core.
+                            Throttle(took.Elapsed, settings.CpuShare, cancellationToken);
                         }
                     }
                     var dir = BlockWriter.Write(Path.Combine(_blocksDir, tenant.Name), tenant.Name,

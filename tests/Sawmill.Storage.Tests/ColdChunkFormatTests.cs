@@ -74,6 +74,42 @@ public sealed class ColdChunkFormatTests
     }
 
     [Fact]
+    public void Cold_blocks_end_lines_with_newlines_instead_of_a_length_column_unless_a_line_has_a_newline()
+    {
+        var raw = new RawBlock();
+        for (var i = 0; i < 100; i++)
+            raw.TryAppend(1000 + i, Encoding.UTF8.GetBytes($"line {i} " + new string('x', i)), null);
+        var cold = BlockFormat.Encode(raw, ChunkCodec.Zstd, "t", 19, implicitLengths: true);
+        var hot = BlockFormat.Encode(raw, ChunkCodec.Zstd, "t", 19, implicitLengths: false);
+        var span = cold.Bytes.Span;
+        Assert.Equal(BlockFormat.FlagImplicitLengths | BlockFormat.FlagColumnsCompressed, span[29]);
+        Assert.Equal(0u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[8..])); // L = 0
+        Assert.Equal((uint)(raw.DataLength + 100), System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[24..]));
+        Assert.Equal(raw.DataLength, cold.RawBytes);
+        Assert.True(cold.Bytes.Length < hot.Bytes.Length, $"{hot.Bytes.Length} → {cold.Bytes.Length}");
+        using var d = new DecodedBlock();
+        foreach (var lines in new[] { true, false })
+        {
+            BlockFormat.Decode(cold, lines, metadata: false, d, lengths: true);
+            for (var i = 0; i < 100; i++)
+            {
+                Assert.Equal(1000 + i, d.Timestamps[i]);
+                Assert.Equal(raw.LengthAt(i), d.Lengths[i]);
+                if (lines)
+                    Assert.Equal(Encoding.UTF8.GetString(raw.LineAt(i)), Encoding.UTF8.GetString(d.Lines, d.Offsets[i], d.Lengths[i]));
+            }
+        }
+        BlockFormat.Decode(cold, lines: false, metadata: false, d, lengths: false);
+        Assert.Equal(1099, d.Timestamps[99]);
+
+        raw.TryAppend(2000, "a stack trace\n  at frame 1"u8, null);
+        var multiline = BlockFormat.Encode(raw, ChunkCodec.Zstd, "t", 19, implicitLengths: true);
+        Assert.Equal(BlockFormat.FlagColumnsCompressed, multiline.Bytes.Span[29]);
+        BlockFormat.Decode(multiline, lines: true, metadata: false, d);
+        Assert.Equal("a stack trace\n  at frame 1", Encoding.UTF8.GetString(d.Lines, d.Offsets[100], d.Lengths[100]));
+    }
+
+    [Fact]
     public void An_unknown_chunk_version_is_reported_as_corruption_naming_the_file()
     {
         var bytes = Bytes(FlushChunk(100));

@@ -24,7 +24,7 @@ public sealed class RecompressionTests : IDisposable
             BlockSize = 4096,
             ChunkTargetSize = chunkTargetSize,
             BackgroundFlush = false,
-            Recompression = new RecompressionSettings { ZstdLevel = 19, BlockSize = 16384 },
+            Recompression = new RecompressionSettings { ZstdLevel = 19, BlockSize = 16384, CpuShare = 1 },
         }, NullLogger.Instance);
 
     private static readonly Labels Api = Labels.From(("app", "api"));
@@ -89,6 +89,17 @@ public sealed class RecompressionTests : IDisposable
         return n;
     }
 
+    /// <summary>Timestamps and line lengths only, as bytes_over_time reads them (cold blocks have no length column).</summary>
+    private static List<(long, int)> LengthsOnly(LogStore store)
+    {
+        var result = new List<(long, int)>();
+        foreach (var it in store.Select(new SelectRequest { Tenant = "t", Matchers = [LabelMatcher.Create(MatchType.Regex, "app", ".+")], StartNs = 0, EndNs = long.MaxValue, Fields = EntryFields.LineLengths }, default).OrderBy(i => i.Labels))
+            using (it)
+                while (it.Next())
+                    result.Add((it.TimestampNs, it.LineLength));
+        return result;
+    }
+
     private string TenantDir => Path.Combine(_dir, "blocks", "t");
 
     private List<Chunk> ChunksOnDisk()
@@ -119,6 +130,7 @@ public sealed class RecompressionTests : IDisposable
         await store.FlushAsync(force: true);
         var before = ReadAll(store);
         var backward = ReadAll(store, direction: Direction.Backward);
+        var lengths = LengthsOnly(store);
         var bytesBefore = BlockBytesOnDisk();
         Assert.All(ChunksOnDisk(), c => Assert.False(c.Recompressed));
 
@@ -139,6 +151,7 @@ public sealed class RecompressionTests : IDisposable
         Assert.Equal(before, ReadAll(store));
         Assert.Equal(backward, ReadAll(store, direction: Direction.Backward));
         Assert.Equal(before.Count, CountOnly(store));
+        Assert.Equal(lengths, LengthsOnly(store));
         await store.DisposeAsync();
 
         await using var reopened = await Open();
@@ -304,6 +317,40 @@ public sealed class RecompressionTests : IDisposable
         // The next run does the work again.
         Assert.Equal(1, (await reopened.RecompressAsync(long.MaxValue)).BlocksRewritten);
         Assert.Equal(all, ReadAll(reopened));
+    }
+
+    [Fact]
+    public async Task A_run_within_a_cpu_share_pauses_between_chunks_and_cancelling_ends_the_pause()
+    {
+        await using (var fast = await Open())
+        {
+            await PushMix(fast, 2000);
+            await fast.FlushAsync(force: true);
+        }
+        // A share of 1% makes every chunk's pause 99 times its work: the run is cancelled during a pause, long before it
+        // could reach the last chunk.
+        await using var store = await LogStore.OpenAsync(new LogStoreOptions
+        {
+            Directory = _dir,
+            BlockSize = 4096,
+            ChunkTargetSize = 8192,
+            BackgroundFlush = false,
+            Recompression = new RecompressionSettings { CpuShare = 0.01 },
+        }, NullLogger.Instance);
+        var all = ReadAll(store);
+        var total = ChunksOnDisk().Count;
+        using var cts = new CancellationTokenSource();
+        var chunks = 0;
+        store.AfterChunkRecompressed = () =>
+        {
+            if (chunks++ == 0)
+                cts.CancelAfter(200);
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.RecompressAsync(long.MaxValue, cts.Token));
+        Assert.True(chunks >= 1 && chunks < total, $"{chunks} of {total} chunks recompressed before the cancel");
+        Assert.Equal(all, ReadAll(store));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecompressionSettings { CpuShare = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecompressionSettings { CpuShare = 1.5 });
     }
 
     [Fact]

@@ -1,9 +1,11 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sawmill.Core;
 using Sawmill.Storage;
 using Sawmill.Storage.Chunks;
+using Sawmill.Storage.Compaction;
 using Sawmill.Testing;
 
 namespace Sawmill.Benchmarks.Storage;
@@ -34,66 +36,185 @@ internal static class StorageFigures
         }
     }
 
+    /// <summary>
+    /// <c>storage-figures ratios</c>: per loghub system and for the generated mix, stored bytes over raw line bytes as a
+    /// flush writes them (zstd 3, 256 KiB blocks, flush-layout token filter) and after the compactor's cold
+    /// recompression (zstd 19, 1 MiB blocks, compact filter, implicit line lengths), each with its parts: compressed
+    /// lines, timestamp/length columns, block headers and checksums, chunk headers with block tables, token filter.
+    /// Chunks are built with the store's own code (<see cref="ChunkBuilder"/>, <see cref="ChunkRecompressor"/>) and cut
+    /// as a head cuts them (1.5 MB of compressed blocks); each input is one stream with timestamps 1 ns apart.
+    /// </summary>
     public static void Ratios()
     {
-        Console.WriteLine("== compressed size / raw line bytes (zstd, 256 KiB blocks, with token filter) ==");
-        var loghub = "/work/shared/data/loghub";
-        if (Directory.Exists(loghub))
+        var sets = DataSets();
+        Console.WriteLine("== stored bytes / raw line bytes, and the parts of it (percent of raw line bytes) ==");
+        Console.WriteLine($"{"",-20} {"flush",7} {"cold",7} | {"cold:",5} {"lines",6} {"cols",5} {"blkhdr",6} {"chkhdr",6} {"filter",6} | {"flush:",6} {"lines",6} {"cols",5} {"blkhdr",6} {"chkhdr",6} {"filter",6}");
+        double worstLoghub = 0;
+        foreach (var (name, lines) in sets)
         {
-            foreach (var file in Directory.GetFiles(loghub, "*_2k.log").OrderBy(f => f))
+            var flush = FlushChunks(lines);
+            var cold = flush.Select(c => ChunkRecompressor.Recompress(c, new RecompressionSettings())).ToList();
+            var raw = (double)lines.Sum(l => (long)l.Length);
+            var f = Parts(flush);
+            var c = Parts(cold);
+            if (name != "generated mix")
+                worstLoghub = Math.Max(worstLoghub, c.Total / raw);
+            Console.WriteLine($"{name,-20} {f.Total / raw,7:P1} {c.Total / raw,7:P1} | {"",5} {c.Lines / raw * 100,6:F2} {c.Columns / raw * 100,5:F2} {c.BlockHeaders / raw * 100,6:F2} {c.ChunkHeaders / raw * 100,6:F2} {c.Filter / raw * 100,6:F2} | {"",6} {f.Lines / raw * 100,6:F2} {f.Columns / raw * 100,5:F2} {f.BlockHeaders / raw * 100,6:F2} {f.ChunkHeaders / raw * 100,6:F2} {f.Filter / raw * 100,6:F2}");
+        }
+        Console.WriteLine($"worst loghub system after recompression: {worstLoghub:P1}");
+        Console.WriteLine("other flush codecs (whole chunk, percent of raw): " + string.Join(", ", sets.Select(s => $"{s.Name.Replace("_2k.log", "", StringComparison.Ordinal)} snappy {Parts(FlushChunks(s.Lines, ChunkCodec.Snappy)).Total / (double)s.Lines.Sum(l => (long)l.Length):P0} lz4 {Parts(FlushChunks(s.Lines, ChunkCodec.Lz4)).Total / (double)s.Lines.Sum(l => (long)l.Length):P0}")));
+    }
+
+    /// <summary>
+    /// <c>storage-figures cold [MiB=256] [dir]</c>: pushes generated lines (100 streams), flushes everything, measures the
+    /// needle scan (token filter skipping and not), the timestamp-only count and the lengths-only scan, then runs the
+    /// compactor's cold recompression and measures the same queries again on the recompressed blocks.
+    /// </summary>
+    public static async Task ColdAsync(string[] args)
+    {
+        var mib = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 256;
+        var dir = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "sawmill-cold-" + Environment.ProcessId);
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
+        try
+        {
+            var options = new LogStoreOptions { Directory = dir, BackgroundFlush = false };
+            await using var store = await LogStore.OpenAsync(options, NullLogger.Instance);
+            await PushAsync(store, (long)mib * 1024 * 1024);
+            await store.FlushAsync(force: true);
+            Console.WriteLine($"flushed: {store.Metrics.BlockBytes / (double)(1 << 20):F1} MiB of blocks for {store.Metrics.Bytes / (double)(1 << 20):F1} MiB of raw lines ({store.Metrics.BlockBytes / (double)store.Metrics.Bytes:P1})");
+            ScanFigures(store, "flushed (zstd 3) ");
+            var sw = Stopwatch.StartNew();
+            var result = await store.RecompressAsync(long.MaxValue);
+            Console.WriteLine($"recompressed {result.ChunksRecompressed} chunks in {sw.Elapsed.TotalSeconds:F1} s ({result.RawBytes / sw.Elapsed.TotalSeconds / 1e6:F1} MB/s of raw lines, one thread): {result.BytesBefore / (double)(1 << 20):F1} → {result.BytesAfter / (double)(1 << 20):F1} MiB ({result.BytesAfter / (double)store.Metrics.Bytes:P1} of raw)");
+            ScanFigures(store, "cold (zstd 19)    ");
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void ScanFigures(LogStore store, string label)
+    {
+        for (var round = 0; round < 2; round++)
+        {
+            Scan(store, new Contains("needle-that-is-absent"u8.ToArray(), skip: false), EntryFields.Lines, out var full, out var fullSeconds);
+            var raw = full.DecompressedBytes + full.HeadBytes;
+            Scan(store, new Contains("needle-that-is-absent"u8.ToArray(), skip: true), EntryFields.Lines, out var skip, out var skipSeconds);
+            var count = Scan(store, null, EntryFields.Timestamps, out _, out var countSeconds);
+            Scan(store, null, EntryFields.LineLengths, out _, out var lengthSeconds);
+            Console.WriteLine($"{label} round {round + 1}: needle with filter {raw / skipSeconds / (1 << 30),6:F2} GiB/s (chunks skipped {skip.ChunksSkipped}, read {skip.ChunksTouched}); needle decompressing all {raw / fullSeconds / (1 << 30),5:F2} GiB/s; count {count / countSeconds / 1e6,6:F1} M entries/s; lengths (bytes_over_time) {count / lengthSeconds / 1e6,6:F1} M entries/s");
+        }
+    }
+
+    /// <summary>
+    /// <c>storage-figures levels</c>: cold recompression at zstd 9, 15 and 19 with 256 KiB and 1 MiB blocks on the
+    /// loghub systems that are hardest to compress and the generated mix: ratio, compression speed (the compactor's
+    /// cost, one core) and decompression speed (what a query pays; lines and timestamps-only).
+    /// </summary>
+    public static void Levels()
+    {
+        var sets = DataSets().Where(s => s.Name is "BGL_2k.log" or "HDFS_2k.log" or "HPC_2k.log" or "Mac_2k.log" or "generated mix").ToList();
+        Console.WriteLine("== cold recompression: level × block size → ratio, compress MB/s (1 core), decompress MB/s lines / timestamps only ==");
+        foreach (var (name, lines) in sets)
+        {
+            var raw = lines.Sum(l => (long)l.Length);
+            var flush = FlushChunks(lines);
+            Console.WriteLine($"{name}: flush (zstd 3, 256 KiB) {Parts(flush).Total / (double)raw:P1}");
+            foreach (var level in new[] { 9, 15, 19 })
             {
-                var lines = File.ReadAllLines(file).Select(Encoding.UTF8.GetBytes).ToList();
-                Console.WriteLine($"{Path.GetFileName(file),-22} {Ratio(lines, ChunkCodec.Zstd),7:P1}   (snappy {Ratio(lines, ChunkCodec.Snappy):P1}, lz4 {Ratio(lines, ChunkCodec.Lz4):P1})");
+                foreach (var blockSize in new[] { 256 << 10, 1 << 20 })
+                {
+                    var settings = new RecompressionSettings { ZstdLevel = level, BlockSize = blockSize };
+                    ChunkRecompressor.Recompress(flush[0], settings); // warm up the level's compressor
+                    var sw = Stopwatch.StartNew();
+                    var cold = flush.Select(c => ChunkRecompressor.Recompress(c, settings)).ToList();
+                    var compress = raw / sw.Elapsed.TotalSeconds / 1e6;
+                    var decodeLines = DecodeRate(cold, raw, lines: true);
+                    var decodeTs = DecodeRate(cold, raw, lines: false);
+                    Console.WriteLine($"  zstd {level,2} {blockSize >> 10,5} KiB blocks: {Parts(cold).Total / (double)raw,6:P1}   compress {compress,6:F1} MB/s   decompress {decodeLines,6:F0} MB/s lines, {decodeTs,6:F0} MB/s timestamps only");
+                }
             }
         }
+        Compression.ReleaseThreadCompressors();
+    }
+
+    private static List<(string Name, List<byte[]> Lines)> DataSets()
+    {
+        var sets = new List<(string, List<byte[]>)>();
+        var loghub = "/work/shared/data/loghub";
+        if (Directory.Exists(loghub))
+            foreach (var file in Directory.GetFiles(loghub, "*_2k.log").OrderBy(f => f, StringComparer.Ordinal))
+                sets.Add((Path.GetFileName(file), File.ReadAllLines(file).Select(Encoding.UTF8.GetBytes).ToList()));
         var gen = new LogGenerator(42);
         var mix = new List<byte[]>();
         for (var i = 0; i < 50_000; i++)
             mix.Add(gen.NextLine());
-        Console.WriteLine($"{"generated mix (50k)",-22} {Ratio(mix, ChunkCodec.Zstd),7:P1}   (snappy {Ratio(mix, ChunkCodec.Snappy):P1}, lz4 {Ratio(mix, ChunkCodec.Lz4):P1})");
+        sets.Add(("generated mix", mix));
+        return sets;
     }
 
-    /// <summary>Stored chunk bytes (blocks + header + token filter) over raw line bytes, as one stream.</summary>
-    private static double Ratio(List<byte[]> lines, ChunkCodec codec)
+    /// <summary>Raw line bytes decoded per second over all blocks of <paramref name="chunks"/> (best of a few rounds).</summary>
+    private static double DecodeRate(List<Chunk> chunks, long raw, bool lines)
     {
-        var raw = new RawBlock();
-        var blocks = new List<EncodedBlock>();
-        var trigrams = new List<int[]>();
-        long rawBytes = 0, stored = 0;
+        using var d = new DecodedBlock();
+        var best = double.MaxValue;
+        for (var round = 0; round < 5; round++)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var c in chunks)
+                foreach (var b in c.Blocks)
+                    BlockFormat.Decode(b, lines, metadata: false, d, lengths: false);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return raw / best / 1e6;
+    }
+
+    /// <summary>The chunks a head cuts from <paramref name="lines"/> as one stream: 256 KiB blocks, cut at 1.5 MB stored.</summary>
+    private static List<Chunk> FlushChunks(List<byte[]> lines, ChunkCodec codec = ChunkCodec.Zstd)
+    {
+        var chunks = new List<Chunk>();
+        var builder = ChunkBuilder.Flush(codec, 262_144);
         var ts = 1L;
-        void Seal()
-        {
-            if (raw.Count == 0)
-                return;
-            blocks.Add(BlockFormat.Encode(raw, codec));
-            trigrams.Add(TrigramSet.Collect(raw));
-            raw.Clear();
-        }
-        void Cut()
-        {
-            Seal();
-            if (blocks.Count == 0)
-                return;
-            var chunk = new Chunk([.. blocks], TrigramBloom.Build(TrigramSet.Union(trigrams), blocks.Sum(b => (long)b.Bytes.Length)), codec);
-            stored += ChunkFormat.HeaderSize(chunk.Blocks.Length, chunk.Filter?.Words.Length ?? 0) + chunk.StoredBytes;
-            blocks.Clear();
-            trigrams.Clear();
-        }
-        long open = 0;
         foreach (var line in lines)
         {
-            raw.TryAppend(ts++, line, null);
-            rawBytes += line.Length;
-            if (raw.DataLength >= 262_144)
+            builder.Append(ts++, line, null);
+            if (builder.SealedBytes >= 1_572_864)
             {
-                Seal();
-                open = blocks.Sum(b => (long)b.Bytes.Length);
-                if (open >= 1_572_864)
-                    Cut();
+                chunks.Add(builder.Build()!);
+                builder = ChunkBuilder.Flush(codec, 262_144);
             }
         }
-        Cut();
-        return (double)stored / rawBytes;
+        if (builder.Build() is { } last)
+            chunks.Add(last);
+        return chunks;
+    }
+
+    /// <summary>Stored bytes of <paramref name="chunks"/> split into their parts (docs/format/chunk.md).</summary>
+    private static (long Total, long Lines, long Columns, long BlockHeaders, long ChunkHeaders, long Filter) Parts(List<Chunk> chunks)
+    {
+        long lines = 0, columns = 0, blockHeaders = 0, chunkHeaders = 0, filter = 0;
+        foreach (var c in chunks)
+        {
+            var words = c.Filter?.Words.Length ?? 0;
+            filter += words * 8L;
+            chunkHeaders += ChunkFormat.HeaderSize(c.Blocks.Length, words) - words * 8L;
+            foreach (var b in c.Blocks)
+            {
+                var s = b.Bytes.Span;
+                var linesStored = BinaryPrimitives.ReadUInt32LittleEndian(s[20..]);
+                var metaStored = BinaryPrimitives.ReadUInt32LittleEndian(s[12..]);
+                long cols = (s[29] & BlockFormat.FlagColumnsCompressed) != 0
+                    ? 4 + BinaryPrimitives.ReadUInt32LittleEndian(s[32..])
+                    : BinaryPrimitives.ReadUInt32LittleEndian(s[4..]) + BinaryPrimitives.ReadUInt32LittleEndian(s[8..]);
+                lines += linesStored + metaStored;
+                columns += cols;
+                blockHeaders += s.Length - cols - linesStored - metaStored;
+            }
+        }
+        return (lines + columns + blockHeaders + chunkHeaders + filter, lines, columns, blockHeaders, chunkHeaders, filter);
     }
 
     /// <summary>

@@ -58,7 +58,34 @@ public sealed class TailHub
     {
         if (!_byTenant.TryGetValue(tenant, out var subs))
             return;
+        var detached = Detach(streams);
         foreach (var sub in subs)
-            sub.Enqueue(streams);
+            sub.Enqueue(detached);
+    }
+
+    /// <summary>
+    /// Copies the pushed lines out of the request's buffers, which the push endpoint returns to a pool as soon as the
+    /// push is answered, while a subscriber reads its queue later. One array per stream.
+    /// </summary>
+    private static List<PushStream> Detach(IReadOnlyList<PushStream> streams)
+    {
+        var result = new List<PushStream>(streams.Count);
+        foreach (var s in streams)
+        {
+            var total = 0;
+            foreach (var e in s.Entries)
+                total += e.Line.Length;
+            var bytes = new byte[total];
+            var entries = new List<PushEntry>(s.Entries.Count);
+            var at = 0;
+            foreach (var e in s.Entries)
+            {
+                e.Line.Span.CopyTo(bytes.AsSpan(at));
+                entries.Add(e with { Line = bytes.AsMemory(at, e.Line.Length) });
+                at += e.Line.Length;
+            }
+            result.Add(new PushStream(s.Labels, entries));
+        }
+        return result;
     }
 }

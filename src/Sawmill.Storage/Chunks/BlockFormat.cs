@@ -18,6 +18,12 @@ internal static class BlockFormat
     /// <summary>Header byte 29: the timestamp and length columns are stored compressed (u32 stored length, then the frame).</summary>
     public const byte FlagColumnsCompressed = 1;
 
+    /// <summary>
+    /// Header byte 29: no line-length column (L = 0); every line is followed by <c>\n</c> in the lines section, whose raw
+    /// length is then the sum of the line lengths plus the entry count. Written only in cold (recompressed) blocks.
+    /// </summary>
+    public const byte FlagImplicitLengths = 2;
+
     [ThreadStatic]
     private static ByteWriter? t_columns;
 
@@ -25,9 +31,18 @@ internal static class BlockFormat
     /// Encodes the entries of <paramref name="raw"/> (sorted by timestamp) into a new exact-size array. The flush path
     /// uses zstd level 3 (<see cref="Compression.ZstdLevel"/>); the compactor's cold recompression a higher level.
     /// </summary>
-    public static EncodedBlock Encode(RawBlock raw, ChunkCodec codec, string source = "head", int zstdLevel = Compression.ZstdLevel)
+    /// <param name="implicitLengths">
+    /// Cold blocks: store no line-length column, but end every line with <c>\n</c> inside the compressed lines (header
+    /// flag bit 1), which the codec stores almost for free where the column cost 2–6 bits per line. Ignored (explicit
+    /// lengths are written) when a line contains <c>\n</c> itself. A reader of such a block finds lengths only by
+    /// decompressing the lines, so the flush path, whose blocks serve <c>bytes_over_time</c> from the column, keeps it.
+    /// </param>
+    public static EncodedBlock Encode(RawBlock raw, ChunkCodec codec, string source = "head", int zstdLevel = Compression.ZstdLevel, bool implicitLengths = false)
     {
         var n = raw.Count;
+        if (implicitLengths)
+            for (var i = 0; i < n && implicitLengths; i++)
+                implicitLengths = !raw.LineAt(i).Contains((byte)'\n');
         var w = new ByteWriter(HeaderSize + n * 4 + 16);
         w.Reserve(HeaderSize).Clear();
         // Timestamps: the first as a zig-zag varint, then non-negative deltas; then the line lengths.
@@ -44,12 +59,13 @@ internal static class BlockFormat
             prev = ts;
         }
         var tsBytes = cols.Length;
-        for (var i = 0; i < n; i++)
-            cols.WriteUVarint((ulong)raw.LengthAt(i));
+        if (!implicitLengths)
+            for (var i = 0; i < n; i++)
+                cols.WriteUVarint((ulong)raw.LengthAt(i));
         var lenBytes = cols.Length - tsBytes;
         // The columns are compressed too when that saves space (it does for nearly every block: deltas and lengths
         // repeat): a u32 stored length, then the frame.
-        byte flags = 0;
+        byte flags = implicitLengths ? FlagImplicitLengths : (byte)0;
         if (codec != ChunkCodec.None)
         {
             var lengthAt = w.Length;
@@ -88,7 +104,7 @@ internal static class BlockFormat
             metaBytes = CompressInto(w, codec, zstdLevel, m.WrittenSpan);
         }
 
-        var linesRaw = raw.DataLength;
+        var linesRaw = raw.DataLength + (implicitLengths ? n : 0);
         var lines = ArrayPool<byte>.Shared.Rent(Math.Max(1, linesRaw));
         try
         {
@@ -98,6 +114,8 @@ internal static class BlockFormat
                 var line = raw.LineAt(i);
                 line.CopyTo(lines.AsSpan(at));
                 at += line.Length;
+                if (implicitLengths)
+                    lines[at++] = (byte)'\n';
             }
             var linesBytes = CompressInto(w, codec, zstdLevel, lines.AsSpan(0, linesRaw));
             var header = w.Buffer.AsSpan(0, HeaderSize);
@@ -116,7 +134,7 @@ internal static class BlockFormat
         {
             ArrayPool<byte>.Shared.Return(lines);
         }
-        return new EncodedBlock(w.ToArray(), raw.MinT, raw.MaxT, n, linesRaw, source);
+        return new EncodedBlock(w.ToArray(), raw.MinT, raw.MaxT, n, raw.DataLength, source);
     }
 
     private static int CompressInto(ByteWriter w, ChunkCodec codec, int zstdLevel, ReadOnlySpan<byte> data)
@@ -133,7 +151,15 @@ internal static class BlockFormat
     /// metadata only when <paramref name="metadata"/> is. Throws <see cref="StorageCorruptionException"/> naming the
     /// block's source on a checksum, bounds or decoding failure.
     /// </summary>
-    public static void Decode(EncodedBlock block, bool lines, bool metadata, DecodedBlock into)
+    public static void Decode(EncodedBlock block, bool lines, bool metadata, DecodedBlock into) =>
+        Decode(block, lines, metadata, into, lengths: true);
+
+    /// <summary>
+    /// As <see cref="Decode(EncodedBlock, bool, bool, DecodedBlock)"/>; with <paramref name="lengths"/> false and
+    /// <paramref name="lines"/> false the caller needs timestamps only, and the line lengths of a block with implicit
+    /// lengths are then left undecoded (their values are unspecified) instead of being found by decompressing the lines.
+    /// </summary>
+    public static void Decode(EncodedBlock block, bool lines, bool metadata, DecodedBlock into, bool lengths)
     {
         var span = block.Bytes.Span;
         try
@@ -176,9 +202,13 @@ internal static class BlockFormat
                 columns = body[..(tsBytes + lenBytes)];
                 body = body[(tsBytes + lenBytes)..];
             }
+            var implicitLengths = (flags & FlagImplicitLengths) != 0;
+            if (implicitLengths && (lenBytes != 0 || (long)linesRaw < n))
+                throw new InvalidDataException("block section lengths do not add up");
+            var decompress = lines || (implicitLengths && lengths);
             try
             {
-                DecodeColumns(columns, tsBytes, lenBytes, n, linesRaw, lines, into);
+                DecodeColumns(columns, tsBytes, lenBytes, n, linesRaw, decompress, implicitLengths, into);
             }
             finally
             {
@@ -188,8 +218,12 @@ internal static class BlockFormat
             var metaSection = body[..metaBytes];
             if (metadata && metaBytes > 0)
                 DecodeMetadata(codec, metaSection, metaRaw, n, into);
-            if (lines)
+            if (decompress)
+            {
                 Compression.Decompress(codec, body.Slice(metaBytes, linesBytes), into.Lines.AsSpan(0, linesRaw));
+                if (implicitLengths)
+                    SplitLines(into.Lines.AsSpan(0, linesRaw), n, into);
+            }
         }
         catch (InvalidDataException e)
         {
@@ -197,7 +231,7 @@ internal static class BlockFormat
         }
     }
 
-    private static void DecodeColumns(ReadOnlySpan<byte> columns, int tsBytes, int lenBytes, int n, int linesRaw, bool lines, DecodedBlock into)
+    private static void DecodeColumns(ReadOnlySpan<byte> columns, int tsBytes, int lenBytes, int n, int linesRaw, bool lines, bool implicitLengths, DecodedBlock into)
     {
         {
             into.Reset(n, lines ? linesRaw : 0);
@@ -206,6 +240,8 @@ internal static class BlockFormat
             var ts = into.Timestamps;
             for (var i = 0; i < n; i++)
                 ts[i] = i == 0 ? r.ReadVarint() : ts[i - 1] + (long)r.ReadUVarint();
+            if (implicitLengths)
+                return;
             r = new ByteReader(body.Slice(tsBytes, lenBytes));
             var lens = into.Lengths;
             var offs = into.Offsets;
@@ -222,6 +258,25 @@ internal static class BlockFormat
             if (off != linesRaw)
                 throw new InvalidDataException("line lengths do not add up to the block's raw size");
         }
+    }
+
+    /// <summary>Offsets and lengths of the <c>\n</c>-terminated lines of an implicit-length block.</summary>
+    private static void SplitLines(ReadOnlySpan<byte> data, int n, DecodedBlock into)
+    {
+        var lens = into.Lengths;
+        var offs = into.Offsets;
+        var off = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var len = data[off..].IndexOf((byte)'\n');
+            if (len < 0)
+                throw new InvalidDataException("fewer line ends than entries in the block");
+            lens[i] = len;
+            offs[i] = off;
+            off += len + 1;
+        }
+        if (off != data.Length)
+            throw new InvalidDataException("line ends do not add up to the block's raw size");
     }
 
     private static void DecodeMetadata(ChunkCodec codec, ReadOnlySpan<byte> stored, int raw, int n, DecodedBlock into)

@@ -21,6 +21,9 @@ internal sealed class ChunkBuilder(ChunkCodec codec, int zstdLevel, int blockSiz
     /// <summary>Builds a chunk encoded for cold storage (always zstd, at the settings' level and block size).</summary>
     public static ChunkBuilder Cold(RecompressionSettings settings) => new(ChunkCodec.Zstd, settings.ZstdLevel, settings.BlockSize, recompressed: true);
 
+    /// <summary>Compressed bytes of the blocks sealed so far (what a head compares to <c>chunk_target_size</c>).</summary>
+    public long SealedBytes { get; private set; }
+
     /// <summary>Appends an entry (an exact duplicate of one in the open block is dropped, as everywhere in the store).</summary>
     public void Append(long timestampNs, ReadOnlySpan<byte> line, Label[]? metadata)
     {
@@ -45,7 +48,11 @@ internal sealed class ChunkBuilder(ChunkCodec codec, int zstdLevel, int blockSiz
     {
         if (_raw.Count == 0)
             return;
-        _blocks.Add(BlockFormat.Encode(_raw, codec, "compaction", zstdLevel));
+        // Cold blocks drop the line-length column (docs/format/chunk.md, flag bit 1): lengths of cold data are found by
+        // decompressing the lines, which only bytes_over_time-style queries need.
+        var block = BlockFormat.Encode(_raw, codec, "compaction", zstdLevel, implicitLengths: recompressed);
+        _blocks.Add(block);
+        SealedBytes += block.Bytes.Length;
         _trigrams.Add(TrigramSet.Collect(_raw));
         _raw.Clear();
     }

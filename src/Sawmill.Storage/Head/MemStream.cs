@@ -11,6 +11,10 @@ namespace Sawmill.Storage.Head;
 /// old) it is cut into an immutable <see cref="Chunk"/> that waits for the next flush to a block on disk.
 /// Memory per stream is therefore about one raw block plus one chunk's compressed bytes plus unflushed cut chunks.
 /// Guarded by its own lock: pushes to different streams never contend.
+/// A full raw block is compressed off the push path: it waits in a short pending list (readable like the open block)
+/// while a thread-pool work item seals it, so a push never pays for zstd and the trigram scan. Once
+/// <see cref="MaxPending"/> blocks wait, the push seals inline (memory stays bounded when the CPU cannot keep up), and a
+/// cut or a flush snapshot seals whatever is pending first, so chunks always hold every entry in order.
 /// </summary>
 internal sealed class MemStream(Labels labels, HeadSettings settings)
 {
@@ -19,12 +23,19 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
     private readonly List<EncodedBlock> _sealed = [];
     private readonly List<int[]> _sealedTrigrams = [];
     private RawBlock _raw = new();
+    // Full raw blocks waiting for the background sealer, oldest first; _sealing is true while a work item runs.
+    private readonly List<RawBlock> _pending = [];
+    private bool _sealing;
+    private RawBlock? _spare;
     private long _openCompressed;
     private long _chunkStartedMs = Environment.TickCount64;
     private long _lastAppendMs = Environment.TickCount64;
     private long _maxTimestamp = long.MinValue;
 
     public Labels Labels { get; } = labels;
+
+    /// <summary>Full blocks that may wait for the background sealer before a push seals inline.</summary>
+    public const int MaxPending = 2;
 
     /// <summary>Newest timestamp ever appended (drives the out-of-order window).</summary>
     public long MaxTimestamp => Volatile.Read(ref _maxTimestamp);
@@ -41,9 +52,23 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
             _lastAppendMs = Environment.TickCount64;
             if (_raw.DataLength >= settings.BlockSize)
             {
-                SealLocked();
-                if (_openCompressed >= settings.ChunkTargetSize)
-                    CutLocked();
+                if (_pending.Count >= MaxPending)
+                {
+                    SealLocked();
+                    if (_openCompressed >= settings.ChunkTargetSize)
+                        CutLocked();
+                }
+                else
+                {
+                    _pending.Add(_raw);
+                    _raw = _spare ?? new RawBlock();
+                    _spare = null;
+                    if (!_sealing)
+                    {
+                        _sealing = true;
+                        ThreadPool.UnsafeQueueUserWorkItem(static s => s.SealPending(), this, preferLocal: false);
+                    }
+                }
             }
             return true;
         }
@@ -64,15 +89,58 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         }
     }
 
+    /// <summary>
+    /// The background sealer: compresses the oldest pending block outside the lock, then moves it into the open chunk
+    /// unless a cut or snapshot sealed it inline meanwhile (then the result is dropped). One per stream at a time.
+    /// </summary>
+    private void SealPending()
+    {
+        while (true)
+        {
+            RawBlock raw;
+            lock (_lock)
+            {
+                if (_pending.Count == 0)
+                {
+                    _sealing = false;
+                    return;
+                }
+                raw = _pending[0];
+            }
+            // A pending block is never appended to again, so it can be read without the lock.
+            var block = BlockFormat.Encode(raw, settings.Codec);
+            var trigrams = TrigramSet.Collect(raw);
+            lock (_lock)
+            {
+                if (_pending.Count == 0 || !ReferenceEquals(_pending[0], raw))
+                    continue;
+                _pending.RemoveAt(0);
+                AddSealedLocked(block, trigrams);
+                raw.Clear();
+                _spare ??= raw;
+                if (_openCompressed >= settings.ChunkTargetSize)
+                    CutLocked();
+            }
+        }
+    }
+
+    /// <summary>Seals every pending block and then the open one, in order.</summary>
     private void SealLocked()
     {
+        foreach (var raw in _pending)
+            AddSealedLocked(BlockFormat.Encode(raw, settings.Codec), TrigramSet.Collect(raw));
+        _pending.Clear();
         if (_raw.Count == 0)
             return;
-        var block = BlockFormat.Encode(_raw, settings.Codec);
-        _sealedTrigrams.Add(TrigramSet.Collect(_raw));
+        AddSealedLocked(BlockFormat.Encode(_raw, settings.Codec), TrigramSet.Collect(_raw));
+        _raw.Clear();
+    }
+
+    private void AddSealedLocked(EncodedBlock block, int[] trigrams)
+    {
+        _sealedTrigrams.Add(trigrams);
         _sealed.Add(block);
         _openCompressed += block.Bytes.Length;
-        _raw.Clear();
     }
 
     private void CutLocked()
@@ -96,7 +164,7 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
     {
         lock (_lock)
         {
-            if (_raw.Count == 0 && _sealed.Count == 0)
+            if (_raw.Count == 0 && _sealed.Count == 0 && _pending.Count == 0)
             {
                 _chunkStartedMs = nowMs;
                 return false;
@@ -112,7 +180,7 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
     public bool IsEvictable(long nowMs, long idleMs)
     {
         lock (_lock)
-            return _raw.Count == 0 && _sealed.Count == 0 && _cut.Count == 0 && nowMs - _lastAppendMs >= idleMs;
+            return _raw.Count == 0 && _pending.Count == 0 && _sealed.Count == 0 && _cut.Count == 0 && nowMs - _lastAppendMs >= idleMs;
     }
 
     /// <summary>True when nothing is held in memory (every chunk flushed).</summary>
@@ -121,7 +189,7 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         get
         {
             lock (_lock)
-                return _raw.Count == 0 && _sealed.Count == 0 && _cut.Count == 0;
+                return _raw.Count == 0 && _pending.Count == 0 && _sealed.Count == 0 && _cut.Count == 0;
         }
     }
 
@@ -133,6 +201,14 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
     {
         lock (_lock)
         {
+            if (_pending.Count > 0)
+            {
+                // Seals what waits so the snapshot has one raw block at most (the checkpoint format's shape).
+                var open = _raw;
+                _raw = new RawBlock();
+                SealLocked();
+                _raw = open;
+            }
             DecodedBlock? raw = null;
             if (_raw.Count > 0)
             {
@@ -176,16 +252,23 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
             foreach (var b in _sealed)
                 if (b.MinT < endNs && b.MaxT >= startNs)
                     into.Add(new EncodedBlockSource(b, fromHead: true));
-            if (_raw.Count > 0 && _raw.MinT < endNs && _raw.MaxT >= startNs)
+            foreach (var p in _pending)
+                CollectRaw(p, startNs, endNs, lines, metadata, into);
+            CollectRaw(_raw, startNs, endNs, lines, metadata, into);
+        }
+    }
+
+    private static void CollectRaw(RawBlock raw, long startNs, long endNs, bool lines, bool metadata, List<Source> into)
+    {
+        if (raw.Count > 0 && raw.MinT < endNs && raw.MaxT >= startNs)
+        {
+            var from = raw.LowerBound(startNs);
+            var to = raw.LowerBound(endNs);
+            if (to > from)
             {
-                var from = _raw.LowerBound(startNs);
-                var to = _raw.LowerBound(endNs);
-                if (to > from)
-                {
-                    var copy = new DecodedBlock();
-                    copy.CopyFrom(_raw, from, to, lines, metadata);
-                    into.Add(new DecodedSource(copy, _raw.TimestampAt(from), _raw.TimestampAt(to - 1)));
-                }
+                var copy = new DecodedBlock();
+                copy.CopyFrom(raw, from, to, lines, metadata);
+                into.Add(new DecodedSource(copy, raw.TimestampAt(from), raw.TimestampAt(to - 1)));
             }
         }
     }
@@ -215,12 +298,14 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
                     open = true;
                 }
             }
-            if (_raw.Count > 0)
+            foreach (var raw in _pending.Append(_raw))
             {
-                var from = _raw.LowerBound(startNs);
-                var to = _raw.LowerBound(endNs);
+                if (raw.Count == 0)
+                    continue;
+                var from = raw.LowerBound(startNs);
+                var to = raw.LowerBound(endNs);
                 for (var i = from; i < to; i++)
-                    bytes += _raw.LengthAt(i);
+                    bytes += raw.LengthAt(i);
                 entries += Math.Max(0, to - from);
                 open |= to > from;
             }

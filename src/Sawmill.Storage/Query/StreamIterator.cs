@@ -25,6 +25,7 @@ internal sealed class StreamIterator : IEntryIterator
     private readonly bool _decodeLines;
     private readonly bool _returnLines;
     private readonly bool _metadata;
+    private readonly bool _lengths;
     private readonly ILineFilter? _filter;
     private readonly IReadOnlyList<byte[]>? _required;
     private readonly QueryStatistics _stats;
@@ -52,6 +53,7 @@ internal sealed class StreamIterator : IEntryIterator
         _returnLines = (request.Fields & EntryFields.Lines) == EntryFields.Lines;
         _decodeLines = _returnLines || _filter != null;
         _metadata = (request.Fields & EntryFields.Metadata) != 0;
+        _lengths = (request.Fields & EntryFields.LineLengths) != 0;
         _stats = request.Statistics;
         _readDisk = readDisk;
         foreach (var s in sources)
@@ -211,7 +213,7 @@ internal sealed class StreamIterator : IEntryIterator
         var decoded = new DecodedBlock();
         try
         {
-            BlockFormat.Decode(block, _decodeLines, _metadata, decoded);
+            BlockFormat.Decode(block, _decodeLines, _metadata, decoded, _lengths);
         }
         catch
         {
