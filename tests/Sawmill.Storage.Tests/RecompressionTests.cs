@@ -255,7 +255,13 @@ public sealed class RecompressionTests : IDisposable
             Assert.Equal(before[i], ReadAll(store, new Contains(filters[i])));
         var stats = new QueryStatistics();
         Assert.Empty(ReadAll(store, new Contains("needle-that-is-absent"), stats));
-        Assert.True(stats.ChunksSkipped > 0 && stats.ChunksTouched == 0, $"skipped {stats.ChunksSkipped}, touched {stats.ChunksTouched}");
+        // Every chunk with a filter is skipped. A stream's last chunk can be a small remainder (where chunks are cut
+        // depends on when the head's background sealer finished a block), too small for a filter: that one is read.
+        var chunks = ChunksOnDisk();
+        var unfiltered = chunks.Count(c => c.Filter == null);
+        Assert.True(unfiltered <= 2, $"{unfiltered} of {chunks.Count} chunks have no filter");
+        Assert.True(stats.ChunksSkipped == chunks.Count - unfiltered && stats.ChunksTouched == unfiltered,
+            $"skipped {stats.ChunksSkipped}, touched {stats.ChunksTouched}, chunks {chunks.Count} ({unfiltered} without a filter)");
     }
 
     [Fact]
