@@ -18,8 +18,18 @@ internal sealed partial class ServerProcess : IDisposable
 
     public static async Task<ServerProcess> StartAsync(string dll, string dataDir)
     {
+        // Loki's default limits (4 MB/s per tenant, 3 MB/s per stream) would measure the server's rate limiter, not the agent.
+        Directory.CreateDirectory(dataDir);
+        var config = Path.Combine(dataDir, "..", "bench-server.yaml");
+        File.WriteAllText(config, """
+            limits_config:
+              ingestion_rate_mb: 100000
+              ingestion_burst_size_mb: 100000
+              per_stream_rate_limit: 100GB
+              per_stream_rate_limit_burst: 100GB
+            """);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, "-server.http-listen-address=127.0.0.1", "-server.http-listen-port=0", "-common.path-prefix=" + dataDir, "-log.level=warn" })
+        foreach (var a in new[] { dll, "-config.file=" + config, "-server.http-listen-address=127.0.0.1", "-server.http-listen-port=0", "-common.path-prefix=" + dataDir, "-log.level=warn" })
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi)!;
         var address = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
