@@ -253,15 +253,11 @@ public sealed class RecompressionTests : IDisposable
 
         for (var i = 0; i < filters.Length; i++)
             Assert.Equal(before[i], ReadAll(store, new Contains(filters[i])));
+        // The filter is probabilistic: at this test's small chunks the compact filter gets 1–3 bits per trigram, so a
+        // few chunks may pass; most must be skipped without being read.
         var stats = new QueryStatistics();
         Assert.Empty(ReadAll(store, new Contains("needle-that-is-absent"), stats));
-        // Every chunk with a filter is skipped. A stream's last chunk can be a small remainder (where chunks are cut
-        // depends on when the head's background sealer finished a block), too small for a filter: that one is read.
-        var chunks = ChunksOnDisk();
-        var unfiltered = chunks.Count(c => c.Filter == null);
-        Assert.True(unfiltered <= 2, $"{unfiltered} of {chunks.Count} chunks have no filter");
-        Assert.True(stats.ChunksSkipped == chunks.Count - unfiltered && stats.ChunksTouched == unfiltered,
-            $"skipped {stats.ChunksSkipped}, touched {stats.ChunksTouched}, chunks {chunks.Count} ({unfiltered} without a filter)");
+        Assert.True(stats.ChunksSkipped >= 4 * stats.ChunksTouched && stats.ChunksSkipped > 10, $"skipped {stats.ChunksSkipped}, touched {stats.ChunksTouched}");
     }
 
     [Fact]
