@@ -253,9 +253,11 @@ public sealed class RecompressionTests : IDisposable
 
         for (var i = 0; i < filters.Length; i++)
             Assert.Equal(before[i], ReadAll(store, new Contains(filters[i])));
+        // The filter is probabilistic: at this test's small chunks the compact filter gets 1–3 bits per trigram, so a
+        // few chunks may pass; most must be skipped without being read.
         var stats = new QueryStatistics();
         Assert.Empty(ReadAll(store, new Contains("needle-that-is-absent"), stats));
-        Assert.True(stats.ChunksSkipped > 0 && stats.ChunksTouched == 0, $"skipped {stats.ChunksSkipped}, touched {stats.ChunksTouched}");
+        Assert.True(stats.ChunksSkipped >= 4 * stats.ChunksTouched && stats.ChunksSkipped > 10, $"skipped {stats.ChunksSkipped}, touched {stats.ChunksTouched}");
     }
 
     [Fact]
