@@ -35,6 +35,7 @@ public sealed class JsonParserStage : Stage
             entry.SetError(JsonParserError, i >= s.Length ? "Value is array, but can't find closing ']' symbol" : "Value looks like object, but can't find closing '}' symbol");
             return true;
         }
+        st.Quotes.Reset(s.Length);
         var r = ParseObject(st, hints, s, i, 0, 0);
         if (r == Failed)
             entry.SetError(JsonParserError, "Value looks like object, but can't find closing '}' symbol");
@@ -54,7 +55,7 @@ public sealed class JsonParserStage : Stage
         {
             if (i >= s.Length || s[i] != '"')
                 return Failed;
-            var keyEnd = JsonScanner.StringEnd(s, i + 1, out var keyEscaped);
+            var keyEnd = st.Quotes.StringEnd(s, i + 1, out var keyEscaped);
             if (keyEnd < 0)
                 return Failed;
             var rawKey = s[(i + 1)..keyEnd];
@@ -91,7 +92,18 @@ public sealed class JsonParserStage : Stage
             }
             else
             {
-                var end = JsonScanner.SkipValue(s, i);
+                // Strings are scanned here to learn whether they hold an escape (SetValue then need not look again).
+                var valueEscaped = false;
+                int end;
+                if (c == '"')
+                {
+                    end = st.Quotes.StringEnd(s, i + 1, out valueEscaped);
+                    end = end < 0 ? end : end + 1;
+                }
+                else
+                {
+                    end = JsonScanner.SkipValue(s, i);
+                }
                 if (end < 0)
                     return Failed;
                 if (c != '[' && c != 'n')
@@ -99,7 +111,7 @@ public sealed class JsonParserStage : Stage
                     var name = ResolveName(st, hints, rawKey, prefixLength);
                     if (name != null)
                     {
-                        SetValue(st, name, s[i..end]);
+                        SetValue(st, name, s[i..end], valueEscaped);
                         if (!hints.ExtractAll)
                         {
                             st.Found |= hints.BitOf(name);
@@ -171,14 +183,14 @@ public sealed class JsonParserStage : Stage
         return hints.ShouldExtract(sanitized) ? string.Intern(sanitized) : null;
     }
 
-    /// <summary>Sets the label from the raw JSON value: strings unescaped (invalid UTF-8 → ""), literals as written.</summary>
-    private static void SetValue(State st, string name, ReadOnlySpan<byte> v)
+    /// <summary>Sets the label from the raw JSON value: strings unescaped (invalid UTF-8 → ""), literals as written. <paramref name="escaped"/>: the string holds a backslash.</summary>
+    private static void SetValue(State st, string name, ReadOnlySpan<byte> v, bool escaped)
     {
         var entry = st.Entry!;
         if (v[0] == '"')
         {
             var body = v[1..^1];
-            if (body.Contains((byte)'\\'))
+            if (escaped)
             {
                 if (!JsonScanner.Unescape(body, ref st.ValueUnescape, out var n))
                 {
@@ -213,5 +225,6 @@ public sealed class JsonParserStage : Stage
         public byte[] ValueUnescape = new byte[256];
         public readonly KeyCache TopKeys = new();
         public readonly KeyCache NestedKeys = new();
+        public readonly QuoteIndex Quotes = new();
     }
 }
