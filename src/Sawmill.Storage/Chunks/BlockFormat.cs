@@ -24,6 +24,12 @@ internal static class BlockFormat
     /// </summary>
     public const byte FlagImplicitLengths = 2;
 
+    /// <summary>
+    /// Header byte 29: the lines section holds the text and its long numbers apart (<see cref="NumberColumn"/>). Written
+    /// only in cold zstd blocks whose lines carry enough 10–19 digit numbers for it to pay.
+    /// </summary>
+    public const byte FlagNumberColumn = 4;
+
     [ThreadStatic]
     private static ByteWriter? t_columns;
 
@@ -37,7 +43,8 @@ internal static class BlockFormat
     /// lengths are written) when a line contains <c>\n</c> itself. A reader of such a block finds lengths only by
     /// decompressing the lines, so the flush path, whose blocks serve <c>bytes_over_time</c> from the column, keeps it.
     /// </param>
-    public static EncodedBlock Encode(RawBlock raw, ChunkCodec codec, string source = "head", int zstdLevel = Compression.ZstdLevel, bool implicitLengths = false)
+    /// <param name="numberColumn">Cold blocks: store long numbers apart from the text when that pays (flag bit 2).</param>
+    public static EncodedBlock Encode(RawBlock raw, ChunkCodec codec, string source = "head", int zstdLevel = Compression.ZstdLevel, bool implicitLengths = false, bool numberColumn = false)
     {
         var n = raw.Count;
         if (implicitLengths)
@@ -117,7 +124,11 @@ internal static class BlockFormat
                 if (implicitLengths)
                     lines[at++] = (byte)'\n';
             }
-            var linesBytes = CompressInto(w, codec, zstdLevel, lines.AsSpan(0, linesRaw));
+            var linesBytes = numberColumn && codec == ChunkCodec.Zstd ? NumberColumn.TryEncode(w, lines.AsSpan(0, linesRaw), zstdLevel) : -1;
+            if (linesBytes >= 0)
+                flags |= FlagNumberColumn;
+            else
+                linesBytes = CompressInto(w, codec, zstdLevel, lines.AsSpan(0, linesRaw));
             var header = w.Buffer.AsSpan(0, HeaderSize);
             BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)n);
             BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)tsBytes);
@@ -220,7 +231,10 @@ internal static class BlockFormat
                 DecodeMetadata(codec, metaSection, metaRaw, n, into);
             if (decompress)
             {
-                Compression.Decompress(codec, body.Slice(metaBytes, linesBytes), into.Lines.AsSpan(0, linesRaw));
+                if ((flags & FlagNumberColumn) != 0)
+                    NumberColumn.Decode(body.Slice(metaBytes, linesBytes), into.Lines.AsSpan(0, linesRaw));
+                else
+                    Compression.Decompress(codec, body.Slice(metaBytes, linesBytes), into.Lines.AsSpan(0, linesRaw));
                 if (implicitLengths)
                     SplitLines(into.Lines.AsSpan(0, linesRaw), n, into);
             }

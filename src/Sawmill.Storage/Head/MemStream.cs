@@ -118,8 +118,10 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
                 AddSealedLocked(block, trigrams);
                 raw.Clear();
                 _spare ??= raw;
+                // Cut right after the block that filled the chunk, as an inline seal does: newer pending blocks and
+                // the open block start the next chunk.
                 if (_openCompressed >= settings.ChunkTargetSize)
-                    CutLocked();
+                    CutLocked(sealFirst: false);
             }
         }
     }
@@ -143,9 +145,11 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         _openCompressed += block.Bytes.Length;
     }
 
-    private void CutLocked()
+    /// <summary>Cuts the open chunk; with <paramref name="sealFirst"/> it first seals every pending block and the open one.</summary>
+    private void CutLocked(bool sealFirst = true)
     {
-        SealLocked();
+        if (sealFirst)
+            SealLocked();
         if (_sealed.Count == 0)
             return;
         long stored = 0;
