@@ -143,7 +143,9 @@ public sealed class EntryStateDifferentialTests
     private static string RandomValue(Random rng, string name, int entry) => name switch
     {
         // Unique per entry (the interner is skipped for such labels after a while) with now and then a repeat.
-        "trace_id" or "user" => rng.Next(10) == 0 ? "u-1" : "u-" + entry + "-" + rng.Next(1000),
+        "trace_id" => rng.Next(10) == 0 ? "t-1" : "t-" + entry + "-" + rng.Next(1000),
+        "user" => rng.Next(10) == 0 ? "ü-1" : "ü-" + entry + "-" + rng.Next(1000), // not ASCII
+        "status" => rng.Next(8) == 0 ? "50" + rng.Next(3) : "200", // mostly the previous entry's value
         "msg" => rng.Next(4) == 0 ? "" : "héllo " + rng.Next(3),
         _ => "v" + rng.Next(4),
     };
