@@ -22,8 +22,8 @@ public sealed record RecompressionSettings
     /// <summary>
     /// The share of one core recompression may take on average, in (0, 1]: after a chunk that took <c>t</c> to
     /// re-encode, the recompressing thread sleeps <c>t · (1 / share − 1)</c> (cancellably). 0.5 by default, so that on a
-    /// small machine pushes and queries always keep most of the CPU; at zstd 19 that recompresses about 1–4 MB/s of raw
-    /// lines (90–350 GB a day).
+    /// small machine pushes and queries always keep most of the CPU; at zstd 19 that recompresses about 1–1.5 MB/s of raw
+    /// lines (90–130 GB a day).
     /// </summary>
     public double CpuShare
     {
