@@ -35,6 +35,8 @@ public sealed class JsonParserStage : Stage
             entry.SetError(JsonParserError, i >= s.Length ? "Value is array, but can't find closing ']' symbol" : "Value looks like object, but can't find closing '}' symbol");
             return true;
         }
+        st.Quotes.Reset(s.Length);
+        st.Ordinal = 0;
         var r = ParseObject(st, hints, s, i, 0, 0);
         if (r == Failed)
             entry.SetError(JsonParserError, "Value looks like object, but can't find closing '}' symbol");
@@ -54,10 +56,11 @@ public sealed class JsonParserStage : Stage
         {
             if (i >= s.Length || s[i] != '"')
                 return Failed;
-            var keyEnd = JsonScanner.StringEnd(s, i + 1, out var keyEscaped);
+            var keyEnd = st.Quotes.StringEnd(s, i + 1, out var keyEscaped);
             if (keyEnd < 0)
                 return Failed;
             var rawKey = s[(i + 1)..keyEnd];
+            var ordinal = depth == 0 ? st.Ordinal++ : -1;
             if (keyEscaped && JsonScanner.Unescape(rawKey, ref st.KeyUnescape, out var kl))
                 rawKey = st.KeyUnescape.AsSpan(0, kl);
             i = JsonScanner.SkipWhitespace(s, keyEnd + 1);
@@ -91,18 +94,43 @@ public sealed class JsonParserStage : Stage
             }
             else
             {
-                var end = JsonScanner.SkipValue(s, i);
+                // Strings are scanned here to learn whether they hold an escape (SetValue then need not look again).
+                var valueEscaped = false;
+                int end;
+                if (c == '"')
+                {
+                    end = st.Quotes.StringEnd(s, i + 1, out valueEscaped);
+                    end = end < 0 ? end : end + 1;
+                }
+                else
+                {
+                    end = JsonScanner.SkipValue(s, i);
+                }
                 if (end < 0)
                     return Failed;
                 if (c != '[' && c != 'n')
                 {
-                    var name = ResolveName(st, hints, rawKey, prefixLength);
+                    string? name;
+                    ulong bit;
+                    if ((uint)ordinal < State.Positions && st.PositionLength[ordinal] == rawKey.Length &&
+                        rawKey.SequenceEqual(st.PositionKey[ordinal].AsSpan(0, rawKey.Length)))
+                    {
+                        name = st.PositionName[ordinal];
+                        bit = st.PositionBit[ordinal];
+                    }
+                    else
+                    {
+                        name = ResolveName(st, hints, rawKey, prefixLength);
+                        bit = name == null || hints.ExtractAll ? 0 : hints.BitOf(name);
+                        if ((uint)ordinal < State.Positions)
+                            st.Remember(ordinal, rawKey, name, bit);
+                    }
                     if (name != null)
                     {
-                        SetValue(st, name, s[i..end]);
+                        SetValue(st, name, s[i..end], valueEscaped);
                         if (!hints.ExtractAll)
                         {
-                            st.Found |= hints.BitOf(name);
+                            st.Found |= bit;
                             if ((st.Found & st.Mask) == st.Mask && st.Mask != 0)
                                 return Done;
                         }
@@ -171,14 +199,14 @@ public sealed class JsonParserStage : Stage
         return hints.ShouldExtract(sanitized) ? string.Intern(sanitized) : null;
     }
 
-    /// <summary>Sets the label from the raw JSON value: strings unescaped (invalid UTF-8 → ""), literals as written.</summary>
-    private static void SetValue(State st, string name, ReadOnlySpan<byte> v)
+    /// <summary>Sets the label from the raw JSON value: strings unescaped (invalid UTF-8 → ""), literals as written. <paramref name="escaped"/>: the string holds a backslash.</summary>
+    private static void SetValue(State st, string name, ReadOnlySpan<byte> v, bool escaped)
     {
         var entry = st.Entry!;
         if (v[0] == '"')
         {
             var body = v[1..^1];
-            if (body.Contains((byte)'\\'))
+            if (escaped)
             {
                 if (!JsonScanner.Unescape(body, ref st.ValueUnescape, out var n))
                 {
@@ -213,5 +241,33 @@ public sealed class JsonParserStage : Stage
         public byte[] ValueUnescape = new byte[256];
         public readonly KeyCache TopKeys = new();
         public readonly KeyCache NestedKeys = new();
+        public readonly QuoteIndex Quotes = new();
+
+        // Top-level keys by position: the n-th key of a line is usually the previous line's n-th key, recognised by
+        // one comparison instead of a hash lookup, with its resolved name (null: not extracted) and hint bit.
+        public const int Positions = 32;
+        public int Ordinal;
+        public readonly byte[][] PositionKey = new byte[Positions][];
+        public readonly int[] PositionLength = CreateLengths();
+        public readonly string?[] PositionName = new string?[Positions];
+        public readonly ulong[] PositionBit = new ulong[Positions];
+
+        private static int[] CreateLengths()
+        {
+            var lengths = new int[Positions];
+            Array.Fill(lengths, -1);
+            return lengths;
+        }
+
+        public void Remember(int ordinal, ReadOnlySpan<byte> key, string? name, ulong bit)
+        {
+            ref var buffer = ref PositionKey[ordinal];
+            if (buffer == null || buffer.Length < key.Length)
+                buffer = new byte[Math.Max(key.Length, 32)];
+            key.CopyTo(buffer);
+            PositionLength[ordinal] = key.Length;
+            PositionName[ordinal] = name;
+            PositionBit[ordinal] = bit;
+        }
     }
 }

@@ -121,6 +121,52 @@ public sealed class EntryStateDifferentialTests
         }
     }
 
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(false, "latency,level")]
+    [InlineData(true, "latency,level")]
+    [InlineData(false, "app")]
+    public void Long_lived_stream_pipelines_equal_fresh_ones_line_by_line(bool logfmt, string? neededList)
+    {
+        // Everything a stream pipeline carries from line to line (keys by position, the label layout, last values,
+        // interner statistics) must never change a result: compare with a pipeline made fresh for every line.
+        var needed = neededList?.Split(',').ToHashSet(StringComparer.Ordinal);
+        var stream = Labels.From(("app", "svc"), ("env", "prod"));
+        Stage Parser() => logfmt ? new LogfmtParserStage() : new JsonParserStage();
+        var longLived = new Pipeline([Parser()], needed).ForStream(stream);
+        var rng = new Random(logfmt ? 5 : 6);
+        var keys = new List<string> { "ts", "level", "msg", "latency", "id", "app", "a.b" };
+        for (var i = 0; i < 3000; i++)
+        {
+            if (rng.Next(25) == 0)
+                keys = keys.OrderBy(_ => rng.Next()).ToList(); // the shape changes now and then
+            var fields = keys.Where(_ => rng.Next(12) != 0).Select(k => (k, k switch
+            {
+                "id" => "id-" + i,
+                "latency" => (rng.NextDouble() * 100).ToString("F2", System.Globalization.CultureInfo.InvariantCulture),
+                "level" => new[] { "info", "warn", "error" }[rng.Next(3)],
+                "msg" => rng.Next(3) == 0 ? "said \"hi\"" : "ok",
+                _ => "v" + rng.Next(3),
+            })).ToList();
+            var line = logfmt
+                ? string.Join(' ', fields.Select(f => f.Item1 + "=\"" + f.Item2 + "\""))
+                : "{" + string.Join(',', fields.Select(f => "\"" + f.Item1 + "\":\"" + f.Item2 + "\"")) + "}";
+            var bytes = Encoding.UTF8.GetBytes(line);
+            var fresh = new Pipeline([Parser()], needed).ForStream(stream);
+            Assert.Equal(fresh.Process(i, bytes, out _), longLived.Process(i, bytes, out _));
+            if (needed == null)
+            {
+                Assert.Equal(fresh.Labels, longLived.Labels);
+            }
+            else
+            {
+                foreach (var name in needed)
+                    Assert.Equal(fresh.Entry.Get(name), longLived.Entry.Get(name));
+            }
+        }
+    }
+
     private enum Op
     {
         Set,
