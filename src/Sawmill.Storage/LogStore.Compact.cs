@@ -19,12 +19,20 @@ public sealed partial class LogStore
     /// rewritten once they are flushed (the server hides them from queries meanwhile). One run at a time; pushes and
     /// queries continue during it.
     /// </summary>
-    public async Task<CompactionResult> CompactAsync(IRetentionPolicy? policy, CancellationToken cancellationToken = default)
+    /// <param name="policy">What to remove; null merges only.</param>
+    /// <param name="recompressOlderThanNs">
+    /// Chunks this run rewrites or copies anyway whose newest entry is older than this (Unix ns) are recompressed for
+    /// cold storage on the way (see <see cref="RecompressAsync"/>): a block that keeps being merged with newer small
+    /// blocks would otherwise never be old enough as a whole. <see cref="long.MinValue"/> (the default) recompresses nothing.
+    /// </param>
+    /// <param name="cancellationToken">Stops the run between chunks; the unfinished output is removed.</param>
+    public async Task<CompactionResult> CompactAsync(IRetentionPolicy? policy, long recompressOlderThanNs, CancellationToken cancellationToken = default)
     {
         await _compactMutex.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Task.Run(() => Compact(policy, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await Task.Factory.StartNew(() => Compact(policy, recompressOlderThanNs, cancellationToken), cancellationToken,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         finally
         {
@@ -32,11 +40,28 @@ public sealed partial class LogStore
         }
     }
 
-    private CompactionResult Compact(IRetentionPolicy? policy, CancellationToken cancellationToken)
+    /// <inheritdoc cref="CompactAsync(IRetentionPolicy?, long, CancellationToken)"/>
+    public Task<CompactionResult> CompactAsync(IRetentionPolicy? policy, CancellationToken cancellationToken = default) =>
+        CompactAsync(policy, long.MinValue, cancellationToken);
+
+    private CompactionResult Compact(IRetentionPolicy? policy, long recompressOlderThanNs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return CompactCore(policy, recompressOlderThanNs, cancellationToken);
+        }
+        finally
+        {
+            Compression.ReleaseThreadCompressors();
+        }
+    }
+
+    private CompactionResult CompactCore(IRetentionPolicy? policy, long recompressOlderThanNs, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         int compacted = 0, written = 0;
         long removed = 0, before = 0, after = 0;
+        var cold = new RecompressionTally();
         foreach (var tenant in _tenants.Values)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -79,7 +104,9 @@ public sealed partial class LogStore
                     var chunk = block.ReadChunk(meta, null)!;
                     if (meta.MinT >= cutoff && (policy == null || !policy.MayDelete(tenant.Name, labels, meta.MinT, meta.MaxT)))
                     {
-                        yield return chunk;
+                        yield return meta.MaxT < recompressOlderThanNs && !chunk.Recompressed
+                            ? cold.Recompress(chunk, meta, _options.Recompression, this, cancellationToken)
+                            : chunk;
                         continue;
                     }
                     var (rewritten, n) = ChunkRewriter.Rewrite(chunk, tenant.Name, labels, cutoff, policy, _options.BlockSize, _options.Recompression);
@@ -128,21 +155,23 @@ public sealed partial class LogStore
                 group.Count, tenant.Name, dir ?? "nothing", tenantRemoved, group.Sum(b => b.Meta.StoredBytes), output?.Meta.StoredBytes ?? 0);
         }
         UpdateDiskMetrics();
-        return new CompactionResult(compacted, written, removed, before, after, started.Elapsed);
+        return new CompactionResult(compacted, written, removed, before, after, started.Elapsed) { Recompressed = cold.Result(0, started.Elapsed) };
     }
 
     /// <summary>
-    /// Cold recompression: every persisted block whose newest entry is older than <paramref name="olderThanNs"/> (Unix
-    /// ns) and that is not yet marked recompressed is rewritten with its chunks re-encoded for cold storage
-    /// (<see cref="LogStoreOptions.Recompression"/>: high zstd level, larger blocks, compact token filter; chunk version 2,
-    /// see docs/format/chunk.md). Chunks already recompressed are copied. Each chunk is recompressed once in its life.
+    /// Cold recompression: every chunk whose newest entry is older than <paramref name="olderThanNs"/> (Unix ns) and
+    /// that is not recompressed yet is re-encoded for cold storage (<see cref="LogStoreOptions.Recompression"/>: high zstd
+    /// level, larger blocks, compact token filter; chunk version 2, see docs/format/chunk.md), in a rewrite of its block
+    /// in which the block's other chunks are copied. A block whose chunks are all cold is marked so in its meta and not
+    /// looked at again; for the others only the first 8 bytes of their old chunks are read to find out. Each chunk is
+    /// recompressed once in its life.
     /// <para>
     /// One block at a time, on one thread of its own, yielding between chunks and pausing to stay within
     /// <see cref="RecompressionSettings.CpuShare"/> of a core; cancellation stops between chunks and removes the
-    /// unfinished output. Crash-safe like <see cref="CompactAsync"/>: the new block is written and renamed into place
-    /// before its input is removed, and lists the input in its sources, so an open after a crash keeps exactly one of
-    /// them. Queries read the old block until the swap and the new one after it; the entries are identical. Runs never
-    /// overlap with each other or with <see cref="CompactAsync"/>.
+    /// unfinished output. Crash-safe like <see cref="CompactAsync(IRetentionPolicy?, long, CancellationToken)"/>: the new
+    /// block is written and renamed into place before its input is removed, and lists the input in its sources, so an
+    /// open after a crash keeps exactly one of them. Queries read the old block until the swap and the new one after it;
+    /// the entries are identical. Runs never overlap with each other or with compaction runs.
     /// </para>
     /// </summary>
     public async Task<RecompressionResult> RecompressAsync(long olderThanNs, CancellationToken cancellationToken = default)
@@ -186,8 +215,8 @@ public sealed partial class LogStore
     private RecompressionResult Recompress(long olderThanNs, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        int rewritten = 0, chunks = 0;
-        long raw = 0, before = 0, after = 0;
+        var rewritten = 0;
+        var cold = new RecompressionTally();
         var settings = _options.Recompression;
         try
         {
@@ -196,30 +225,18 @@ public sealed partial class LogStore
                 foreach (var block in tenant.Blocks)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (block.Meta.Recompressed || block.Meta.MaxTime >= olderThanNs)
+                    if (block.Meta.Recompressed || block.Meta.MinTime >= olderThanNs || !HasChunkToRecompress(block, olderThanNs))
                         continue;
-                    long blockRaw = 0;
-                    var blockChunks = 0;
+                    var chunksBefore = cold.Chunks;
                     IEnumerable<Chunk> Produce(ChunkMeta[] metas)
                     {
                         foreach (var meta in metas)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
                             var chunk = block.ReadChunk(meta, null)!;
-                            if (chunk.Recompressed)
-                            {
-                                yield return chunk;
-                                continue;
-                            }
-                            var took = System.Diagnostics.Stopwatch.StartNew();
-                            var cold = ChunkRecompressor.Recompress(chunk, settings);
-                            blockChunks++;
-                            blockRaw += cold.RawBytes;
-                            yield return cold;
-                            AfterChunkRecompressed?.Invoke();
-                            // Recompression is the compactor's background work: let pushes and queries run first, and
-                            // stay within the configured share of a core.
-                            Throttle(took.Elapsed, settings.CpuShare, cancellationToken);
+                            yield return meta.MaxT < olderThanNs && !chunk.Recompressed
+                                ? cold.Recompress(chunk, meta, settings, this, cancellationToken)
+                                : chunk;
                         }
                     }
                     var dir = BlockWriter.Write(Path.Combine(_blocksDir, tenant.Name), tenant.Name,
@@ -244,27 +261,61 @@ public sealed partial class LogStore
                         _logger.LogWarning("could not remove recompressed block {Path}: {Message}", block.Directory, e.Message);
                     }
                     rewritten++;
-                    chunks += blockChunks;
-                    raw += blockRaw;
-                    before += block.Meta.StoredBytes;
-                    after += output?.Meta.StoredBytes ?? 0;
-                    Interlocked.Add(ref Metrics.RecompressedBytesBeforeCount, block.Meta.StoredBytes);
-                    Interlocked.Add(ref Metrics.RecompressedBytesAfterCount, output?.Meta.StoredBytes ?? 0);
                     if (output != null)
                         Interlocked.Increment(ref Metrics.BlocksWrittenCount);
                     _logger.LogInformation("recompressed block {Block} of tenant {Tenant} into {Output}: {Chunks} chunks, {Before} → {After} bytes",
-                        block.Meta.Id, tenant.Name, dir ?? "nothing", blockChunks, block.Meta.StoredBytes, output?.Meta.StoredBytes ?? 0);
+                        block.Meta.Id, tenant.Name, dir ?? "nothing", cold.Chunks - chunksBefore, block.Meta.StoredBytes, output?.Meta.StoredBytes ?? 0);
                 }
             }
         }
         finally
         {
-            // The high-level compressor's tables (tens of MiB at level 19) are not kept on this pool thread.
+            // The high-level compressor's tables (tens of MiB at level 19) are not kept on this thread.
             Compression.ReleaseThreadCompressors();
             if (rewritten > 0)
                 UpdateDiskMetrics();
         }
-        return new RecompressionResult(rewritten, chunks, raw, before, after, started.Elapsed);
+        return cold.Result(rewritten, started.Elapsed);
+    }
+
+    /// <summary>
+    /// True when the block has a chunk older than the cutoff that is not recompressed yet (chunks newer than the cutoff are
+    /// not looked at; for the others only their first 8 bytes are read).
+    /// </summary>
+    private static bool HasChunkToRecompress(BlockReader block, long olderThanNs)
+    {
+        foreach (var (_, chunks) in block.Series)
+            foreach (var c in chunks)
+                if (c.MaxT < olderThanNs && !block.IsRecompressed(c))
+                    return true;
+        return false;
+    }
+
+    /// <summary>Recompresses chunks for a run and adds up what it did. One per run; used on the run's thread only.</summary>
+    private sealed class RecompressionTally
+    {
+        public int Chunks { get; private set; }
+        private long _raw, _before, _after;
+
+        public Chunk Recompress(Chunk chunk, ChunkMeta meta, RecompressionSettings settings, LogStore store, CancellationToken cancellationToken)
+        {
+            var took = System.Diagnostics.Stopwatch.StartNew();
+            var cold = ChunkRecompressor.Recompress(chunk, settings);
+            var stored = ChunkFormat.HeaderSize(cold.Blocks.Length, cold.Filter?.Words.Length ?? 0) + cold.StoredBytes;
+            Chunks++;
+            _raw += cold.RawBytes;
+            _before += meta.Length;
+            _after += stored;
+            Interlocked.Add(ref store.Metrics.RecompressedBytesBeforeCount, meta.Length);
+            Interlocked.Add(ref store.Metrics.RecompressedBytesAfterCount, stored);
+            store.AfterChunkRecompressed?.Invoke();
+            // Recompression is the compactor's background work: let pushes and queries run first, and stay within the
+            // configured share of a core.
+            Throttle(took.Elapsed, settings.CpuShare, cancellationToken);
+            return cold;
+        }
+
+        public RecompressionResult Result(int blocks, TimeSpan elapsed) => new(blocks, Chunks, _raw, _before, _after, elapsed);
     }
 
     private static bool NeedsRewrite(BlockReader block, string tenant, IRetentionPolicy? policy)

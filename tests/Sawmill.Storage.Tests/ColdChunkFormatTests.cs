@@ -110,6 +110,30 @@ public sealed class ColdChunkFormatTests
     }
 
     [Fact]
+    public void Long_numbers_go_to_their_own_column_only_where_that_compresses_better()
+    {
+        var rnd = new Random(9);
+        var ids = new RawBlock();
+        var clock = new RawBlock();
+        for (var i = 0; i < 2000; i++)
+        {
+            // Random 63-bit ids (HDFS's block ids): as integers they cost less than as digits.
+            ids.TryAppend(i, Encoding.UTF8.GetBytes($"INFO served block blk_{rnd.NextInt64(1_000_000_000_000_000_000, long.MaxValue)} to 10.0.0.{i % 7}"), null);
+            // Consecutive epoch milliseconds (HealthApp): as text they share their prefixes and cost less.
+            clock.TryAppend(i, Encoding.UTF8.GetBytes($"onExtend:{1514038530000 + i * 17} {i % 5} 0 4"), null);
+        }
+        using var d = new DecodedBlock();
+        foreach (var (raw, apart) in new[] { (ids, true), (clock, false) })
+        {
+            var block = BlockFormat.Encode(raw, ChunkCodec.Zstd, "t", 19, implicitLengths: true, numberColumn: true);
+            Assert.Equal(apart, (block.Bytes.Span[29] & BlockFormat.FlagNumberColumn) != 0);
+            BlockFormat.Decode(block, lines: true, metadata: false, d);
+            for (var i = 0; i < raw.Count; i++)
+                Assert.True(raw.LineAt(i).SequenceEqual(d.Lines.AsSpan(d.Offsets[i], d.Lengths[i])));
+        }
+    }
+
+    [Fact]
     public void An_unknown_chunk_version_is_reported_as_corruption_naming_the_file()
     {
         var bytes = Bytes(FlushChunk(100));

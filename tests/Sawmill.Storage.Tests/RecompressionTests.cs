@@ -119,6 +119,9 @@ public sealed class RecompressionTests : IDisposable
     private long BlockBytesOnDisk() => new DirectoryInfo(TenantDir).EnumerateFiles("*", SearchOption.AllDirectories)
         .Where(f => f.Name is "chunks" or "index").Sum(f => f.Length);
 
+    // Every chunk is recompressed in these tests, so the run's chunk bytes before and after are the chunks files'.
+    private long ChunksFileBytes() => new DirectoryInfo(TenantDir).EnumerateFiles("chunks", SearchOption.AllDirectories).Sum(f => f.Length);
+
     private static bool MarkedRecompressed(string blockDir) =>
         System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(blockDir, "meta.json"))).RootElement.TryGetProperty("recompressed", out var p) && p.GetBoolean();
 
@@ -131,7 +134,7 @@ public sealed class RecompressionTests : IDisposable
         var before = ReadAll(store);
         var backward = ReadAll(store, direction: Direction.Backward);
         var lengths = LengthsOnly(store);
-        var bytesBefore = BlockBytesOnDisk();
+        var bytesBefore = ChunksFileBytes();
         Assert.All(ChunksOnDisk(), c => Assert.False(c.Recompressed));
 
         var result = await store.RecompressAsync(long.MaxValue);
@@ -140,7 +143,8 @@ public sealed class RecompressionTests : IDisposable
         Assert.True(result.ChunksRecompressed > 4, $"{result.ChunksRecompressed} chunks");
         Assert.Equal(bytesBefore, result.BytesBefore);
         Assert.True(result.BytesAfter < result.BytesBefore * 0.9, $"{result.BytesBefore} → {result.BytesAfter}");
-        Assert.Equal(result.BytesAfter, BlockBytesOnDisk());
+        Assert.Equal(result.BytesAfter, ChunksFileBytes());
+        Assert.True(BlockBytesOnDisk() < bytesBefore);
         Assert.Equal(result.BytesBefore, store.Metrics.RecompressedBytesBefore);
         Assert.Equal(result.BytesAfter, store.Metrics.RecompressedBytesAfter);
         var chunks = ChunksOnDisk();
@@ -218,6 +222,58 @@ public sealed class RecompressionTests : IDisposable
         Assert.Equal(ChunksOnDisk().Count - coldChunks, second.ChunksRecompressed);
         Assert.All(ChunksOnDisk(), c => Assert.True(c.Recompressed));
         Assert.Equal(all, ReadAll(store));
+    }
+
+    [Fact]
+    public async Task Only_the_old_chunks_of_a_block_are_recompressed_and_the_block_is_marked_once_all_are()
+    {
+        await using var store = await Open();
+        // One block whose chunks span about 20 s: entries 1–2 ms apart, ~40 KiB raw per chunk.
+        await PushMix(store, 6000);
+        await store.FlushAsync(force: true);
+        var all = ReadAll(store);
+        var chunks = ChunksOnDisk();
+        var middle = chunks.OrderBy(c => c.MaxT).ElementAt(chunks.Count / 2).MaxT + 1;
+
+        var first = await store.RecompressAsync(middle);
+
+        Assert.Equal(1, first.BlocksRewritten);
+        var after = ChunksOnDisk();
+        Assert.All(after, c => Assert.Equal(c.MaxT < middle, c.Recompressed));
+        Assert.Equal(after.Count(c => c.Recompressed), first.ChunksRecompressed);
+        Assert.False(MarkedRecompressed(Assert.Single(Directory.GetDirectories(TenantDir))));
+        Assert.Equal(all, ReadAll(store));
+        // Nothing new is old enough: the block is left alone (its old chunks' first bytes say they are cold).
+        Assert.Equal(0, (await store.RecompressAsync(middle)).BlocksRewritten);
+
+        var second = await store.RecompressAsync(long.MaxValue);
+        Assert.Equal(after.Count(c => !c.Recompressed), second.ChunksRecompressed);
+        Assert.True(MarkedRecompressed(Assert.Single(Directory.GetDirectories(TenantDir))));
+        Assert.Equal(all, ReadAll(store));
+    }
+
+    [Fact]
+    public async Task A_merge_recompresses_the_old_chunks_it_copies_so_a_block_that_keeps_growing_still_gets_cold()
+    {
+        await using var store = await Open();
+        await PushMix(store, 1000, Start);
+        await store.FlushAsync(force: true);
+        await PushMix(store, 1000, Start + TimeNs.PerHour, seed: 4);
+        await store.FlushAsync(force: true);
+        var all = ReadAll(store);
+        var cutoff = Start + 30 * TimeNs.PerMinute;
+
+        // The merge's output holds new entries, so as a whole it is never older than the cutoff; its old chunks are
+        // recompressed by the merge itself.
+        var merged = await store.CompactAsync(null, cutoff);
+
+        Assert.Equal(2, merged.BlocksCompacted);
+        var chunks = ChunksOnDisk();
+        Assert.All(chunks, c => Assert.Equal(c.MaxT < cutoff, c.Recompressed));
+        Assert.Equal(chunks.Count(c => c.Recompressed), merged.Recompressed.ChunksRecompressed);
+        Assert.True(merged.Recompressed.BytesAfter < merged.Recompressed.BytesBefore);
+        Assert.Equal(all, ReadAll(store));
+        Assert.Equal(0, (await store.RecompressAsync(cutoff)).BlocksRewritten);
     }
 
     [Fact]

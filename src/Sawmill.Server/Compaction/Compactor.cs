@@ -95,7 +95,9 @@ public sealed class Compactor : IAsyncDisposable
             Storage.Compaction.CompactionResult result;
             try
             {
-                result = await _store.CompactAsync(policy, cancellationToken).ConfigureAwait(false);
+                // Chunks old enough for cold storage are recompressed in the blocks this run merges anyway.
+                var recompressBefore = RecompressAfter > TimeSpan.Zero ? now - RecompressAfter.Ticks * 100 : long.MinValue;
+                result = await _store.CompactAsync(policy, recompressBefore, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -115,6 +117,7 @@ public sealed class Compactor : IAsyncDisposable
             var cold = Storage.Compaction.RecompressionResult.None;
             if (RecompressAfter > TimeSpan.Zero)
             {
+                // The blocks the merge did not touch.
                 try
                 {
                     cold = await _store.RecompressAsync(TimeNs.Now() - RecompressAfter.Ticks * 100, cancellationToken).ConfigureAwait(false);
@@ -125,12 +128,14 @@ public sealed class Compactor : IAsyncDisposable
                     _logger.LogError(e, "cold recompression failed; the blocks stay as they were and the next run retries");
                     throw;
                 }
-                Recompressed.WithLabels("before").Inc(cold.BytesBefore);
-                Recompressed.WithLabels("after").Inc(cold.BytesAfter);
-                RecompressedChunks.Inc(cold.ChunksRecompressed);
-                if (cold.BlocksRewritten > 0)
+                var merged = result.Recompressed;
+                Recompressed.WithLabels("before").Inc(cold.BytesBefore + merged.BytesBefore);
+                Recompressed.WithLabels("after").Inc(cold.BytesAfter + merged.BytesAfter);
+                RecompressedChunks.Inc(cold.ChunksRecompressed + merged.ChunksRecompressed);
+                if (cold.ChunksRecompressed + merged.ChunksRecompressed > 0)
                     _logger.LogInformation("recompression done blocks={Blocks} chunks={Chunks} raw_bytes={Raw} bytes_before={Before} bytes_after={After} duration={Duration}",
-                        cold.BlocksRewritten, cold.ChunksRecompressed, cold.RawBytes, cold.BytesBefore, cold.BytesAfter, cold.Elapsed);
+                        cold.BlocksRewritten, cold.ChunksRecompressed + merged.ChunksRecompressed, cold.RawBytes + merged.RawBytes,
+                        cold.BytesBefore + merged.BytesBefore, cold.BytesAfter + merged.BytesAfter, cold.Elapsed);
             }
             Runs.WithLabels("success").Inc();
             LastSuccess.SetToCurrentTimeUtc();

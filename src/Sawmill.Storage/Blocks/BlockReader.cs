@@ -118,6 +118,19 @@ internal sealed class BlockReader : IDisposable
         return ChunkFormat.Read(bytes, ChunksPath);
     }
 
+    /// <summary>
+    /// True when the chunk was recompressed for cold storage (version 2 with the recompressed flag), found by reading its
+    /// first 8 bytes only. Throws <see cref="StorageCorruptionException"/> when they are not a chunk's.
+    /// </summary>
+    public bool IsRecompressed(ChunkMeta meta)
+    {
+        var head = new byte[8];
+        ReadExactly(head, meta.Offset);
+        if (!head.AsSpan(0, 4).SequenceEqual(ChunkFormat.Magic))
+            throw new StorageCorruptionException(ChunksPath, $"no chunk at offset {meta.Offset} (bad magic)");
+        return head[4] == ChunkFormat.VersionCold && (head[6] & ChunkFormat.FlagRecompressed) != 0;
+    }
+
     private void ReadExactly(byte[] buffer, long offset)
     {
         var done = 0;

@@ -57,6 +57,11 @@ internal static class NumberColumn
                 at = start + length;
             }
             t = CopyEscaped(lines[at..], text, t);
+            // Numbers that follow each other closely (epoch milliseconds of consecutive lines) compress better as text
+            // than as integers; a quick probe at zstd 1 (~1% of the cost of the real encoding at 19) keeps the plain
+            // layout for them.
+            if (!Pays(lines, text.AsSpan(0, t), numbers.AsSpan(0, count * 8)))
+                return -1;
             var begin = w.Length;
             w.WriteU32(0);
             w.WriteU32((uint)t);
@@ -176,6 +181,25 @@ internal static class NumberColumn
             src = src[(special + 1)..];
         }
         return at;
+    }
+
+    /// <summary>The probe level: fast, and on the loghub samples it picks the smaller layout wherever zstd 19 would.</summary>
+    private const int ProbeLevel = 1;
+
+    private static bool Pays(ReadOnlySpan<byte> lines, ReadOnlySpan<byte> text, ReadOnlySpan<byte> numbers)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(Compression.MaxCompressedLength(ChunkCodec.Zstd, lines.Length));
+        try
+        {
+            var plain = Compression.Compress(ChunkCodec.Zstd, lines, scratch, ProbeLevel);
+            var apart = Compression.Compress(ChunkCodec.Zstd, text, scratch, ProbeLevel)
+                + Compression.Compress(ChunkCodec.Zstd, numbers, scratch, ProbeLevel) + 12;
+            return apart < plain;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     private static int Compress(ByteWriter w, ReadOnlySpan<byte> data, int zstdLevel)

@@ -1,8 +1,9 @@
 namespace Sawmill.Storage.Compaction;
 
 /// <summary>
-/// What one <see cref="LogStore.RecompressAsync"/> run did, over all tenants: blocks rewritten, chunks re-encoded
-/// (chunks already recompressed are copied), and the disk bytes of the rewritten blocks before and after.
+/// What one <see cref="LogStore.RecompressAsync"/> run (or the recompression inside a compaction run) did, over all
+/// tenants: blocks rewritten, chunks re-encoded, their raw line bytes, and the stored bytes of those chunks before and
+/// after (chunks copied unchanged count in neither).
 /// </summary>
 public sealed record RecompressionResult(int BlocksRewritten, int ChunksRecompressed, long RawBytes, long BytesBefore, long BytesAfter, TimeSpan Elapsed)
 {
