@@ -112,18 +112,11 @@ public sealed class JsonParserStage : Stage
                 {
                     string? name;
                     ulong bit;
-                    if ((uint)ordinal < State.Positions && st.PositionLength[ordinal] == rawKey.Length &&
-                        rawKey.SequenceEqual(st.PositionKey[ordinal].AsSpan(0, rawKey.Length)))
-                    {
-                        name = st.PositionName[ordinal];
-                        bit = st.PositionBit[ordinal];
-                    }
-                    else
+                    if (!st.Positions.TryGet(ordinal, rawKey, out name, out bit))
                     {
                         name = ResolveName(st, hints, rawKey, prefixLength);
                         bit = name == null || hints.ExtractAll ? 0 : hints.BitOf(name);
-                        if ((uint)ordinal < State.Positions)
-                            st.Remember(ordinal, rawKey, name, bit);
+                        st.Positions.Remember(ordinal, rawKey, name, bit);
                     }
                     if (name != null)
                     {
@@ -243,31 +236,8 @@ public sealed class JsonParserStage : Stage
         public readonly KeyCache NestedKeys = new();
         public readonly QuoteIndex Quotes = new();
 
-        // Top-level keys by position: the n-th key of a line is usually the previous line's n-th key, recognised by
-        // one comparison instead of a hash lookup, with its resolved name (null: not extracted) and hint bit.
-        public const int Positions = 32;
+        // Top-level keys by position (nested keys, ordinal -1, go through NestedKeys).
+        public readonly KeyPositions Positions = new();
         public int Ordinal;
-        public readonly byte[][] PositionKey = new byte[Positions][];
-        public readonly int[] PositionLength = CreateLengths();
-        public readonly string?[] PositionName = new string?[Positions];
-        public readonly ulong[] PositionBit = new ulong[Positions];
-
-        private static int[] CreateLengths()
-        {
-            var lengths = new int[Positions];
-            Array.Fill(lengths, -1);
-            return lengths;
-        }
-
-        public void Remember(int ordinal, ReadOnlySpan<byte> key, string? name, ulong bit)
-        {
-            ref var buffer = ref PositionKey[ordinal];
-            if (buffer == null || buffer.Length < key.Length)
-                buffer = new byte[Math.Max(key.Length, 32)];
-            key.CopyTo(buffer);
-            PositionLength[ordinal] = key.Length;
-            PositionName[ordinal] = name;
-            PositionBit[ordinal] = bit;
-        }
     }
 }

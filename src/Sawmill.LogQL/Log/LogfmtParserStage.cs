@@ -50,6 +50,7 @@ public sealed class LogfmtParserStage : Stage
         ulong found = 0;
         var s = line;
         var i = 0;
+        var ordinal = 0;
         while (true)
         {
             while (i < s.Length && s[i] <= ' ')
@@ -124,7 +125,13 @@ public sealed class LogfmtParserStage : Stage
             }
             if (standalone && !_keepEmpty)
                 continue;
-            var name = Resolve(st, entry, hints, key);
+            if (!st.Positions.TryGet(ordinal, key, out var name, out var bit))
+            {
+                name = Resolve(st, entry, hints, key);
+                bit = name == null || hints.ExtractAll ? 0 : hints.BitOf(name);
+                st.Positions.Remember(ordinal, key, name, bit);
+            }
+            ordinal++;
             if (name == null)
                 continue;
             // ASCII (the usual case) is valid and free of U+FFFD: one vectorised pass instead of two.
@@ -134,7 +141,7 @@ public sealed class LogfmtParserStage : Stage
                 entry.SetUtf8(LabelCategory.Parsed, name, value);
             if (!hints.ExtractAll)
             {
-                found |= hints.BitOf(name);
+                found |= bit;
                 if ((found & st.Mask) == st.Mask && st.Mask != 0)
                     break;
             }
@@ -223,6 +230,7 @@ public sealed class LogfmtParserStage : Stage
     {
         public byte[] Unescape = new byte[128];
         public readonly KeyCache Keys = new();
+        public readonly KeyPositions Positions = new();
         public ulong Mask;
     }
 }
