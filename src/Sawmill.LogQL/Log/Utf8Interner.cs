@@ -1,4 +1,4 @@
-using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Sawmill.LogQL.Log;
@@ -10,7 +10,8 @@ namespace Sawmill.LogQL.Log;
 /// </summary>
 internal sealed class Utf8Interner
 {
-    private const int Slots = 1024;
+    private const int SlotBits = 10;
+    private const int Slots = 1 << SlotBits;
     private const int MaxLength = 64;
     private readonly byte[]?[] _keys = new byte[Slots][];
     private readonly string?[] _values = new string[Slots];
@@ -30,7 +31,7 @@ internal sealed class Utf8Interner
             LastWasNew = true;
             return Encoding.UTF8.GetString(utf8);
         }
-        var slot = (int)(XxHash3.HashToUInt64(utf8) & (Slots - 1));
+        var slot = Slot(utf8);
         var key = _keys[slot];
         if (key != null && utf8.SequenceEqual(key))
         {
@@ -52,5 +53,32 @@ internal sealed class Utf8Interner
             _keys[slot] = utf8.ToArray();
         _values[slot] = s;
         return s;
+    }
+
+    /// <summary>
+    /// The slot of a non-empty value: a multiplicative hash of its first and last 8 bytes (4, or three single bytes,
+    /// for shorter values) and its length, top bits taken. Cheaper than a full hash for the short values interned
+    /// here; a collision only costs a miss (the key bytes are always compared).
+    /// </summary>
+    private static int Slot(ReadOnlySpan<byte> s)
+    {
+        ulong a, b;
+        if (s.Length >= 8)
+        {
+            a = MemoryMarshal.Read<ulong>(s);
+            b = MemoryMarshal.Read<ulong>(s[^8..]);
+        }
+        else if (s.Length >= 4)
+        {
+            a = MemoryMarshal.Read<uint>(s);
+            b = MemoryMarshal.Read<uint>(s[^4..]);
+        }
+        else
+        {
+            a = s[0] | ((ulong)s[^1] << 8) | ((ulong)s[s.Length >> 1] << 16);
+            b = 0;
+        }
+        var h = (a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL) ^ ((ulong)s.Length * 0x165667B19E3779F9UL);
+        return (int)(h >> (64 - SlotBits));
     }
 }
