@@ -46,11 +46,6 @@ public sealed class EntryState
     // hashing and remembering a value that never comes back is pure cost.
     private string?[] _missName = new string[16];
     private int[] _misses = new int[16];
-    // Per added slot: the last value read as a string and its bytes (for _missName[i]). Labels whose value rarely
-    // changes (a logger, a method, a version) are recognised by one comparison, before the interner's hash.
-    private byte[]?[] _lastRaw = new byte[16][];
-    private int[] _lastLength = new int[16];
-    private string?[] _lastValue = new string[16];
     private readonly Dictionary<int, Labels[]> _labelsCache = new();
     private byte[] _lineA = new byte[512];
     private byte[] _lineB = new byte[512];
@@ -228,9 +223,6 @@ public sealed class EntryState
             Array.Resize(ref _rawLength, _count * 2);
             Array.Resize(ref _missName, _count * 2);
             Array.Resize(ref _misses, _count * 2);
-            Array.Resize(ref _lastRaw, _count * 2);
-            Array.Resize(ref _lastLength, _count * 2);
-            Array.Resize(ref _lastValue, _count * 2);
         }
         _names[_count] = name;
         _categories[_count] = category;
@@ -252,37 +244,24 @@ public sealed class EntryState
         {
             _missName[i] = _names[i];
             _misses[i] = 0;
-            _lastValue[i] = null;
         }
-        else if (_lastValue[i] != null && raw.SequenceEqual(_lastRaw[i].AsSpan(0, _lastLength[i])))
-        {
-            _misses[i] = 0;
-            return _values[i] = _lastValue[i]!;
-        }
-        string v;
         if (_misses[i] >= SkipAfter)
         {
-            v = Decode(_arena, _rawStart[i], _rawLength[i]);
             _freshValue = true;
             if (++_misses[i] == SkipPeriod)
                 _misses[i] = SkipAfter - 1;
-            return _values[i] = v;
+            return _values[i] = Decode(_arena, _rawStart[i], _rawLength[i]);
         }
-        v = Interner.Get(raw);
+        var v = Interner.Get(raw);
         if (Interner.LastWasNew)
         {
             _freshValue = true;
             _misses[i]++;
-            return _values[i] = v;
         }
-        _misses[i] = 0;
-        // A value that recurred: remember it as this slot's last one (the interner keeps only short values).
-        ref var last = ref _lastRaw[i];
-        if (last == null || last.Length < raw.Length)
-            last = new byte[Math.Max(raw.Length, 64)];
-        raw.CopyTo(last);
-        _lastLength[i] = raw.Length;
-        _lastValue[i] = v;
+        else
+        {
+            _misses[i] = 0;
+        }
         return _values[i] = v;
     }
 
