@@ -6,7 +6,7 @@ using Sawmill.Storage.Compaction;
 
 namespace Sawmill.Storage;
 
-// Compaction: retention, deletes and merging of small blocks, as rewrites of persisted blocks.
+// Compaction: retention, deletes, merging of small blocks and cold recompression, as rewrites of persisted blocks.
 public sealed partial class LogStore
 {
     private readonly SemaphoreSlim _compactMutex = new(1, 1);
