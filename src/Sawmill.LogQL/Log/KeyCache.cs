@@ -9,16 +9,18 @@ namespace Sawmill.LogQL.Log;
 internal sealed class KeyCache
 {
     private const int Slots = 256;
-    private readonly byte[]?[] _keys = new byte[Slots][];
-    private readonly string?[] _names = new string[Slots];
+    // Allocated on first use (4 KiB): nested keys, and with positional recognition (KeyPositions) most top-level
+    // keys, never get here, and a query can have thousands of streams.
+    private byte[]?[]? _keys;
+    private string?[]? _names;
 
     public bool TryGet(ReadOnlySpan<byte> key, out string? name, out int slot)
     {
         slot = (int)(XxHash3.HashToUInt64(key) & (Slots - 1));
-        var k = _keys[slot];
+        var k = _keys?[slot];
         if (k != null && key.SequenceEqual(k))
         {
-            name = _names[slot];
+            name = _names![slot];
             return true;
         }
         name = null;
@@ -27,6 +29,8 @@ internal sealed class KeyCache
 
     public void Add(int slot, ReadOnlySpan<byte> key, string? name)
     {
+        _keys ??= new byte[Slots][];
+        _names ??= new string[Slots];
         _keys[slot] = key.ToArray();
         _names[slot] = name;
     }

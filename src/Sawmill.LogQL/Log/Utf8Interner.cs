@@ -13,10 +13,11 @@ internal sealed class Utf8Interner
     private const int SlotBits = 10;
     private const int Slots = 1 << SlotBits;
     private const int MaxLength = 64;
-    private readonly byte[]?[] _keys = new byte[Slots][];
-    private readonly string?[] _values = new string[Slots];
-
-    private readonly bool[] _hit = new bool[Slots];
+    // Allocated on the first value (17 KiB): a query's stream pipelines often never intern anything (a metric query
+    // that unwraps or groups reads values as bytes), and a query can have thousands of streams.
+    private byte[]?[] _keys = null!;
+    private string?[] _values = null!;
+    private bool[] _hit = null!;
 
     /// <summary>True when the last <see cref="Get"/> created a new string (a value not seen recently).</summary>
     public bool LastWasNew { get; private set; }
@@ -30,6 +31,12 @@ internal sealed class Utf8Interner
         {
             LastWasNew = true;
             return Encoding.UTF8.GetString(utf8);
+        }
+        if (_keys == null)
+        {
+            _keys = new byte[Slots][];
+            _values = new string[Slots];
+            _hit = new bool[Slots];
         }
         var slot = Slot(utf8);
         var key = _keys[slot];
