@@ -35,7 +35,7 @@ internal static class BlockFormat
 
     /// <summary>
     /// Encodes the entries of <paramref name="raw"/> (sorted by timestamp) into a new exact-size array. The flush path
-    /// uses zstd level 3 (<see cref="Compression.ZstdLevel"/>); the compactor's cold recompression a higher level.
+    /// uses the flush level (<see cref="Compression.ZstdLevel"/>, zstd 1); the compactor's cold recompression a higher level.
     /// </summary>
     /// <param name="implicitLengths">
     /// Cold blocks: store no line-length column, but end every line with <c>\n</c> inside the compressed lines (header

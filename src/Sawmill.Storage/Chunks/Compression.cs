@@ -11,8 +11,12 @@ namespace Sawmill.Storage.Chunks;
 /// </summary>
 internal static class Compression
 {
-    /// <summary>Zstd level 3 (zstd's default): about 8x on logs at a few hundred MB/s per core.</summary>
-    public const int ZstdLevel = 3;
+    /// <summary>
+    /// The flush level, zstd 1. Measured on this project's data in 256 KiB blocks it is faster than level 3 (about 650
+    /// vs 465 MB/s native) and compresses as well or better on most logs (the pushed mix 20.7 vs 21.7%, HDFS 19.4 vs
+    /// 20.5%, a few systems lose up to 2 points). Data at rest is recompressed at a high level by the compactor anyway.
+    /// </summary>
+    public const int ZstdLevel = 1;
 
     /// <summary>The highest zstd level accepted (zstd's "ultra" levels stop at 22).</summary>
     public const int MaxZstdLevel = 22;

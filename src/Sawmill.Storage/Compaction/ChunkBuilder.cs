@@ -15,7 +15,7 @@ internal sealed class ChunkBuilder(ChunkCodec codec, int zstdLevel, int blockSiz
     private readonly List<int[]> _trigrams = [];
     private readonly RawBlock _raw = new();
 
-    /// <summary>Builds a chunk encoded as a flush encodes it (zstd level 3, the store's block size).</summary>
+    /// <summary>Builds a chunk encoded as a flush encodes it (zstd at the flush level, the store's block size).</summary>
     public static ChunkBuilder Flush(ChunkCodec codec, int blockSize) => new(codec, Compression.ZstdLevel, blockSize, recompressed: false);
 
     /// <summary>Builds a chunk encoded for cold storage (always zstd, at the settings' level and block size).</summary>

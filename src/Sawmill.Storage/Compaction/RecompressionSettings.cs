@@ -9,7 +9,7 @@ public sealed record RecompressionSettings
     /// <summary>
     /// Zstd level of cold blocks (1–22). 19 by default: on the loghub samples it stores 25–30% less than level 3 and
     /// still decompresses at 1–2 GB/s per core, but compresses at only ~2 MB/s per core, which is why the flush path
-    /// keeps level 3 and this runs once per chunk, in the compactor, on one thread.
+    /// keeps a fast level and this runs once per chunk, in the compactor, on one thread.
     /// </summary>
     public int ZstdLevel { get; init; } = 19;
 
