@@ -316,8 +316,11 @@ public sealed class RecompressionTests : IDisposable
         Assert.True(stats.ChunksSkipped >= 4 * stats.ChunksTouched && stats.ChunksSkipped > 10, $"skipped {stats.ChunksSkipped}, touched {stats.ChunksTouched}");
     }
 
-    [Fact]
-    public async Task A_crash_after_the_rename_leaves_the_new_block_and_the_input_is_removed_on_open()
+    /// <summary>
+    /// Flushes one block, keeps a copy of it, then recompresses it in a store that is closed again. Returns the input
+    /// block's directory (now gone), the copy, and every line as read before the recompression.
+    /// </summary>
+    private async Task<(string Input, string Saved, List<string> All)> RecompressOneBlockKeepingItsInput()
     {
         await using (var store = await Open())
         {
@@ -327,12 +330,16 @@ public sealed class RecompressionTests : IDisposable
         var input = Assert.Single(Directory.GetDirectories(TenantDir));
         var saved = Path.Combine(_dir, "saved");
         CopyDir(input, saved);
-        List<string> all;
-        await using (var store = await Open())
-        {
-            all = ReadAll(store);
-            await store.RecompressAsync(long.MaxValue);
-        }
+        await using var recompressing = await Open();
+        var all = ReadAll(recompressing);
+        await recompressing.RecompressAsync(long.MaxValue);
+        return (input, saved, all);
+    }
+
+    [Fact]
+    public async Task A_crash_after_the_rename_leaves_the_new_block_and_the_input_is_removed_on_open()
+    {
+        var (input, saved, all) = await RecompressOneBlockKeepingItsInput();
         // The process died after the output's rename and before the input's removal: both directories are there.
         CopyDir(saved, input);
         Assert.Equal(2, Directory.GetDirectories(TenantDir).Length);
@@ -347,20 +354,7 @@ public sealed class RecompressionTests : IDisposable
     [Fact]
     public async Task A_crash_before_the_rename_leaves_the_input_and_the_unfinished_output_is_removed_on_open()
     {
-        await using (var store = await Open())
-        {
-            await PushMix(store, 1000);
-            await store.FlushAsync(force: true);
-        }
-        var input = Assert.Single(Directory.GetDirectories(TenantDir));
-        var saved = Path.Combine(_dir, "saved");
-        CopyDir(input, saved);
-        List<string> all;
-        await using (var store = await Open())
-        {
-            all = ReadAll(store);
-            await store.RecompressAsync(long.MaxValue);
-        }
+        var (input, saved, all) = await RecompressOneBlockKeepingItsInput();
         // The process died after writing every file of the output but before its rename: the output is still
         // <id>.tmp and the input was never touched.
         var output = Assert.Single(Directory.GetDirectories(TenantDir));

@@ -126,12 +126,18 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         }
     }
 
-    /// <summary>Seals every pending block and then the open one, in order.</summary>
-    private void SealLocked()
+    /// <summary>Seals every pending block, oldest first.</summary>
+    private void SealPendingLocked()
     {
         foreach (var raw in _pending)
             AddSealedLocked(BlockFormat.Encode(raw, settings.Codec), TrigramSet.Collect(raw));
         _pending.Clear();
+    }
+
+    /// <summary>Seals every pending block and then the open one, in order.</summary>
+    private void SealLocked()
+    {
+        SealPendingLocked();
         if (_raw.Count == 0)
             return;
         AddSealedLocked(BlockFormat.Encode(_raw, settings.Codec), TrigramSet.Collect(_raw));
@@ -205,14 +211,8 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
     {
         lock (_lock)
         {
-            if (_pending.Count > 0)
-            {
-                // Seals what waits so the snapshot has one raw block at most (the checkpoint format's shape).
-                var open = _raw;
-                _raw = new RawBlock();
-                SealLocked();
-                _raw = open;
-            }
+            // Seals what waits so the snapshot has one raw block at most (the checkpoint format's shape).
+            SealPendingLocked();
             DecodedBlock? raw = null;
             if (_raw.Count > 0)
             {
