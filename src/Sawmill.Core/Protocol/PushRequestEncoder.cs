@@ -23,28 +23,42 @@ public static class PushRequestEncoder
     public static void Encode(IReadOnlyList<PushStream> streams, IBufferWriter<byte> output)
     {
         foreach (var stream in streams)
+            EncodeStream(stream.Labels.ToString(), stream.Entries, output);
+    }
+
+    /// <summary>
+    /// Encodes streams whose labels are given as text, written as they are: also malformed label strings, which a
+    /// client can send and a server must refuse (push-validation tests).
+    /// </summary>
+    public static byte[] Encode(IReadOnlyList<(string Labels, IReadOnlyList<PushEntry> Entries)> streams)
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        foreach (var (labels, entries) in streams)
+            EncodeStream(labels, entries, writer);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    private static void EncodeStream(string labels, IReadOnlyList<PushEntry> entries, IBufferWriter<byte> output)
+    {
+        var labelsLen = Encoding.UTF8.GetByteCount(labels);
+        var size = SizeOfTag + SizeOfLength(labelsLen) + labelsLen;
+        foreach (var e in entries)
         {
-            var labels = stream.Labels.ToString();
-            var labelsLen = Encoding.UTF8.GetByteCount(labels);
-            var size = SizeOfTag + SizeOfLength(labelsLen) + labelsLen;
-            foreach (var e in stream.Entries)
-            {
-                var n = EntrySize(e);
-                size += SizeOfTag + SizeOfLength(n) + n;
-            }
-            WriteTag(output, 1, 2);
-            WriteVarint(output, (ulong)size);
-            WriteTag(output, 1, 2);
-            WriteVarint(output, (ulong)labelsLen);
-            var span = output.GetSpan(labelsLen);
-            Encoding.UTF8.GetBytes(labels, span);
-            output.Advance(labelsLen);
-            foreach (var e in stream.Entries)
-            {
-                WriteTag(output, 2, 2);
-                WriteVarint(output, (ulong)EntrySize(e));
-                WriteEntry(output, e);
-            }
+            var n = EntrySize(e);
+            size += SizeOfTag + SizeOfLength(n) + n;
+        }
+        WriteTag(output, 1, 2);
+        WriteVarint(output, (ulong)size);
+        WriteTag(output, 1, 2);
+        WriteVarint(output, (ulong)labelsLen);
+        var span = output.GetSpan(labelsLen);
+        Encoding.UTF8.GetBytes(labels, span);
+        output.Advance(labelsLen);
+        foreach (var e in entries)
+        {
+            WriteTag(output, 2, 2);
+            WriteVarint(output, (ulong)EntrySize(e));
+            WriteEntry(output, e);
         }
     }
 

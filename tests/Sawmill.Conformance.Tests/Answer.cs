@@ -1,0 +1,214 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Sawmill.Conformance;
+
+/// <summary>
+/// A server's answer to one case, normalised for comparison. Normalised, and nothing else:
+/// <list type="bullet">
+/// <item><c>data.stats</c> of query answers is removed: execution statistics (timings, bytes and lines scanned, chunk
+/// and cache counters) describe how a server stored and read the data, not the answer.</item>
+/// <item>The Content-Type is reduced to its media type (<c>application/json; charset=UTF-8</c> and
+/// <c>application/json</c> are the same to every client).</item>
+/// <item>JSON bodies are compared as JSON: object members in any order, arrays in order, numbers by their text.</item>
+/// <item>The series named in Loki's "pipeline error: 'X' for series: '{…}'" is replaced by a placeholder: Loki names
+/// the first failing series its evaluation meets, which varies from run to run.</item>
+/// <item>The series list of <c>/series</c> is compared as a set: Loki returns it in hash-map order.</item>
+/// <item>Per case, only where the recorder saw Loki itself answer differently from run to run (flags in
+/// golden.jsonl): "unordered" compares <c>data.result</c> as a set; "float" compares sample values to 12 significant
+/// digits (sums whose order of addition varies).</item>
+/// </list>
+/// </summary>
+public sealed partial record Answer(int Status, string MediaType, JsonNode? Json, string? Text, IReadOnlyList<string>? Flags = null)
+{
+    public static Answer FromResponse(int status, string? contentType, byte[] body, string path)
+    {
+        var media = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        if (media == "application/json" && body.Length > 0)
+        {
+            try
+            {
+                var node = JsonNode.Parse(body);
+                if (node is JsonObject o && o["data"] is JsonObject data)
+                    data.Remove("stats");
+                if (path.EndsWith("/series", StringComparison.Ordinal) && node is JsonObject so && so["data"] is JsonArray series)
+                    so["data"] = Sorted(series);
+                return new Answer(status, media, node, null);
+            }
+            catch (JsonException)
+            {
+                // Declared JSON but is not: compare the text.
+            }
+        }
+        var text = PipelineErrorSeries().Replace(Encoding.UTF8.GetString(body), "for series: '<series>'.\nUse a label filter");
+        return new Answer(status, media, null, text);
+    }
+
+    public static Answer FromGolden(JsonObject o) => new(
+        o["status"]!.GetValue<int>(),
+        o["type"]!.GetValue<string>(),
+        o["json"]?.DeepClone(),
+        o["text"]?.GetValue<string>(),
+        o["compare"]?.AsArray().Select(f => f!.GetValue<string>()).ToList());
+
+    /// <summary>Whether this answer equals <paramref name="expected"/> under the expected answer's flags.</summary>
+    public bool Matches(Answer expected) => Matches(expected, expected.Flags);
+
+    public bool Matches(Answer expected, IReadOnlyList<string>? flags)
+    {
+        if (flags == null || flags.Count == 0)
+            return Key == expected.Key;
+        var (shapeA, valuesA) = Shape(flags);
+        var (shapeB, valuesB) = expected.Shape(flags);
+        return shapeA == shapeB && valuesA.Count == valuesB.Count && valuesA.Zip(valuesB).All(p => Close(p.First, p.Second));
+    }
+
+    /// <summary>
+    /// The answer with "float": sample values taken out (returned separately, in order) and replaced by "~";
+    /// "unordered": data.result sorted.
+    /// </summary>
+    private (string Key, List<double> Values) Shape(IReadOnlyList<string> flags)
+    {
+        var values = new List<double>();
+        if (Json is not JsonObject { } root || root["data"] is not JsonObject data || data["result"] is not JsonArray result)
+            return (Key, values);
+        var copy = (JsonArray)result.DeepClone();
+        var floats = flags.Contains("float");
+        if (flags.Contains("unordered"))
+        {
+            copy = new JsonArray(copy.Select(i => (Text: Canonical(floats ? Blank(i!.DeepClone()) : i), Node: i))
+                .OrderBy(p => p.Text, StringComparer.Ordinal).Select(p => p.Node!.DeepClone()).ToArray());
+        }
+        if (floats)
+        {
+            foreach (var item in copy.OfType<JsonObject>())
+            {
+                if (item["value"] is JsonArray v)
+                    TakeSample(v, values);
+                if (item["values"] is JsonArray vs)
+                    foreach (var sample in vs.OfType<JsonArray>())
+                        TakeSample(sample, values);
+            }
+        }
+        var rootCopy = (JsonObject)root.DeepClone();
+        ((JsonObject)rootCopy["data"]!)["result"] = copy;
+        return ($"{Status} {MediaType} " + Canonical(rootCopy), values);
+    }
+
+    private static JsonNode Blank(JsonNode item)
+    {
+        var sink = new List<double>();
+        if (item is JsonObject o)
+        {
+            if (o["value"] is JsonArray v)
+                TakeSample(v, sink);
+            if (o["values"] is JsonArray vs)
+                foreach (var sample in vs.OfType<JsonArray>())
+                    TakeSample(sample, sink);
+        }
+        return item;
+    }
+
+    private static void TakeSample(JsonArray sample, List<double> values)
+    {
+        if (sample.Count == 2 && sample[1] is JsonValue v && v.TryGetValue<string>(out var s) &&
+            double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d))
+        {
+            values.Add(d);
+            sample[1] = "~";
+        }
+    }
+
+    /// <summary>Equal to 12 significant digits (Loki's own run-to-run noise is ~1e-16 relative).</summary>
+    private static bool Close(double a, double b) =>
+        a.Equals(b) || Math.Abs(a - b) <= 1e-12 * Math.Max(Math.Abs(a), Math.Abs(b));
+
+    private static JsonArray Sorted(JsonArray items) =>
+        new(items.Select(i => (Text: Canonical(i), Node: i)).OrderBy(p => p.Text, StringComparer.Ordinal)
+            .Select(p => JsonNode.Parse(p.Text)).ToArray());
+
+    [GeneratedRegex(@"for series: '.*'\.\nUse a label filter", RegexOptions.Singleline)]
+    private static partial Regex PipelineErrorSeries();
+
+    /// <summary>One golden.jsonl line (members in a fixed order, JSON canonical).</summary>
+    public string ToGoldenLine(string id, IReadOnlyList<string>? flags = null)
+    {
+        var sb = new StringBuilder();
+        sb.Append("{\"id\":").Append(JsonSerializer.Serialize(id));
+        if (flags is { Count: > 0 })
+            sb.Append(",\"compare\":").Append(JsonSerializer.Serialize(flags));
+        sb
+          .Append(",\"status\":").Append(Status)
+          .Append(",\"type\":").Append(JsonSerializer.Serialize(MediaType, Options));
+        if (Json != null)
+            sb.Append(",\"json\":").Append(Canonical(Json));
+        else
+            sb.Append(",\"text\":").Append(JsonSerializer.Serialize(Text ?? "", Options));
+        return sb.Append('}').ToString();
+    }
+
+    /// <summary>The comparison key: status, media type and canonical body.</summary>
+    public string Key => $"{Status} {MediaType} " + (Json != null ? Canonical(Json) : "text:" + Text);
+
+    /// <summary>A short human-readable description of the answer for failure messages.</summary>
+    public string Describe(int max = 600)
+    {
+        var s = $"{Status} {MediaType} " + (Json != null ? Canonical(Json) : JsonSerializer.Serialize(Text ?? "", Options));
+        return s.Length <= max ? s : s[..max] + $"… ({s.Length} chars)";
+    }
+
+    private static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>JSON text with object members sorted by name and numbers kept as written.</summary>
+    public static string Canonical(JsonNode? node)
+    {
+        var sb = new StringBuilder();
+        Write(node, sb);
+        return sb.ToString();
+    }
+
+    private static void Write(JsonNode? node, StringBuilder sb)
+    {
+        switch (node)
+        {
+            case null:
+                sb.Append("null");
+                break;
+            case JsonObject o:
+                sb.Append('{');
+                var first = true;
+                foreach (var (k, v) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    if (!first)
+                        sb.Append(',');
+                    first = false;
+                    sb.Append(JsonSerializer.Serialize(k, Options)).Append(':');
+                    Write(v, sb);
+                }
+                sb.Append('}');
+                break;
+            case JsonArray a:
+                sb.Append('[');
+                for (var i = 0; i < a.Count; i++)
+                {
+                    if (i > 0)
+                        sb.Append(',');
+                    Write(a[i], sb);
+                }
+                sb.Append(']');
+                break;
+            case JsonValue v when v.TryGetValue<JsonElement>(out var e):
+                sb.Append(e.ValueKind == JsonValueKind.String ? JsonSerializer.Serialize(e.GetString(), Options) : e.GetRawText());
+                break;
+            case JsonValue v when v.TryGetValue<string>(out var str):
+                sb.Append(JsonSerializer.Serialize(str, Options));
+                break;
+            default:
+                sb.Append(node.ToJsonString(Options));
+                break;
+        }
+    }
+}
