@@ -106,6 +106,13 @@ public sealed partial class CaseRunner(HttpClient http)
                 gz.Write(bytes);
             bytes = ms.ToArray();
         }
+        if (body["deflate"]?.GetValue<bool>() == true)
+        {
+            using var ms = new MemoryStream();
+            using (var deflate = new DeflateStream(ms, CompressionLevel.Optimal, leaveOpen: true))
+                deflate.Write(bytes);
+            bytes = ms.ToArray();
+        }
         return bytes;
     }
 

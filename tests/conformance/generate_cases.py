@@ -589,7 +589,6 @@ case("meta", "/loki/api/v1/labels", [("start", ns(-1800)), ("end", ns(-1700))])
 case("meta", "/loki/api/v1/labels", [("start", ns(7200)), ("end", ns(9000))])
 case("meta", "/loki/api/v1/labels", [("start", "2024-02-12T10:00:00Z"), ("end", "2024-02-12T11:00:00Z")])
 case("meta", "/loki/api/v1/labels", [("start", ns(0)), ("end", ns(3600)), ("query", '{app="counter"}')])
-case("meta", "/api/prom/label", W)
 for name in ["app", "env", "level", "lang", "host", "instance", "job", "cluster", "zone", "nope", "__name__", "status"]:
     case("meta", f"/loki/api/v1/label/{name}/values", W)
 case("meta", "/loki/api/v1/label/app/values", [("start", ns(-3600)), ("end", ns(-1800))])
@@ -597,7 +596,6 @@ case("meta", "/loki/api/v1/label/app/values", [("start", ns(0)), ("end", ns(3600
 case("meta", "/loki/api/v1/label/env/values", [("start", ns(0)), ("end", ns(3600)), ("query", '{app=~"churn.*|checkout"}')])
 case("meta", "/loki/api/v1/label/level/values", [("start", ns(0)), ("end", ns(3600)), ("query", '{app="churn-api"} |= "x"')])
 case("meta", "/loki/api/v1/label/env/values", [("start", ns(0)), ("end", ns(3600)), ("query", '{app="churn-api"')])
-case("meta", "/api/prom/label/app/values", W)
 SERIES = [['{app="churn-api"}'], ['{app=~"c.*"}'], ['{env="prod"}', '{app="i18n"}'], ['{app="nope"}'],
           ['{app="counter", instance!="i-1"}'], ['{app="churn-api"}', '{app="churn-api", env="prod"}'],
           ['{app="x"'], ['{app=""}'], ['{app=~".*"}'], ['{app="churn-api"} |= "x"'], ['{app=~".+"}'],
@@ -608,7 +606,6 @@ case("meta", "/loki/api/v1/series", W)
 case("meta", "/loki/api/v1/series", [("match[]", '{app="early"}'), ("start", ns(0)), ("end", ns(3600))])
 case("meta", "/loki/api/v1/series", [("match[]", '{app="early"}'), ("start", ns(-1800)), ("end", ns(-1000))])
 case("meta", "/loki/api/v1/series", [("match", '{app="ooo"}')] + W)
-case("meta", "/api/prom/series", [("match[]", '{app="ooo"}')] + W)
 case("meta", "/loki/api/v1/series", [("match[]", '{app="ooo"}')] + W, method="POST")
 STATS = ['{app="churn-api"}', '{app=~".+"}', '{env="prod"}', '{app="nope"}', '{app="churn-api", level="ERROR"}',
          '{app="churn-api"} |= "error"', '{app="churn-api"} | json | level="error"', '{app="x"', '{app=""}',
@@ -646,15 +643,15 @@ for q in ['{app="x"}', '{app="x",env=~"p.*"}|="a"!="b"|json|level="error"|line_f
           'avg_over_time({app="x"}|json|unwrap bytes(b)[5m])without(c)', 'vector(0) or sum(rate({a="b"}[1m]))',
           '{app="x"} | a > 5 and (b < 1s or c >= 2KB) , d=~"e"', 'sort_desc(count_over_time({a="b"}[1m]))',
           '{app="x"} |~ `\\d+` !~ "x" # comment']:
-    case("format", "/loki/api/v1/format_query", [("query", q)])
-case("format", "/loki/api/v1/format_query", [])
-case("format", "/loki/api/v1/format_query", [("query", '{app="x"}|json')], method="POST")
+    case("fmtq", "/loki/api/v1/format_query", [("query", q)])
+case("fmtq", "/loki/api/v1/format_query", [])
+case("fmtq", "/loki/api/v1/format_query", [("query", '{app="x"}|json')], method="POST")
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # push validation (tenant "push"): bodies are built by the runner from these descriptions. In texts and labels,
 # <<repeat C N>> stands for the character C repeated N times (keeps this file small); "gzip": true compresses the
-# body (the Content-Encoding header is set separately, so a wrong header can be tested too); "snappy": "block"
+# body ("deflate": true with raw DEFLATE) (the Content-Encoding header is set separately, so a wrong header can be tested too); "snappy": "block"
 # compresses a protobuf body with snappy's block format, "trailing" (base64) appends bytes after it.
 def push(body, content_type="application/json", encoding=None):
     counters["push"] = counters.get("push", 0) + 1
@@ -696,7 +693,8 @@ push(js([{"stream": {"<<repeat n 1025>>": "v"}, "values": [[OK_TS, "long name"]]
 push(js([{"stream": {"app": "<<repeat v 2049>>"}, "values": [[OK_TS, "long value"]]}]))
 push(js([{"stream": {"app": "<<repeat v 2048>>"}, "values": [[OK_TS, "value at limit"]]}]))
 push(js([{"stream": {"app": "future"}, "values": [[str(4102444800 * NS), "2100"]]}]))
-push(js([{"stream": {"app": "future"}, "values": [[OK_TS, "ok"], [str(4102444800 * NS), "2100"], [str(4102444801 * NS), "2100b"]]}]))
+# Two refusals with the same text: grouped as "2 errors like: …" (Loki lists distinct texts in map order).
+push(js([{"stream": {"app": "future"}, "values": [[OK_TS, "ok"], [str(4102444800 * NS), "2100"], [str(4102444800 * NS), "2100b"]]}]))
 push(js([{"stream": {"app": "ok2"}, "values": [[OK_TS, "a"]]}, {"stream": {"1bad": "x"}, "values": [[OK_TS, "b"]]}]))
 push(js([{"stream": {"app": "sm"}, "values": [[OK_TS, "with metadata", {"trace_id": "abc"}]]}]))
 push(js([{"stream": {"app": "sm"}, "values": [[OK_TS, "bad metadata name", {"1x": "abc"}]]}]))
@@ -706,6 +704,12 @@ push(js([{"stream": {"app": "ok"}, "values": [[OK_TS, "fine"]]}]), content_type=
 push(js([{"stream": {"app": "ok"}, "values": [[OK_TS, "fine"]]}]), content_type="")
 push({**js([{"stream": {"app": "gz"}, "values": [[OK_TS, "gzipped"]]}]), "gzip": True}, encoding="gzip")
 push({"kind": "json", "text": "garbage that is not gzip"}, encoding="gzip")
+push(js([{"stream": {"app": "br"}, "values": [[OK_TS, "brotli?"]]}]), encoding="br")
+push({**js([{"stream": {"app": "deflate"}, "values": [[OK_TS, "deflated"]]}]), "deflate": True}, encoding="deflate")
+push(js([{"stream": {"app": "ct"}, "values": [[OK_TS, "json with charset"]]}]), content_type="application/json; charset=utf-8")
+push(js([{"stream": {"b": "2", "a": "1", "c": ""}, "values": [[OK_TS, "unsorted labels, one empty"]]}, {"stream": {"a": "1", "b": "2"}, "values": []}]))
+push(js([{"stream": {"app": "<<repeat v 2049>>"}, "values": []}]))
+push(js([{"stream": {"app": "mixed"}, "values": [[str(4102444800 * NS), "future"]]}, {"stream": {"app": "<<repeat v 2049>>"}, "values": [[OK_TS, "long value"]]}]))
 push({"kind": "json", "text": json.dumps({"streams": [{"labels": '{app="legacy"}', "entries": [{"ts": "2024-02-12T10:01:40Z", "line": "legacy"}]}]})})
 push({"kind": "json", "text": json.dumps({"streams": [{"labels": '{app="legacy"', "entries": [{"ts": "2024-02-12T10:01:40Z", "line": "x"}]}]})})
 PROTO_OK = {"streams": [{"labels": '{app="proto"}', "entries": [[OK_TS, "proto line"]]}]}

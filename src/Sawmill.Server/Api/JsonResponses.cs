@@ -19,16 +19,22 @@ public static class JsonResponses
         await writer.FlushAsync(ct);
     }
 
-    /// <summary><c>{"status":"success","data":[…strings…]}</c></summary>
-    public static Task WriteStringsAsync(HttpResponse response, IEnumerable<string> values, CancellationToken ct) =>
+    /// <summary>
+    /// <c>{"status":"success","data":[…strings…]}</c>, Loki's label response; with no values there is no
+    /// <c>data</c> member at all (Loki's field is <c>omitempty</c>).
+    /// </summary>
+    public static Task WriteStringsAsync(HttpResponse response, IReadOnlyCollection<string> values, CancellationToken ct) =>
         WriteAsync(response, w =>
         {
             w.WriteStartObject();
             w.WriteString("status", "success");
-            w.WriteStartArray("data");
-            foreach (var v in values)
-                w.WriteStringValue(v);
-            w.WriteEndArray();
+            if (values.Count > 0)
+            {
+                w.WriteStartArray("data");
+                foreach (var v in values)
+                    w.WriteStringValue(v);
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }, ct);
 

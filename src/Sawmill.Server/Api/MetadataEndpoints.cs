@@ -25,12 +25,25 @@ public static class MetadataEndpoints
         app.MapMethods("/loki/api/v1/index/stats", ["GET", "POST"], (HttpContext http) => StatsAsync(http, ctx));
     }
 
+    /// <summary>
+    /// Loki answers label names and values from its index, whose tables each cover a UTC day and are not filtered by
+    /// time inside the day: every stream with data on a day the range touches counts. Sawmill widens the range the same
+    /// way, so the label browser lists what Loki's does.
+    /// </summary>
+    private static (long Start, long End) IndexDays((long Start, long End) range)
+    {
+        const long Day = 24 * TimeNs.PerHour;
+        var from = range.Start - ((range.Start % Day) + Day) % Day;
+        var through = range.End - ((range.End % Day) + Day) % Day + Day - 1;
+        return (from, through);
+    }
+
     private static async Task LabelsAsync(HttpContext http, ServerContext ctx)
     {
         var tenants = TenantResolver.Resolve(http, ctx.Config.AuthEnabled);
         var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
-        var (start, end) = p.Range(DefaultSince);
-        var matchers = p.Get("query") is { Length: > 0 } q ? SelectorParser.Parse(q, requireNonEmpty: false) : null;
+        var (start, end) = IndexDays(p.Range(DefaultSince));
+        var matchers = p.Get("query") is { Length: > 0 } q ? SelectorParser.Parse(q) : null;
         var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var t in tenants)
             names.UnionWith(ctx.Reader.LabelNames(t, start, end + 1, matchers, http.RequestAborted));
@@ -43,8 +56,8 @@ public static class MetadataEndpoints
     {
         var tenants = TenantResolver.Resolve(http, ctx.Config.AuthEnabled);
         var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
-        var (start, end) = p.Range(DefaultSince);
-        var matchers = p.Get("query") is { Length: > 0 } q ? SelectorParser.Parse(q, requireNonEmpty: false) : null;
+        var (start, end) = IndexDays(p.Range(DefaultSince));
+        var matchers = p.Get("query") is { Length: > 0 } q ? SelectorParser.Parse(q) : null;
         var values = new SortedSet<string>(StringComparer.Ordinal);
         if (name == "__tenant_id__" && tenants.Count > 1)
             values.UnionWith(tenants);
@@ -100,8 +113,7 @@ public static class MetadataEndpoints
         var tenants = TenantResolver.Resolve(http, ctx.Config.AuthEnabled);
         var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
         var (start, end) = p.Range(DefaultSince);
-        var query = p.Get("query") ?? throw new ApiException(400, "missing query parameter");
-        var matchers = SelectorParser.Parse(query);
+        var matchers = SelectorParser.Parse(p.Get("query") ?? "");
         long streams = 0, chunks = 0, bytes = 0, entries = 0;
         foreach (var t in tenants)
         {

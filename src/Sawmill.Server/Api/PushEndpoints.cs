@@ -9,8 +9,9 @@ namespace Sawmill.Server.Api;
 
 /// <summary>
 /// <c>POST /loki/api/v1/push</c> (and the legacy <c>/api/prom/push</c>): protobuf+snappy or JSON, optionally gzip
-/// (<c>Content-Encoding: gzip</c>). 204 once every valid entry is durable; 400 with Loki's texts for invalid entries
-/// (the valid ones are kept); 413 for a body over <c>distributor.max_recv_msg_size</c>; 429 on rate limits.
+/// or deflate (<c>Content-Encoding</c>). 204 once every valid entry is durable; 400 with Loki's texts for bodies that
+/// do not decode and for invalid entries (the valid ones are kept); 413 for a body over
+/// <c>distributor.max_recv_msg_size</c>; 429 on rate limits.
 /// </summary>
 public static class PushEndpoints
 {
@@ -31,35 +32,33 @@ public static class PushEndpoints
             var (buffer, length) = await ReadBodyAsync(http.Request, ctx.Config.MaxRecvMsgSize, http.RequestAborted);
             bodyBuffer = buffer;
             var body = buffer.AsMemory(0, length);
-            var contentType = http.Request.ContentType ?? "";
             List<RawStream> streams;
-            if (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            // As Loki: the media type decides (an empty one is an error); JSON is JSON, anything else is
+            // snappy-compressed protobuf.
+            var mediaType = (http.Request.ContentType ?? "").Split(';')[0].Trim();
+            if (mediaType.Length == 0)
+                throw new PushDecodeException("mime: no media type");
+            if (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
             {
-                streams = JsonPushDecoder.Decode(body);
-            }
-            else if (contentType.Length == 0 || contentType.StartsWith("application/x-protobuf", StringComparison.OrdinalIgnoreCase) ||
-                     contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
-            {
-                int rawLength;
-                try
-                {
-                    rawLength = Snappier.Snappy.GetUncompressedLength(body.Span);
-                    if (rawLength > ctx.Config.MaxRecvMsgSize)
-                        throw new ApiException(413, $"message larger than max ({rawLength} vs {ctx.Config.MaxRecvMsgSize})");
-                    rawBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(rawLength, 1));
-                    var written = Snappier.Snappy.Decompress(body.Span, rawBuffer);
-                    if (written != rawLength)
-                        throw new InvalidDataException($"decompressed {written} bytes, the header announced {rawLength}");
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new PushDecodeException("invalid snappy-compressed protobuf body: " + e.Message);
-                }
-                streams = ProtobufPushDecoder.Decode(rawBuffer.AsMemory(0, rawLength));
+                streams = JsonPushDecoder.Decode(body, legacy: http.Request.Path.StartsWithSegments("/api/prom/push"));
             }
             else
             {
-                throw new ApiException(415, $"unsupported Content-Type \"{contentType}\": use application/x-protobuf (snappy) or application/json");
+                var rawLength = SnappyBlock.ValidLength(body.Span);
+                if (rawLength < 0)
+                    throw new PushDecodeException("snappy: corrupt input");
+                if (rawLength > ctx.Config.MaxRecvMsgSize)
+                    throw new ApiException(413, $"message larger than max ({rawLength} vs {ctx.Config.MaxRecvMsgSize})");
+                rawBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(rawLength, 1));
+                try
+                {
+                    Snappier.Snappy.Decompress(body.Span, rawBuffer);
+                }
+                catch (InvalidDataException)
+                {
+                    throw new PushDecodeException("snappy: corrupt input");
+                }
+                streams = ProtobufPushDecoder.Decode(rawBuffer.AsMemory(0, rawLength));
             }
 
             var outcome = await ctx.Distributor.PushAsync(tenant, streams, http.RequestAborted);
@@ -93,9 +92,10 @@ public static class PushEndpoints
         if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
             (source, compressed) = (new GZipStream(source, CompressionMode.Decompress), true);
         else if (encoding.Equals("deflate", StringComparison.OrdinalIgnoreCase))
-            (source, compressed) = (new ZLibStream(source, CompressionMode.Decompress), true);
-        else if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
-            throw new ApiException(415, $"unsupported Content-Encoding \"{encoding}\": use gzip or none");
+            // Loki reads "deflate" as raw DEFLATE (Go's compress/flate), not the zlib wrapper.
+            (source, compressed) = (new DeflateStream(source, CompressionMode.Decompress), true);
+        else if (encoding.Length > 0)
+            throw new PushDecodeException($"Content-Encoding \"{encoding}\" not supported");
         // Without compression the announced length is the size; one extra byte tells a body longer than announced.
         var initial = !compressed && request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength + 1 : 64 * 1024;
         var buffer = ArrayPool<byte>.Shared.Rent(initial);
@@ -118,10 +118,11 @@ public static class PushEndpoints
             }
             return (buffer, length);
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            throw new PushDecodeException("invalid gzip body: " + e.Message);
+            // Go's gzip reader checks the header first; a body that is not gzip at all fails there.
+            throw new PushDecodeException(compressed && length == 0 ? "gzip: invalid header" : "unexpected EOF");
         }
         catch
         {

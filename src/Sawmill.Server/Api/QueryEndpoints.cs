@@ -23,28 +23,58 @@ public static class QueryEndpoints
         foreach (var path in new[] { "/loki/api/v1/query_range", "/api/prom/query" })
             app.MapMethods(path, ["GET", "POST"], (HttpContext http) => RangeAsync(http, ctx));
         app.MapMethods("/loki/api/v1/query", ["GET", "POST"], (HttpContext http) => InstantAsync(http, ctx));
+        app.MapMethods("/loki/api/v1/format_query", ["GET", "POST"], FormatAsync);
     }
 
+    /// <summary>
+    /// <c>/loki/api/v1/format_query</c>: the query pretty-printed (<c>{"status":"success","data":"…"}</c>), or 400
+    /// <c>{"status":"invalid-query","error":"…"}</c>. Needs no tenant, like Loki's.
+    /// </summary>
+    private static async Task FormatAsync(HttpContext http)
+    {
+        var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
+        string? formatted = null, error = null;
+        try
+        {
+            formatted = Sawmill.LogQL.Syntax.LogQLFormatter.Format(p.Get("query") ?? "");
+        }
+        catch (LogQLException e)
+        {
+            error = e.Message;
+            http.Response.StatusCode = 400;
+        }
+        await JsonResponses.WriteAsync(http.Response, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("status", error == null ? "success" : "invalid-query");
+            if (formatted != null)
+                w.WriteString("data", formatted);
+            if (error != null)
+                w.WriteString("error", error);
+            w.WriteEndObject();
+        }, http.RequestAborted);
+    }
+
+    /// <summary>Parameters are checked in Loki's order (loghttp.ParseRangeQuery), then the query is parsed.</summary>
     private static async Task RangeAsync(HttpContext http, ServerContext ctx)
     {
         var tenant = QueryTenant(http, ctx);
         var limits = ctx.Limits.For(tenant);
         var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
-        var query = Query(p);
-        var end = p.Time("end", TimeNs.Now());
-        var since = p.Get("since") is { Length: > 0 } s ? RequestParams.ParseSecondsOrDuration(s, "since") : TimeNs.PerHour;
-        var start = p.Time("start", end - since);
-        if (end < start)
-            throw new ApiException(400, "end timestamp must not be before or equal to start time");
+        var query = p.Get("query") ?? "";
+        var (start, end) = p.Bounds(TimeNs.PerHour);
         var limit = p.Limit(100);
+        var direction = p.Direction();
         var step = p.Get("step") is { Length: > 0 } st ? RequestParams.ParseSecondsOrDuration(st, "step") : DefaultStep(start, end);
         if (step <= 0)
             throw new ApiException(400, "zero or negative query resolution step widths are not accepted. Try a positive integer");
         if ((end - start) / step > MaxPointsPerSeries)
-            throw new ApiException(400, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+            throw new ApiException(400, "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter");
         var interval = p.Get("interval") is { Length: > 0 } iv ? RequestParams.ParseSecondsOrDuration(iv, "interval") : 0;
         if (interval < 0)
-            throw new ApiException(400, "negative query interval widths are not accepted. Try a positive integer");
+            throw new ApiException(400, "interval must be >= 0");
+        if (Parse(query) is Sawmill.LogQL.Syntax.SampleExpr && limits.SplitQueriesByInterval > TimeSpan.Zero)
+            (start, end) = AlignToStep(start, end, step);
         CheckLimits(limits, limit, start, end);
         var qp = new QueryParams
         {
@@ -53,7 +83,7 @@ public static class QueryEndpoints
             EndNs = end,
             StepNs = step,
             IntervalNs = interval,
-            Direction = p.Direction(),
+            Direction = direction,
             Limit = limit,
         };
         await RunAsync(http, ctx, tenant, limits, qp);
@@ -64,29 +94,51 @@ public static class QueryEndpoints
         var tenant = QueryTenant(http, ctx);
         var limits = ctx.Limits.For(tenant);
         var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
-        var query = Query(p);
-        try
-        {
-            if (Sawmill.LogQL.Syntax.LogQLParser.ParseExpr(query) is Sawmill.LogQL.Syntax.LogSelectorExpr)
-                throw new ApiException(400, "log queries are not supported as an instant query type, please change your query to a range query type");
-        }
-        catch (LogQLException e)
-        {
-            throw new ApiException(400, e.Message);
-        }
+        var query = p.Get("query") ?? "";
         var time = p.Time("time", TimeNs.Now());
         var limit = p.Limit(100);
+        var direction = p.Direction();
+        if (Parse(query) is Sawmill.LogQL.Syntax.LogSelectorExpr)
+            throw new ApiException(400, "log queries are not supported as an instant query type, please change your query to a range query type");
         CheckLimits(limits, limit, time, time);
         var qp = new QueryParams
         {
             Query = query,
             StartNs = time,
             EndNs = time,
-            Direction = p.Direction(),
+            Direction = direction,
             Limit = limit,
             Instant = true,
         };
         await RunAsync(http, ctx, tenant, limits, qp);
+    }
+
+    /// <summary>
+    /// Loki's query frontend, when it splits queries by time (split_queries_by_interval &gt; 0, its default), aligns a
+    /// metric range query to its step: start rounded down and end rounded up to a multiple of the step, in whole
+    /// milliseconds. Every point of the matrix then sits on a multiple of the step.
+    /// </summary>
+    internal static (long Start, long End) AlignToStep(long start, long end, long step)
+    {
+        var stepNs = step / TimeNs.PerMillisecond * TimeNs.PerMillisecond;
+        if (stepNs <= 0)
+            return (start, end);
+        var alignedStart = start - start % stepNs;
+        var alignedEnd = end % stepNs == 0 ? end : end + stepNs - end % stepNs;
+        return (alignedStart / TimeNs.PerMillisecond * TimeNs.PerMillisecond, alignedEnd / TimeNs.PerMillisecond * TimeNs.PerMillisecond);
+    }
+
+    /// <summary>Parses the query for its errors (400 with Loki's text, an empty query included).</summary>
+    private static Sawmill.LogQL.Syntax.Expr Parse(string query)
+    {
+        try
+        {
+            return Sawmill.LogQL.Syntax.LogQLParser.ParseExpr(query);
+        }
+        catch (LogQLException e)
+        {
+            throw new ApiException(400, e.Message);
+        }
     }
 
     private static string QueryTenant(HttpContext http, ServerContext ctx)
@@ -99,14 +151,6 @@ public static class QueryEndpoints
             return string.Join('|', tenants);
         }
         return tenants[0];
-    }
-
-    private static string Query(RequestParams p)
-    {
-        var q = p.Get("query");
-        if (string.IsNullOrWhiteSpace(q))
-            throw new ApiException(400, "query parameter is required");
-        return q;
     }
 
     /// <summary>Loki's default step: the range divided into 250 points, at least one second.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Sawmill.Core;
+using Sawmill.LogQL.Log;
 
 namespace Sawmill.Server.Api;
 
@@ -9,7 +10,7 @@ namespace Sawmill.Server.Api;
 /// Query-string and form parameters of a request (POST forms win), with Loki's parsing rules for times, durations,
 /// limits and directions. Parse failures throw <see cref="ApiException"/> with Loki's texts and status 400.
 /// </summary>
-public sealed class RequestParams
+public sealed partial class RequestParams
 {
     private readonly Dictionary<string, StringValues> _values = new(StringComparer.Ordinal);
 
@@ -31,50 +32,99 @@ public sealed class RequestParams
 
     public IReadOnlyList<string> GetAll(string name) => _values.TryGetValue(name, out var v) ? v.Where(s => s != null).Select(s => s!).ToList() : [];
 
-    /// <summary>Loki's timestamp rule: RFC3339, float Unix seconds (with a dot), Unix seconds (≤ 10 digits) or nanoseconds.</summary>
-    public static long ParseTime(string value, string name)
+    /// <summary>
+    /// Loki's timestamp rule (loghttp's parseTimestamp): with a dot, float Unix seconds rounded to the millisecond;
+    /// else an integer, seconds when it has at most 10 characters and nanoseconds otherwise; else RFC3339. On failure
+    /// the error is Go's integer-parse error: <c>strconv.ParseInt: parsing "x": invalid syntax</c>.
+    /// </summary>
+    public static long ParseTime(string value, string name) =>
+        TryParseTime(value, out var ns, out var error) ? ns : throw new ApiException(400, name is "start" or "end" or "since" ? $"could not parse '{name}' parameter: {error}" : error!);
+
+    public static bool TryParseTime(string value, out long ns, out string? error)
     {
-        if (value.Contains('.', StringComparison.Ordinal) &&
-            double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f))
+        error = null;
+        if (value.Contains('.', StringComparison.Ordinal) && GoFloat.TryParse(value, out var f))
         {
-            var seconds = Math.Floor(f);
-            var ms = Math.Round((f - seconds) * 1000);
-            return (long)seconds * TimeNs.PerSecond + (long)ms * TimeNs.PerMillisecond;
+            var seconds = Math.Truncate(f);
+            var frac = Math.Round((f - seconds) * 1000, MidpointRounding.AwayFromZero) / 1000;
+            ns = (long)seconds * TimeNs.PerSecond + (long)(frac * TimeNs.PerSecond);
+            return true;
         }
         if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
-            return value.TrimStart('-').Length <= 10 ? n * TimeNs.PerSecond : n;
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dto))
         {
-            var ns = TimeNs.FromDateTime(dto.UtcDateTime);
-            var dot = value.IndexOf('.', StringComparison.Ordinal);
-            if (dot > 0)
-            {
-                var end = dot + 1;
-                while (end < value.Length && char.IsAsciiDigit(value[end]))
-                    end++;
-                var digits = value[(dot + 1)..end];
-                if (digits.Length > 7)
-                    ns += long.Parse(digits.PadRight(9, '0')[7..9], CultureInfo.InvariantCulture);
-            }
-            return ns;
+            ns = value.Length <= 10 ? n * TimeNs.PerSecond : n;
+            return true;
         }
-        throw new ApiException(400, $"invalid {name} parameter: cannot parse \"{value}\" to a valid timestamp");
+        if (TryParseRfc3339(value, out ns))
+            return true;
+        error = IsInteger(value)
+            ? $"strconv.ParseInt: parsing {GoQuote.Quote(value)}: value out of range"
+            : $"strconv.ParseInt: parsing {GoQuote.Quote(value)}: invalid syntax";
+        return false;
     }
 
     public long Time(string name, long defaultNs) => Get(name) is { Length: > 0 } v ? ParseTime(v, name) : defaultNs;
 
-    /// <summary>A step or interval: float seconds or a duration (<c>30s</c>, <c>1m</c>).</summary>
+    /// <summary>
+    /// A step or interval (loghttp's parseSecondsOrDuration): float seconds, else a Prometheus duration
+    /// (<c>30s</c>, <c>1m30s</c>, <c>1d</c>; no fractions, no negatives). Error: <c>cannot parse "x" to a valid duration</c>.
+    /// </summary>
     public static long ParseSecondsOrDuration(string value, string name)
     {
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs))
+        if (GoFloat.TryParse(value, out var secs))
         {
-            if (double.IsNaN(secs) || double.IsInfinity(secs))
-                throw new ApiException(400, $"invalid {name} parameter: cannot parse \"{value}\" to a valid duration");
-            return (long)Math.Round(secs * TimeNs.PerSecond);
+            var ns = secs * TimeNs.PerSecond;
+            if (double.IsNaN(ns) || ns > long.MaxValue || ns < long.MinValue)
+                throw new ApiException(400, $"cannot parse {GoQuote.Quote(value)} to a valid duration. It overflows int64");
+            return (long)ns;
         }
-        if (GoDuration.TryParse(value, out var ns))
-            return ns;
-        throw new ApiException(400, $"invalid {name} parameter: cannot parse \"{value}\" to a valid duration");
+        if (TryParsePrometheusDuration(value, out var d))
+            return d;
+        throw new ApiException(400, $"cannot parse {GoQuote.Quote(value)} to a valid duration");
+    }
+
+    /// <summary>Prometheus's model.ParseDuration: <c>0</c>, or units y w d h m s ms, each once, biggest first.</summary>
+    public static bool TryParsePrometheusDuration(string s, out long ns)
+    {
+        ns = 0;
+        if (s == "0")
+            return true;
+        if (s.Length == 0)
+            return false;
+        var lastUnit = 0;
+        var i = 0;
+        decimal total = 0;
+        while (i < s.Length)
+        {
+            var start = i;
+            while (i < s.Length && char.IsAsciiDigit(s[i]))
+                i++;
+            if (i == start)
+                return false;
+            var number = decimal.Parse(s.AsSpan(start, i - start), CultureInfo.InvariantCulture);
+            var unitStart = i;
+            while (i < s.Length && !char.IsAsciiDigit(s[i]))
+                i++;
+            (int Pos, long Mult) unit = s[unitStart..i] switch
+            {
+                "y" => (1, 365 * 24 * TimeNs.PerHour),
+                "w" => (2, 7 * 24 * TimeNs.PerHour),
+                "d" => (3, 24 * TimeNs.PerHour),
+                "h" => (4, TimeNs.PerHour),
+                "m" => (5, TimeNs.PerMinute),
+                "s" => (6, TimeNs.PerSecond),
+                "ms" => (7, TimeNs.PerMillisecond),
+                _ => (0, 0),
+            };
+            if (unit.Pos <= lastUnit)
+                return false;
+            lastUnit = unit.Pos;
+            total += number * unit.Mult;
+            if (total > long.MaxValue)
+                return false;
+        }
+        ns = (long)total;
+        return true;
     }
 
     public Direction Direction()
@@ -82,10 +132,10 @@ public sealed class RequestParams
         var v = Get("direction");
         if (string.IsNullOrEmpty(v))
             return Core.Direction.Backward;
-        return v.ToLowerInvariant() switch
+        return v.ToUpperInvariant() switch
         {
-            "forward" => Core.Direction.Forward,
-            "backward" => Core.Direction.Backward,
+            "FORWARD" => Core.Direction.Forward,
+            "BACKWARD" => Core.Direction.Backward,
             _ => throw new ApiException(400, $"invalid direction '{v}'"),
         };
     }
@@ -95,21 +145,67 @@ public sealed class RequestParams
         var v = Get("limit");
         if (string.IsNullOrEmpty(v))
             return defaultLimit;
-        if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
-            throw new ApiException(400, $"invalid limit parameter: cannot parse \"{v}\" to an integer");
+        if (!int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+            throw new ApiException(400, IsInteger(v)
+                ? $"strconv.Atoi: parsing {GoQuote.Quote(v)}: value out of range"
+                : $"strconv.Atoi: parsing {GoQuote.Quote(v)}: invalid syntax");
         if (n <= 0)
             throw new ApiException(400, "limit must be a positive value");
         return n;
     }
 
-    /// <summary>[start, end) for metadata endpoints: default the last 6 hours (Loki's default for labels and series).</summary>
-    public (long Start, long End) Range(TimeSpan defaultSince)
+    /// <summary>
+    /// [start, end) for metadata endpoints, as Loki's bounds(): end defaults to now, start to end (or now, if end is
+    /// later) minus <c>since</c> (a Prometheus duration) or <paramref name="defaultSince"/>.
+    /// </summary>
+    public (long Start, long End) Range(TimeSpan defaultSince) => Bounds(defaultSince.Ticks * 100);
+
+    public (long Start, long End) Bounds(long defaultSinceNs)
     {
-        var end = Time("end", TimeNs.Now());
-        var since = Get("since") is { Length: > 0 } s ? ParseSecondsOrDuration(s, "since") : defaultSince.Ticks * 100;
-        var start = Time("start", end - since);
+        var since = defaultSinceNs;
+        if (Get("since") is { Length: > 0 } s)
+        {
+            if (!TryParsePrometheusDuration(s, out since))
+                throw new ApiException(400, $"could not parse 'since' parameter: not a valid duration string: {GoQuote.Quote(s)}");
+        }
+        var now = TimeNs.Now();
+        var end = Time("end", now);
+        var start = Time("start", Math.Min(end, now) - since);
         if (end < start)
             throw new ApiException(400, "end timestamp must not be before or equal to start time");
         return (start, end);
     }
+
+    private static bool IsInteger(string s)
+    {
+        var body = s.StartsWith('-') || s.StartsWith('+') ? s[1..] : s;
+        return body.Length > 0 && body.All(char.IsAsciiDigit);
+    }
+
+    /// <summary>RFC3339 with optional fraction (Go's time.RFC3339Nano layout, which Go also parses strictly).</summary>
+    private static bool TryParseRfc3339(string s, out long ns)
+    {
+        ns = 0;
+        var m = Rfc3339().Match(s);
+        if (!m.Success)
+            return false;
+        int I(int g) => int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
+        var (year, month, day, hour, minute, second) = (I(1), I(2), I(3), I(4), I(5), I(6));
+        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        var fraction = m.Groups[7].Success ? long.Parse(m.Groups[7].Value.PadRight(9, '0')[..9], CultureInfo.InvariantCulture) : 0;
+        long offsetSeconds = 0;
+        if (m.Groups[8].Value != "Z")
+        {
+            var sign = m.Groups[8].Value[0] == '-' ? -1 : 1;
+            offsetSeconds = sign * (int.Parse(m.Groups[8].Value.AsSpan(1, 2), CultureInfo.InvariantCulture) * 3600 +
+                                    int.Parse(m.Groups[8].Value.AsSpan(4, 2), CultureInfo.InvariantCulture) * 60);
+        }
+        var utc = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc);
+        ns = ((long)(utc - DateTime.UnixEpoch).TotalSeconds - offsetSeconds) * TimeNs.PerSecond + fraction;
+        return true;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$")]
+    private static partial System.Text.RegularExpressions.Regex Rfc3339();
 }

@@ -62,6 +62,7 @@ public static partial class ConfigLoader
         ["limits_config.max_query_lookback"] = (c, k, v) => c with { Limits = c.Limits with { MaxQueryLookback = Duration(k, v) } },
         ["limits_config.max_query_series"] = (c, k, v) => c with { Limits = c.Limits with { MaxQuerySeries = Int(k, v) } },
         ["limits_config.max_query_parallelism"] = (c, k, v) => c with { Limits = c.Limits with { MaxQueryParallelism = Int(k, v) } },
+        ["limits_config.split_queries_by_interval"] = (c, k, v) => c with { Limits = c.Limits with { SplitQueriesByInterval = Duration(k, v) } },
         ["limits_config.query_timeout"] = (c, k, v) => c with { Limits = c.Limits with { QueryTimeout = Duration(k, v) } },
         ["limits_config.max_streams_matchers_per_query"] = (c, k, v) => c with { Limits = c.Limits with { MaxStreamsMatchersPerQuery = Int(k, v) } },
         ["limits_config.retention_period"] = (c, k, v) => c with { Limits = c.Limits with { RetentionPeriod = Duration(k, v) } },

@@ -68,6 +68,7 @@ public static class ConfigPrinter
         sb.AppendLine($"{indent}max_query_lookback: {D(l.MaxQueryLookback)}");
         sb.AppendLine($"{indent}max_query_series: {l.MaxQuerySeries}");
         sb.AppendLine($"{indent}max_query_parallelism: {l.MaxQueryParallelism}");
+        sb.AppendLine($"{indent}split_queries_by_interval: {D(l.SplitQueriesByInterval)}");
         sb.AppendLine($"{indent}query_timeout: {D(l.QueryTimeout)}");
         sb.AppendLine($"{indent}max_streams_matchers_per_query: {l.MaxStreamsMatchersPerQuery}");
         sb.AppendLine($"{indent}retention_period: {D(l.RetentionPeriod)}");

@@ -22,6 +22,13 @@ public sealed record LimitsConfig
     public TimeSpan MaxQueryLookback { get; init; }
     public int MaxQuerySeries { get; init; } = 500;
     public int MaxQueryParallelism { get; init; } = 32;
+
+    /// <summary>
+    /// Loki splits a range query into sub-queries of this length in its query frontend; Sawmill runs queries whole,
+    /// but keeps what clients see of it: when it is above zero, a metric range query's start is aligned down and its
+    /// end up to a multiple of the step. Loki 3's default.
+    /// </summary>
+    public TimeSpan SplitQueriesByInterval { get; init; } = TimeSpan.FromHours(1);
     public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromMinutes(1);
     public int MaxStreamsMatchersPerQuery { get; init; } = 1000;
     public TimeSpan RetentionPeriod { get; init; }

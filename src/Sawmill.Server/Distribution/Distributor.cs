@@ -32,17 +32,36 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
     public async Task<PushOutcome> PushAsync(string tenant, List<RawStream> raw, CancellationToken cancellationToken)
     {
         var l = limits.For(tenant);
-        var errors = new List<string>();
+        // Loki parses every stream's labels before anything else: one it cannot parse fails the whole request.
+        var parsed = new List<List<Label>>(raw.Count);
+        foreach (var stream in raw)
+        {
+            var pairs = LabelsText.TryParse(stream.LabelsText, out var parseError);
+            if (pairs == null)
+            {
+                Discard(tenant, "invalid_labels", stream.Entries, new GroupedErrors(), "");
+                return new PushOutcome(400, "couldn't parse labels: " + parseError, 0, stream.Entries.Count);
+            }
+            parsed.Add(pairs);
+        }
+
+        var errors = new GroupedErrors();
+        var storeRejects = new List<RejectedEntry>();
+        var streamTotals = new Dictionary<Labels, int>();
         var valid = new List<PushStream>(raw.Count);
         long total = 0, rejected = 0, validBytes = 0, validLines = 0;
         var now = _now();
         var oldest = now - l.RejectOldSamplesMaxAge.Ticks * 100;
         var newest = now + l.CreationGracePeriod.Ticks * 100;
 
-        foreach (var stream in raw)
+        for (var si = 0; si < raw.Count; si++)
         {
+            var stream = raw[si];
+            // A stream without entries is skipped before validation, as in Loki.
+            if (stream.Entries.Count == 0)
+                continue;
             total += stream.Entries.Count;
-            var labels = ValidateLabels(stream, l, out var labelError, out var reason);
+            var labels = ValidateLabels(parsed[si], l, out var labelError, out var reason);
             if (labels == null)
             {
                 Discard(tenant, reason!, stream.Entries, errors, labelError!);
@@ -54,16 +73,18 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
             foreach (var e in stream.Entries)
             {
                 var entry = e;
-                if (!l.UnorderedWrites)
+                if (!l.UnorderedWrites && entry.TimestampNs < last)
                 {
-                    if (entry.TimestampNs < last)
-                    {
-                        Discard(tenant, "out_of_order", entry.Line.Length, errors,
-                            $"entry with timestamp {Rfc3339(entry.TimestampNs)} ignored, reason: 'entry out of order' for stream: {labels}");
-                        rejected++;
-                        continue;
-                    }
+                    // Loki's ingester refuses it; reported like the store's refusals below.
+                    ServerMetrics.DiscardedSamples.WithLabels(tenant, "out_of_order").Inc();
+                    ServerMetrics.DiscardedBytes.WithLabels(tenant, "out_of_order").Inc(entry.Line.Length);
+                    storeRejects.Add(new RejectedEntry(labels, entry.TimestampNs, entry.Line.Length, "entry out of order"));
+                    streamTotals[labels] = stream.Entries.Count;
+                    rejected++;
+                    continue;
                 }
+                if (l.MaxLineSize > 0 && entry.Line.Length > l.MaxLineSize && l.MaxLineSizeTruncate)
+                    entry = entry with { Line = entry.Line[..(int)l.MaxLineSize] };
                 if (l.RejectOldSamples && entry.TimestampNs < oldest)
                 {
                     Discard(tenant, "greater_than_max_sample_age", entry.Line.Length, errors,
@@ -80,17 +101,10 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
                 }
                 if (l.MaxLineSize > 0 && entry.Line.Length > l.MaxLineSize)
                 {
-                    if (l.MaxLineSizeTruncate)
-                    {
-                        entry = entry with { Line = entry.Line[..(int)l.MaxLineSize] };
-                    }
-                    else
-                    {
-                        Discard(tenant, "line_too_long", entry.Line.Length, errors,
-                            $"Max entry size '{l.MaxLineSize}' bytes exceeded for stream '{labels}' while adding an entry with length '{entry.Line.Length}' bytes");
-                        rejected++;
-                        continue;
-                    }
+                    Discard(tenant, "line_too_long", entry.Line.Length, errors,
+                        $"max entry size '{l.MaxLineSize}' bytes exceeded for stream '{labels}' while adding an entry with length '{entry.Line.Length}' bytes");
+                    rejected++;
+                    continue;
                 }
                 kept.Add(entry);
                 last = Math.Max(last, entry.TimestampNs);
@@ -112,7 +126,7 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
                 ServerMetrics.DiscardedSamples.WithLabels(tenant, "rate_limited").Inc(validLines);
                 ServerMetrics.DiscardedBytes.WithLabels(tenant, "rate_limited").Inc(validBytes);
                 return new PushOutcome(429,
-                    $"Ingestion rate limit exceeded for user {tenant} (limit: {(long)rate} bytes/sec) while attempting to ingest '{validLines}' lines totaling '{validBytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased",
+                    $"ingestion rate limit exceeded for user {tenant} (limit: {(long)rate} bytes/sec) while attempting to ingest '{validLines}' lines totaling '{validBytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased",
                     0, total);
             }
             var limited = ApplyStreamLimits(tenant, l, valid, errors, out var streamLimitHit);
@@ -139,24 +153,95 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
             {
                 foreach (var r in result.Rejected)
                 {
-                    Discard(tenant, "out_of_order", r.LineBytes, errors, $"entry with timestamp {Rfc3339(r.TimestampNs)} ignored, reason: '{r.Reason}' for stream: {r.Stream}");
+                    ServerMetrics.DiscardedSamples.WithLabels(tenant, "out_of_order").Inc();
+                    ServerMetrics.DiscardedBytes.WithLabels(tenant, "out_of_order").Inc(r.LineBytes);
+                    storeRejects.Add(r);
                     rejected++;
                 }
+                foreach (var s in valid)
+                    streamTotals.TryAdd(s.Labels, s.Entries.Count);
             }
         }
 
-        if (errors.Count == 0)
+        // Validation errors win over the store's refusals (Loki answers the distributor's errors first).
+        if (errors.Count > 0)
+            return new PushOutcome(400, errors.ToString(), accepted, rejected);
+        if (storeRejects.Count == 0)
             return new PushOutcome(204, null, accepted, 0);
-        var body = new StringBuilder();
-        for (var i = 0; i < Math.Min(errors.Count, MaxReportedErrors); i++)
-            body.Append(errors[i]).Append('\n');
-        if (errors.Count > MaxReportedErrors)
-            body.Append("and ").Append(errors.Count - MaxReportedErrors).Append(" more errors\n");
-        body.Append("total ignored: ").Append(rejected).Append(" out of ").Append(total);
-        return new PushOutcome(400, body.ToString(), accepted, rejected);
+        return new PushOutcome(400, StoreRejection(tenant, storeRejects, streamTotals), accepted, rejected);
     }
 
-    private List<PushStream> ApplyStreamLimits(string tenant, LimitsConfig l, List<PushStream> streams, List<string> errors, out string? streamLimitError)
+    /// <summary>
+    /// Refused entries reported as Loki's ingester does, for the first stream that had any: one line per entry (at
+    /// most 10), then <c>user 'T', total ignored: N out of M for stream: {…}</c>.
+    /// </summary>
+    private static string StoreRejection(string tenant, List<RejectedEntry> rejects, Dictionary<Labels, int> totals)
+    {
+        var stream = rejects[0].Stream;
+        var mine = rejects.Where(r => r.Stream.Equals(stream)).ToList();
+        var body = new StringBuilder();
+        foreach (var r in mine.Take(MaxReportedErrors))
+            body.Append("entry with timestamp ").Append(GoTimeString(r.TimestampNs)).Append(" ignored, reason: '").Append(r.Reason).Append("',\n");
+        var total = totals.TryGetValue(stream, out var t) ? t : mine.Count;
+        body.Append("user '").Append(tenant).Append("', total ignored: ").Append(mine.Count).Append(" out of ").Append(total)
+            .Append(" for stream: ").Append(stream);
+        return body.ToString();
+    }
+
+    /// <summary>Go's time.Time.String() in UTC: <c>2024-02-12 10:01:40.5 +0000 UTC</c>.</summary>
+    private static string GoTimeString(long ns)
+    {
+        var seconds = Math.DivRem(ns, TimeNs.PerSecond, out var frac);
+        if (frac < 0)
+        {
+            frac += TimeNs.PerSecond;
+            seconds--;
+        }
+        var text = DateTime.UnixEpoch.AddSeconds(seconds).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        if (frac != 0)
+            text += "." + frac.ToString("D9", System.Globalization.CultureInfo.InvariantCulture).TrimEnd('0');
+        return text + " +0000 UTC";
+    }
+
+    /// <summary>
+    /// Loki's grouped validation errors: each distinct message once, and when there is more than one message or one
+    /// occurs more than once, each prefixed with its count (<c>2 errors like: …; 1 errors like: …</c>). Loki lists
+    /// the groups in hash-map order; these are in order of first occurrence.
+    /// </summary>
+    private sealed class GroupedErrors
+    {
+        private readonly List<string> _order = [];
+        private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+        public int Count => _order.Count;
+
+        public void Add(string message)
+        {
+            if (_counts.TryGetValue(message, out var n))
+            {
+                _counts[message] = n + 1;
+                return;
+            }
+            _counts[message] = 1;
+            _order.Add(message);
+        }
+
+        public override string ToString()
+        {
+            var sb = new StringBuilder();
+            foreach (var m in _order)
+            {
+                if (sb.Length > 0)
+                    sb.Append("; ");
+                if (_order.Count > 1 || _counts[m] > 1)
+                    sb.Append(_counts[m]).Append(" errors like: ");
+                sb.Append(m);
+            }
+            return sb.ToString();
+        }
+    }
+
+    private List<PushStream> ApplyStreamLimits(string tenant, LimitsConfig l, List<PushStream> streams, GroupedErrors errors, out string? streamLimitError)
     {
         streamLimitError = null;
         var result = new List<PushStream>(streams.Count);
@@ -172,7 +257,7 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
             {
                 if (l.MaxGlobalStreamsPerUser > 0 && count >= l.MaxGlobalStreamsPerUser)
                 {
-                    streamLimitError = $"Maximum active stream limit exceeded, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '{tenant}'";
+                    streamLimitError = $"maximum active stream limit exceeded when trying to create stream {s.Labels}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '{tenant}'";
                     Discard(tenant, "stream_limit", bytes, s.Entries.Count, errors, streamLimitError);
                     continue;
                 }
@@ -193,39 +278,29 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
 
     private static string Human(double bytes) => bytes >= 1e6 ? $"{bytes / 1e6:0.#}MB" : bytes >= 1e3 ? $"{bytes / 1e3:0.#}kB" : $"{bytes:0}B";
 
-    private static Labels? ValidateLabels(RawStream stream, LimitsConfig l, out string? error, out string? reason)
+    /// <summary>Loki's label checks, in its order, on the parsed (sorted, empty values dropped) labels.</summary>
+    private static Labels? ValidateLabels(List<Label> pairs, LimitsConfig l, out string? error, out string? reason)
     {
         error = null;
         reason = null;
-        var pairs = LabelsText.TryParse(stream.LabelsText, out var parseError);
-        if (pairs == null)
-        {
-            reason = "invalid_labels";
-            error = $"Error parsing labels '{stream.LabelsText}' with error: {parseError}";
-            return null;
-        }
         if (pairs.Count == 0)
         {
             reason = "missing_labels";
             error = "error at least one label pair is required per stream";
             return null;
         }
-        var text = stream.LabelsText;
-        if (l.MaxLabelNamesPerSeries > 0 && pairs.Count > l.MaxLabelNamesPerSeries)
+        var text = LabelsString(pairs);
+        // Loki does not count service_name, which its own ingestion may add.
+        var names = pairs.Count - (pairs.Any(p => p.Name == "service_name") ? 1 : 0);
+        if (l.MaxLabelNamesPerSeries > 0 && names > l.MaxLabelNamesPerSeries)
         {
             reason = "max_label_names_per_series";
-            error = $"entry for stream '{text}' has {pairs.Count} label names; limit {l.MaxLabelNamesPerSeries}";
+            error = $"entry for stream '{text}' has {names} label names; limit {l.MaxLabelNamesPerSeries}";
             return null;
         }
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? previous = null;
         foreach (var p in pairs)
         {
-            if (!IsValidLabelName(p.Name))
-            {
-                reason = "invalid_labels";
-                error = $"Error parsing labels '{text}' with error: invalid label name \"{p.Name}\": names must match [a-zA-Z_][a-zA-Z0-9_]*";
-                return null;
-            }
             if (p.Name.Length > l.MaxLabelNameLength)
             {
                 reason = "label_name_too_long";
@@ -238,14 +313,29 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
                 error = $"stream '{text}' has label value too long: '{p.Value}'";
                 return null;
             }
-            if (!seen.Add(p.Name))
+            if (p.Name == previous)
             {
                 reason = "duplicate_label_names";
                 error = $"stream '{text}' has duplicate label name: '{p.Name}'";
                 return null;
             }
+            previous = p.Name;
         }
         return Labels.From(pairs);
+    }
+
+    /// <summary>Labels as Loki prints them (<c>{a="1", b="2"}</c>), duplicates included.</summary>
+    private static string LabelsString(List<Label> pairs)
+    {
+        var sb = new StringBuilder("{");
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            if (i > 0)
+                sb.Append(", ");
+            sb.Append(pairs[i].Name).Append('=');
+            GoQuote.Append(sb, pairs[i].Value);
+        }
+        return sb.Append('}').ToString();
     }
 
     public static bool IsValidLabelName(string name)
@@ -258,7 +348,7 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
         return true;
     }
 
-    private static void Discard(string tenant, string reason, List<PushEntry> entries, List<string> errors, string error)
+    private static void Discard(string tenant, string reason, List<PushEntry> entries, GroupedErrors errors, string error)
     {
         long bytes = 0;
         foreach (var e in entries)
@@ -266,10 +356,10 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
         Discard(tenant, reason, bytes, entries.Count, errors, error);
     }
 
-    private static void Discard(string tenant, string reason, long bytes, List<string> errors, string error) =>
+    private static void Discard(string tenant, string reason, long bytes, GroupedErrors errors, string error) =>
         Discard(tenant, reason, bytes, 1, errors, error);
 
-    private static void Discard(string tenant, string reason, long bytes, long count, List<string> errors, string error)
+    private static void Discard(string tenant, string reason, long bytes, long count, GroupedErrors errors, string error)
     {
         ServerMetrics.DiscardedSamples.WithLabels(tenant, reason).Inc(count);
         ServerMetrics.DiscardedBytes.WithLabels(tenant, reason).Inc(bytes);

@@ -196,6 +196,11 @@ public sealed class SawmillServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Loki's error body: the message as plain text. Where Loki writes it with Go's http.Error (push, delete requests,
+    /// the missing-tenant 401) it ends with a newline; the query, label, series and index endpoints write the message
+    /// alone (Loki's server.WriteError).
+    /// </summary>
     private static async Task WriteError(HttpContext http, int status, string message)
     {
         if (http.Response.HasStarted)
@@ -203,7 +208,10 @@ public sealed class SawmillServer : IAsyncDisposable
         http.Response.Clear();
         http.Response.StatusCode = status;
         http.Response.ContentType = "text/plain; charset=utf-8";
-        await http.Response.WriteAsync(message.EndsWith('\n') ? message : message + "\n");
+        var path = http.Request.Path;
+        var newline = status == 401 || path.StartsWithSegments("/loki/api/v1/push") || path.StartsWithSegments("/api/prom/push") ||
+                      path.StartsWithSegments("/loki/api/v1/delete") || path.StartsWithSegments("/loki/api/v1/cache/generation_numbers");
+        await http.Response.WriteAsync(newline && !message.EndsWith('\n') ? message + "\n" : message);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();

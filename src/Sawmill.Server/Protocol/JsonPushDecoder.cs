@@ -13,8 +13,15 @@ namespace Sawmill.Server.Protocol;
 /// </summary>
 public static class JsonPushDecoder
 {
-    public static List<RawStream> Decode(ReadOnlyMemory<byte> body)
+    /// <summary>
+    /// Decodes a push body with Loki's leniency: a missing or null <c>streams</c>, <c>stream</c> or <c>values</c> is
+    /// empty, unknown members are ignored, null entries are skipped and an entry may omit its line. The legacy shape
+    /// (<c>labels</c>/<c>entries</c>) is read only on the legacy path <c>/api/prom/push</c>.
+    /// </summary>
+    public static List<RawStream> Decode(ReadOnlyMemory<byte> body, bool legacy = false)
     {
+        if (body.IsEmpty)
+            throw new PushDecodeException("EOF");
         JsonDocument doc;
         try
         {
@@ -27,7 +34,11 @@ public static class JsonPushDecoder
         using (doc)
         {
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("streams", out var streams) || streams.ValueKind != JsonValueKind.Array)
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new PushDecodeException("invalid JSON push body: expected an object with a \"streams\" array");
+            if (!root.TryGetProperty("streams", out var streams) || streams.ValueKind == JsonValueKind.Null)
+                return [];
+            if (streams.ValueKind != JsonValueKind.Array)
                 throw new PushDecodeException("invalid JSON push body: expected an object with a \"streams\" array");
             var result = new List<RawStream>(streams.GetArrayLength());
             var index = 0;
@@ -35,12 +46,11 @@ public static class JsonPushDecoder
             {
                 if (s.ValueKind != JsonValueKind.Object)
                     throw new PushDecodeException($"invalid JSON push body: streams[{index}] is not an object");
-                if (s.TryGetProperty("stream", out var labels))
-                    result.Add(new RawStream(LabelsFromObject(labels, index), Values(s, index)));
-                else if (s.TryGetProperty("labels", out var labelText) && labelText.ValueKind == JsonValueKind.String)
+                if (legacy && s.TryGetProperty("labels", out var labelText) && labelText.ValueKind == JsonValueKind.String)
                     result.Add(new RawStream(labelText.GetString()!, LegacyEntries(s, index)));
                 else
-                    throw new PushDecodeException($"invalid JSON push body: streams[{index}] has no \"stream\" object");
+                    result.Add(new RawStream(s.TryGetProperty("stream", out var labels) && labels.ValueKind != JsonValueKind.Null
+                        ? LabelsFromObject(labels, index) : "{}", Values(s, index)));
                 index++;
             }
             return result;
@@ -68,21 +78,29 @@ public static class JsonPushDecoder
 
     private static List<PushEntry> Values(JsonElement stream, int index)
     {
-        if (!stream.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
-            throw new PushDecodeException($"invalid JSON push body: streams[{index}] has no \"values\" array");
+        if (!stream.TryGetProperty("values", out var values) || values.ValueKind == JsonValueKind.Null)
+            return [];
+        if (values.ValueKind != JsonValueKind.Array)
+            throw new PushDecodeException($"invalid JSON push body: streams[{index}].values must be an array");
         var entries = new List<PushEntry>(values.GetArrayLength());
         var j = 0;
         foreach (var v in values.EnumerateArray())
         {
             var where = $"streams[{index}].values[{j++}]";
-            if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() is < 2 or > 3)
+            if (v.ValueKind == JsonValueKind.Null)
+                continue;
+            if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
                 throw new PushDecodeException($"invalid JSON push body: {where} must be [\"<unix ns>\", \"<line>\"] or [\"<unix ns>\", \"<line>\", {{metadata}}]");
             var ts = ParseTimestamp(v[0], where);
-            if (v[1].ValueKind != JsonValueKind.String)
-                throw new PushDecodeException($"invalid JSON push body: {where}: the line must be a string");
-            var line = Encoding.UTF8.GetBytes(v[1].GetString()!);
+            var line = Array.Empty<byte>();
+            if (v.GetArrayLength() > 1)
+            {
+                if (v[1].ValueKind != JsonValueKind.String)
+                    throw new PushDecodeException($"invalid JSON push body: {where}: the line must be a string");
+                line = Encoding.UTF8.GetBytes(v[1].GetString()!);
+            }
             Label[]? metadata = null;
-            if (v.GetArrayLength() == 3)
+            if (v.GetArrayLength() > 2)
             {
                 var md = v[2];
                 if (md.ValueKind != JsonValueKind.Object)
@@ -103,10 +121,8 @@ public static class JsonPushDecoder
 
     private static long ParseTimestamp(JsonElement e, string where)
     {
-        if (e.ValueKind == JsonValueKind.String && long.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ns))
+        if (e.ValueKind == JsonValueKind.String && long.TryParse(e.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ns))
             return ns;
-        if (e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var n))
-            return n;
         throw new PushDecodeException($"invalid JSON push body: {where}: the timestamp must be a string of Unix nanoseconds, e.g. \"1700000000000000000\"");
     }
 

@@ -4,130 +4,269 @@ using Sawmill.Core;
 namespace Sawmill.Server.Protocol;
 
 /// <summary>
-/// Parses the label string of a pushed stream (<c>{app="api", env="prod"}</c>), as Loki's push path does. Values are
-/// Go-quoted strings (double quotes with escapes, or backticks). Returns the label pairs in the order given (duplicates
-/// kept, so validation can name them) or an error text.
+/// Parses the label string of a pushed stream (<c>{app="api", env="prod"}</c>) as Loki does: with the Prometheus
+/// metric parser, whose error texts and positions clients see (<c>1:2: parse error: unexpected character inside
+/// braces: '1'</c>). Values are Go string literals ("…" or '…' with escapes, or `…`). Like Loki, the result is sorted
+/// by name and labels with an empty value are dropped (an empty value means "no such label"); duplicate names are
+/// kept, next to each other, for validation to report.
 /// </summary>
 public static class LabelsText
 {
     public static List<Label>? TryParse(string text, out string? error)
     {
-        error = null;
-        var labels = new List<Label>();
-        var i = 0;
-        SkipSpace(text, ref i);
-        if (i >= text.Length || text[i] != '{')
-            return Fail(text, i, "expected '{'", out error);
-        i++;
-        SkipSpace(text, ref i);
-        if (i < text.Length && text[i] == '}')
+        var parser = new Parser(text);
+        var labels = parser.Parse();
+        error = parser.Error;
+        if (labels == null)
+            return null;
+        labels.RemoveAll(l => l.Value.Length == 0);
+        // Stable sort by name: duplicates stay in their order, adjacent.
+        return [.. labels.OrderBy(l => l.Name, StringComparer.Ordinal)];
+    }
+
+    private enum Kind { Eof, Error, Identifier, MetricIdentifier, String, LeftBrace, RightBrace, Comma, Eql, EqlRegex, Neq, NeqRegex, Other }
+
+    private readonly record struct Item(Kind Kind, int Pos, string Val)
+    {
+        /// <summary>The item as the Prometheus parser names it in "unexpected …".</summary>
+        public string Describe() => Kind switch
         {
-            i++;
-            SkipSpace(text, ref i);
-            return i == text.Length ? labels : Fail(text, i, "unexpected text after '}'", out error);
-        }
-        while (true)
+            Kind.Eof => "end of input",
+            Kind.Identifier => "identifier " + GoQuote.Quote(Val),
+            Kind.MetricIdentifier => "metric identifier " + GoQuote.Quote(Val),
+            Kind.String => "string " + (Val.Length > 10 ? GoQuote.Quote(Val[..10]) + "..." : GoQuote.Quote(Val)),
+            _ => GoQuote.Quote(Val),
+        };
+    }
+
+    private sealed class Parser(string input)
+    {
+        private int _pos;
+        private bool _braceOpen;
+
+        public string? Error { get; private set; }
+
+        public List<Label>? Parse()
         {
-            SkipSpace(text, ref i);
-            var start = i;
-            while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_' || text[i] == '.' || text[i] == '-' || text[i] == '/' || text[i] > 127))
-                i++;
-            if (i == start)
-                return Fail(text, i, "expected a label name", out error);
-            var name = text[start..i];
-            SkipSpace(text, ref i);
-            if (i >= text.Length || text[i] != '=')
-                return Fail(text, i, "expected '=' after label name", out error);
-            i++;
-            SkipSpace(text, ref i);
-            var value = ReadQuoted(text, ref i, out var qerr);
-            if (value == null)
-                return Fail(text, i, qerr!, out error);
-            labels.Add(new Label(name, value));
-            SkipSpace(text, ref i);
-            if (i >= text.Length)
-                return Fail(text, i, "unexpected end of input, expected '}'", out error);
-            if (text[i] == ',')
+            var labels = new List<Label>();
+            var item = Next();
+            if (item.Kind is Kind.Identifier or Kind.MetricIdentifier)
             {
-                i++;
-                continue;
+                labels.Add(new Label("__name__", item.Val));
+                item = Next();
+                if (item.Kind == Kind.Eof)
+                    return labels;
             }
-            if (text[i] == '}')
+            if (item.Kind != Kind.LeftBrace)
+                return Unexpected(item, null, null);
+            item = Next();
+            if (item.Kind == Kind.RightBrace)
+                return End(labels);
+            while (true)
             {
-                i++;
-                SkipSpace(text, ref i);
-                return i == text.Length ? labels : Fail(text, i, "unexpected text after '}'", out error);
+                // label_set_item: IDENTIFIER EQL STRING
+                if (item.Kind != Kind.Identifier)
+                    return Unexpected(item, "label set", "identifier or \"}\"");
+                var name = item.Val;
+                item = Next();
+                if (item.Kind != Kind.Eql)
+                    return Unexpected(item, "label set", "\"=\"");
+                item = Next();
+                if (item.Kind != Kind.String)
+                    return Unexpected(item, "label set", "string");
+                labels.Add(new Label(name, Unquote(item.Val)));
+                item = Next();
+                if (item.Kind == Kind.RightBrace)
+                    return End(labels);
+                if (item.Kind != Kind.Comma)
+                    return Unexpected(item, "label set", "\",\" or \"}\"");
+                item = Next();
+                if (item.Kind == Kind.RightBrace)
+                    return End(labels);
             }
-            return Fail(text, i, "expected ',' or '}'", out error);
         }
-    }
 
-    private static List<Label>? Fail(string text, int pos, string reason, out string error)
-    {
-        error = $"1:{pos + 1}: parse error: {reason}";
-        return null;
-    }
-
-    private static void SkipSpace(string s, ref int i)
-    {
-        while (i < s.Length && char.IsWhiteSpace(s[i]))
-            i++;
-    }
-
-    /// <summary>Reads a Go string literal ("…" with escapes, or `…`) at <paramref name="i"/>.</summary>
-    public static string? ReadQuoted(string s, ref int i, out string? error)
-    {
-        error = null;
-        if (i >= s.Length || (s[i] != '"' && s[i] != '`'))
+        private List<Label>? End(List<Label> labels)
         {
-            error = "expected a quoted label value";
+            var item = Next();
+            return item.Kind == Kind.Eof ? labels : Unexpected(item, null, null);
+        }
+
+        private List<Label>? Unexpected(Item item, string? context, string? expected)
+        {
+            if (item.Kind == Kind.Error)
+                return Fail(item.Pos, item.Val);
+            var msg = new StringBuilder("unexpected ").Append(item.Describe());
+            if (context != null)
+                msg.Append(" in ").Append(context);
+            if (expected != null)
+                msg.Append(", expected ").Append(expected);
+            return Fail(item.Pos, msg.ToString());
+        }
+
+        private List<Label>? Fail(int pos, string message)
+        {
+            var line = 1;
+            var lineStart = 0;
+            for (var i = 0; i < pos && i < input.Length; i++)
+            {
+                if (input[i] == '\n')
+                {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            Error = $"{line}:{pos - lineStart + 1}: parse error: {message}";
             return null;
         }
-        var quote = s[i++];
-        var sb = new StringBuilder();
-        while (i < s.Length)
+
+        /// <summary>The next item, following the Prometheus lexer's states for statements and label braces.</summary>
+        private Item Next()
         {
-            var c = s[i++];
-            if (c == quote)
-                return sb.ToString();
-            if (c == '\\' && quote == '"')
+            while (_pos < input.Length && IsSpace(input[_pos]))
+                _pos++;
+            var start = _pos;
+            if (_pos >= input.Length)
+                return _braceOpen ? new Item(Kind.Error, start, "unexpected end of input inside braces") : new Item(Kind.Eof, start, "");
+            var c = input[_pos];
+            if (_braceOpen)
             {
-                if (i >= s.Length)
-                    break;
-                var e = s[i++];
-                switch (e)
+                switch (c)
                 {
-                    case 'n': sb.Append('\n'); break;
-                    case 't': sb.Append('\t'); break;
-                    case 'r': sb.Append('\r'); break;
-                    case 'a': sb.Append('\a'); break;
-                    case 'b': sb.Append('\b'); break;
-                    case 'f': sb.Append('\f'); break;
-                    case 'v': sb.Append('\v'); break;
-                    case '\\': sb.Append('\\'); break;
-                    case '"': sb.Append('"'); break;
-                    case '\'': sb.Append('\''); break;
-                    case 'x' when i + 2 <= s.Length:
-                        sb.Append((char)Convert.ToInt32(s.Substring(i, 2), 16));
-                        i += 2;
-                        break;
-                    case 'u' when i + 4 <= s.Length:
-                        sb.Append((char)Convert.ToInt32(s.Substring(i, 4), 16));
-                        i += 4;
-                        break;
-                    case 'U' when i + 8 <= s.Length:
-                        sb.Append(char.ConvertFromUtf32(Convert.ToInt32(s.Substring(i, 8), 16)));
-                        i += 8;
-                        break;
+                    case var _ when IsAlpha(c):
+                        while (_pos < input.Length && IsAlphaNumeric(input[_pos]))
+                            _pos++;
+                        return new Item(Kind.Identifier, start, input[start.._pos]);
+                    case ',':
+                        _pos++;
+                        return new Item(Kind.Comma, start, ",");
+                    case '"' or '\'' or '`':
+                        return LexString(c);
+                    case '=':
+                        _pos++;
+                        if (_pos < input.Length && input[_pos] == '~')
+                        {
+                            _pos++;
+                            return new Item(Kind.EqlRegex, start, "=~");
+                        }
+                        return new Item(Kind.Eql, start, "=");
+                    case '!':
+                        _pos++;
+                        if (_pos < input.Length && input[_pos] is '~' or '=')
+                            return new Item(input[_pos++] == '~' ? Kind.NeqRegex : Kind.Neq, start, input[start.._pos]);
+                        return new Item(Kind.Error, start,
+                            $"unexpected character after '!' inside braces: {GoQuoteRune(_pos < input.Length ? input[_pos] : '\uFFFF')}");
+                    case '{':
+                        return new Item(Kind.Error, start, "unexpected left brace '{'");
+                    case '}':
+                        _pos++;
+                        _braceOpen = false;
+                        return new Item(Kind.RightBrace, start, "}");
                     default:
-                        error = $"invalid escape sequence \\{e}";
-                        return null;
+                        return new Item(Kind.Error, start, $"unexpected character inside braces: {GoQuoteRune(c)}");
                 }
+            }
+            switch (c)
+            {
+                case '{':
+                    _pos++;
+                    _braceOpen = true;
+                    return new Item(Kind.LeftBrace, start, "{");
+                case '}':
+                    return new Item(Kind.Error, start, "unexpected right brace '}'");
+                case var _ when IsAlpha(c) || c == ':':
+                    while (_pos < input.Length && (IsAlphaNumeric(input[_pos]) || input[_pos] == ':'))
+                        _pos++;
+                    var word = input[start.._pos];
+                    return new Item(word.Contains(':', StringComparison.Ordinal) ? Kind.MetricIdentifier : Kind.Identifier, start, word);
+                case '"' or '\'' or '`':
+                    return LexString(c);
+                case ',':
+                    _pos++;
+                    return new Item(Kind.Comma, start, ",");
+                case '=':
+                    _pos++;
+                    return new Item(Kind.Eql, start, "=");
+                default:
+                    _pos++;
+                    return new Item(Kind.Other, start, c.ToString());
+            }
+        }
+
+        private Item LexString(char quote)
+        {
+            var start = _pos++;
+            while (_pos < input.Length)
+            {
+                var c = input[_pos++];
+                if (c == quote)
+                    return new Item(Kind.String, start, input[start.._pos]);
+                if (quote != '`')
+                {
+                    if (c == '\n')
+                        break;
+                    if (c == '\\' && _pos < input.Length)
+                        _pos++;
+                }
+            }
+            return new Item(Kind.Error, start, quote == '`' ? "unterminated raw string" : "unterminated quoted string");
+        }
+    }
+
+    private static bool IsSpace(char c) => c is ' ' or '\t' or '\n' or '\r';
+
+    private static bool IsAlpha(char c) => c == '_' || char.IsAsciiLetter(c);
+
+    private static bool IsAlphaNumeric(char c) => IsAlpha(c) || char.IsAsciiDigit(c);
+
+    /// <summary>Go's %q of a rune: <c>'1'</c>, <c>'-'</c>.</summary>
+    private static string GoQuoteRune(char c) => c == '\'' ? "'\\''" : c == '\\' ? "'\\\\'" : $"'{c}'";
+
+
+    /// <summary>The value of a Go string literal ("…" or '…' with escapes, or `…`).</summary>
+    private static string Unquote(string literal)
+    {
+        var quote = literal[0];
+        var body = literal[1..^1];
+        if (quote == '`')
+            return body;
+        var sb = new StringBuilder();
+        var i = 0;
+        while (i < body.Length)
+        {
+            var c = body[i++];
+            if (c != '\\' || i >= body.Length)
+            {
+                sb.Append(c);
                 continue;
             }
-            sb.Append(c);
+            var e = body[i++];
+            switch (e)
+            {
+                case 'n': sb.Append('\n'); break;
+                case 't': sb.Append('\t'); break;
+                case 'r': sb.Append('\r'); break;
+                case 'a': sb.Append('\a'); break;
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'v': sb.Append('\v'); break;
+                case 'x' when i + 2 <= body.Length:
+                    sb.Append((char)Convert.ToInt32(body.Substring(i, 2), 16));
+                    i += 2;
+                    break;
+                case 'u' when i + 4 <= body.Length:
+                    sb.Append((char)Convert.ToInt32(body.Substring(i, 4), 16));
+                    i += 4;
+                    break;
+                case 'U' when i + 8 <= body.Length:
+                    sb.Append(char.ConvertFromUtf32(Convert.ToInt32(body.Substring(i, 8), 16)));
+                    i += 8;
+                    break;
+                default:
+                    sb.Append(e);
+                    break;
+            }
         }
-        error = "unterminated quoted string";
-        return null;
+        return sb.ToString();
     }
 }

@@ -54,7 +54,7 @@ public sealed class LimitsEnforcementTests
         Assert.Equal(HttpStatusCode.NoContent, (await PushAsync(streams, "{\"n\":\"2\"}", (now, "b"))).Status);
         var third = await PushAsync(streams, "{\"n\":\"3\"}", (now, "c"));
         Assert.Equal((HttpStatusCode)429, third.Status);
-        Assert.Contains("Maximum active stream limit exceeded", third.Body);
+        Assert.Contains("maximum active stream limit exceeded when trying to create stream", third.Body);
         Assert.Equal(HttpStatusCode.NoContent, (await PushAsync(streams, "{\"n\":\"1\"}", (now + 1, "a2"))).Status);
         Assert.Equal(1, await DiscardedAsync(streams, "streams", "stream_limit"));
         // Another tenant is not limited by it.
@@ -78,8 +78,8 @@ public sealed class LimitsEnforcementTests
         Assert.Equal(HttpStatusCode.NoContent, (await PushAsync(ordered, "{\"app\":\"o\"}", (now, "first"))).Status);
         var late = await PushAsync(ordered, "{\"app\":\"o\"}", (now - TimeNs.PerSecond, "late"), (now + 1, "next"));
         Assert.Equal(HttpStatusCode.BadRequest, late.Status);
-        Assert.Contains("reason: 'entry out of order' for stream: {app=\"o\"}", late.Body);
-        Assert.Contains("total ignored: 1 out of 2", late.Body);
+        Assert.Contains("ignored, reason: 'entry out of order',\n", late.Body);
+        Assert.EndsWith("user 'ordered', total ignored: 1 out of 2 for stream: {app=\"o\"}\n", late.Body);
         Assert.Equal(HttpStatusCode.NoContent, (await PushAsync(ordered, "{\"app\":\"o\"}", (now + 1, "same time, other line"))).Status);
         Assert.Equal(1, await DiscardedAsync(ordered, "ordered", "out_of_order"));
         Assert.Equal(3, (await Client.QueryLinesAsync(ordered, "{app=\"o\"}", now - TimeNs.PerMinute, now + TimeNs.PerSecond)).Count);

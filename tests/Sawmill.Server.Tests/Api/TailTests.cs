@@ -92,7 +92,7 @@ public sealed class TailTests(ServerFixture fixture) : IClassFixture<ServerFixtu
 
     [Theory]
     [InlineData("delay_for=6", "delay_for can't be greater than 5")]
-    [InlineData("limit=x", "invalid limit parameter")]
+    [InlineData("limit=x", "strconv.Atoi: parsing \"x\": invalid syntax")]
     [InlineData("limit=10", "websocket: the client is not using the websocket protocol")]
     public async Task Bad_tail_requests_get_400_before_the_upgrade(string extra, string expected)
     {

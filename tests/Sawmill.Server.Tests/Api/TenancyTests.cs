@@ -18,7 +18,7 @@ public sealed class TenancyTests
         using (var r = await Client.PushJsonAsync(server.CreateClient("small"), Client.Body(Client.Stream("{\"app\":\"o\"}", (now, line)))))
         {
             Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
-            Assert.Contains("Max entry size '10' bytes exceeded", await r.Content.ReadAsStringAsync());
+            Assert.Contains("max entry size '10' bytes exceeded", await r.Content.ReadAsStringAsync());
         }
         using (var r = await Client.PushJsonAsync(server.CreateClient("big"), Client.Body(Client.Stream("{\"app\":\"o\"}", (now, line)))))
             Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
