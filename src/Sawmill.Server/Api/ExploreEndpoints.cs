@@ -341,13 +341,13 @@ public static class ExploreEndpoints
         {
             w.WriteStartObject();
             w.WriteStartObject("limits");
-            w.WriteBoolean("discover_log_levels", true);
+            w.WriteBoolean("discover_log_levels", l.DiscoverLogLevels);
             w.WriteStartArray("discover_service_name");
-            foreach (var s in new[] { "service", "app", "application", "name", "app_kubernetes_io_name", "container", "container_name", "component", "workload", "job" })
+            foreach (var s in l.DiscoverServiceName)
                 w.WriteStringValue(s);
             w.WriteEndArray();
             w.WriteStartArray("log_level_fields");
-            foreach (var s in new[] { "level", "LEVEL", "Level", "severity", "SEVERITY", "Severity", "lvl", "LVL", "Lvl" })
+            foreach (var s in l.LogLevelFields)
                 w.WriteStringValue(s);
             w.WriteEndArray();
             w.WriteString("max_entries_limit_per_query", l.MaxEntriesLimitPerQuery.ToString(CultureInfo.InvariantCulture));

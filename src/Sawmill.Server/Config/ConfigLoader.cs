@@ -62,6 +62,11 @@ public static partial class ConfigLoader
         ["limits_config.max_query_lookback"] = (c, k, v) => c with { Limits = c.Limits with { MaxQueryLookback = Duration(k, v) } },
         ["limits_config.max_query_series"] = (c, k, v) => c with { Limits = c.Limits with { MaxQuerySeries = Int(k, v) } },
         ["limits_config.max_query_parallelism"] = (c, k, v) => c with { Limits = c.Limits with { MaxQueryParallelism = Int(k, v) } },
+        ["limits_config.allow_structured_metadata"] = (c, k, v) => c with { Limits = c.Limits with { AllowStructuredMetadata = Bool(k, v) } },
+        ["limits_config.discover_service_name"] = (c, k, v) => c with { Limits = c.Limits with { DiscoverServiceName = StringList(k, v) } },
+        ["limits_config.discover_log_levels"] = (c, k, v) => c with { Limits = c.Limits with { DiscoverLogLevels = Bool(k, v) } },
+        ["limits_config.log_level_fields"] = (c, k, v) => c with { Limits = c.Limits with { LogLevelFields = StringList(k, v) } },
+        ["limits_config.log_level_from_json_max_depth"] = (c, k, v) => c with { Limits = c.Limits with { LogLevelFromJsonMaxDepth = Int(k, v) } },
         ["limits_config.split_queries_by_interval"] = (c, k, v) => c with { Limits = c.Limits with { SplitQueriesByInterval = Duration(k, v) } },
         ["limits_config.query_timeout"] = (c, k, v) => c with { Limits = c.Limits with { QueryTimeout = Duration(k, v) } },
         ["limits_config.max_streams_matchers_per_query"] = (c, k, v) => c with { Limits = c.Limits with { MaxStreamsMatchersPerQuery = Int(k, v) } },
@@ -326,6 +331,15 @@ public static partial class ConfigLoader
     };
 
     internal static string Str(string key, object value) => Scalar(key, value);
+
+    /// <summary>A list of strings (<c>[]</c> or an empty value is an empty list).</summary>
+    internal static List<string> StringList(string key, object? value) => value switch
+    {
+        null => [],
+        string s when s.Length == 0 => [],
+        List<object> list => list.Select((v, i) => Scalar($"{key}[{i}]", v)).ToList(),
+        _ => throw new ConfigException($"config key {key}: expected a list of strings"),
+    };
 
     internal static bool Bool(string key, object value) => Scalar(key, value).ToLowerInvariant() switch
     {

@@ -69,6 +69,11 @@ public static class ConfigPrinter
         sb.AppendLine($"{indent}max_query_series: {l.MaxQuerySeries}");
         sb.AppendLine($"{indent}max_query_parallelism: {l.MaxQueryParallelism}");
         sb.AppendLine($"{indent}split_queries_by_interval: {D(l.SplitQueriesByInterval)}");
+        sb.AppendLine($"{indent}allow_structured_metadata: {B(l.AllowStructuredMetadata)}");
+        sb.AppendLine($"{indent}discover_service_name: [{string.Join(", ", l.DiscoverServiceName)}]");
+        sb.AppendLine($"{indent}discover_log_levels: {B(l.DiscoverLogLevels)}");
+        sb.AppendLine($"{indent}log_level_fields: [{string.Join(", ", l.LogLevelFields)}]");
+        sb.AppendLine($"{indent}log_level_from_json_max_depth: {l.LogLevelFromJsonMaxDepth}");
         sb.AppendLine($"{indent}query_timeout: {D(l.QueryTimeout)}");
         sb.AppendLine($"{indent}max_streams_matchers_per_query: {l.MaxStreamsMatchersPerQuery}");
         sb.AppendLine($"{indent}retention_period: {D(l.RetentionPeriod)}");

@@ -1,3 +1,5 @@
+using Sawmill.Core;
+
 namespace Sawmill.Server.Config;
 
 /// <summary>Loki's <c>limits_config</c>: the global defaults of every per-tenant limit. Immutable per reload.</summary>
@@ -29,6 +31,30 @@ public sealed record LimitsConfig
     /// end up to a multiple of the step. Loki 3's default.
     /// </summary>
     public TimeSpan SplitQueriesByInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Entries may carry structured metadata (Loki 3's default); when false a push with metadata is refused.</summary>
+    public bool AllowStructuredMetadata { get; init; } = true;
+
+    /// <summary>
+    /// Loki 3's service_name discovery: a stream without a <c>service_name</c> label gets one, the value of the first
+    /// of these labels it has, or <c>unknown_service</c>. Empty turns it off (Loki 2.9's behaviour).
+    /// </summary>
+    public IReadOnlyList<string> DiscoverServiceName { get; init; } = DefaultDiscoverServiceName;
+
+    public static readonly IReadOnlyList<string> DefaultDiscoverServiceName =
+    [
+        "service", "app", "application", "app_name", "name", "app_kubernetes_io_name", "container", "container_name",
+        "k8s_container_name", "component", "workload", "job", "k8s_job_name",
+    ];
+
+    /// <summary>Loki 3's level discovery: each entry gets a <c>detected_level</c> structured-metadata field. False: Loki 2.9's behaviour.</summary>
+    public bool DiscoverLogLevels { get; init; } = true;
+
+    /// <summary>Label, metadata and line fields that name an entry's level, in order of preference.</summary>
+    public IReadOnlyList<string> LogLevelFields { get; init; } = LogLevelDetector.DefaultFields;
+
+    /// <summary>How many objects deep a JSON line is searched for a level field (0: no limit).</summary>
+    public int LogLevelFromJsonMaxDepth { get; init; } = 2;
     public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromMinutes(1);
     public int MaxStreamsMatchersPerQuery { get; init; } = 1000;
     public TimeSpan RetentionPeriod { get; init; }

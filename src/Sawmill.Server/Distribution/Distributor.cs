@@ -42,6 +42,7 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
                 Discard(tenant, "invalid_labels", stream.Entries, new GroupedErrors(), "");
                 return new PushOutcome(400, "couldn't parse labels: " + parseError, 0, stream.Entries.Count);
             }
+            AddServiceName(pairs, l.DiscoverServiceName);
             parsed.Add(pairs);
         }
 
@@ -106,6 +107,15 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
                     rejected++;
                     continue;
                 }
+                if (entry.Metadata != null && !l.AllowStructuredMetadata)
+                {
+                    Discard(tenant, "disallowed_structured_metadata", entry.Line.Length, errors,
+                        $"stream '{labels}' includes structured metadata, but this feature is disallowed. Please see `limits_config.allow_structured_metadata` or contact your Loki administrator to enable it");
+                    rejected++;
+                    continue;
+                }
+                if (l.DiscoverLogLevels && l.AllowStructuredMetadata)
+                    entry = WithDetectedLevel(labels, entry, l);
                 kept.Add(entry);
                 last = Math.Max(last, entry.TimestampNs);
                 validBytes += entry.Line.Length;
@@ -277,6 +287,57 @@ public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<str
     }
 
     private static string Human(double bytes) => bytes >= 1e6 ? $"{bytes / 1e6:0.#}MB" : bytes >= 1e3 ? $"{bytes / 1e3:0.#}kB" : $"{bytes:0}B";
+
+    /// <summary>
+    /// Loki 3's service_name discovery (limits_config.discover_service_name): a stream without service_name gets the
+    /// value of the first listed label it has, else <c>unknown_service</c>. Loki's own internal streams (aggregated
+    /// metrics, patterns) are left alone. <paramref name="pairs"/> stays sorted.
+    /// </summary>
+    private static void AddServiceName(List<Label> pairs, IReadOnlyList<string> discover)
+    {
+        if (discover.Count == 0 || pairs.Any(p => p.Name is "service_name" or "__aggregated_metric__" or "__pattern__"))
+            return;
+        var value = "unknown_service";
+        foreach (var name in discover)
+        {
+            if (pairs.FirstOrDefault(p => p.Name == name) is { Value.Length: > 0 } found)
+            {
+                value = found.Value;
+                break;
+            }
+        }
+        var at = pairs.FindIndex(p => string.CompareOrdinal(p.Name, "service_name") > 0);
+        pairs.Insert(at < 0 ? pairs.Count : at, new Label("service_name", value));
+    }
+
+    /// <summary>
+    /// Loki 3's level discovery (limits_config.discover_log_levels): the entry gets a <c>detected_level</c>
+    /// structured-metadata field, unless it has one, which is normalised instead.
+    /// </summary>
+    private static PushEntry WithDetectedLevel(Labels labels, PushEntry entry, LimitsConfig l)
+    {
+        var metadata = entry.Metadata;
+        if (metadata != null)
+        {
+            for (var i = 0; i < metadata.Length; i++)
+            {
+                if (metadata[i].Name != LogLevelDetector.Label)
+                    continue;
+                var normalized = LogLevelDetector.Normalize(metadata[i].Value);
+                if (normalized != metadata[i].Value)
+                {
+                    metadata = (Label[])metadata.Clone();
+                    metadata[i] = new Label(LogLevelDetector.Label, normalized);
+                    return entry with { Metadata = metadata };
+                }
+                return entry;
+            }
+        }
+        var level = LogLevelDetector.Detect(labels, metadata, entry.Line.Span, l.LogLevelFields, l.LogLevelFromJsonMaxDepth);
+        Label[] withLevel = metadata == null ? new Label[1] : [.. metadata, default];
+        withLevel[^1] = new Label(LogLevelDetector.Label, level);
+        return entry with { Metadata = withLevel };
+    }
 
     /// <summary>Loki's label checks, in its order, on the parsed (sorted, empty values dropped) labels.</summary>
     private static Labels? ValidateLabels(List<Label> pairs, LimitsConfig l, out string? error, out string? reason)

@@ -116,21 +116,10 @@ internal sealed class LogPrinter(TextWriter output, OutputMode mode, bool utc, b
         };
     }
 
+    /// <summary>The line's level as Loki 3 detects it at ingestion (null when it has none).</summary>
     internal static string? DetectLevel(string line)
     {
-        ReadOnlySpan<string> keys = ["\"level\":\"", "level=", "\"severity\":\"", "lvl="];
-        foreach (var key in keys)
-        {
-            var i = line.IndexOf(key, StringComparison.OrdinalIgnoreCase);
-            if (i < 0)
-                continue;
-            var start = i + key.Length;
-            var end = start;
-            while (end < line.Length && char.IsAsciiLetter(line[end]))
-                end++;
-            if (end > start)
-                return line[start..end];
-        }
-        return null;
+        var level = Sawmill.Core.LogLevelDetector.FromLine(System.Text.Encoding.UTF8.GetBytes(line), Sawmill.Core.LogLevelDetector.DefaultFields, 2);
+        return level == Sawmill.Core.LogLevelDetector.Unknown ? null : level;
     }
 }

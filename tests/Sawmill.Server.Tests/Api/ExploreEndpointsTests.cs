@@ -47,7 +47,8 @@ public sealed class ExploreEndpointsTests(ServerFixture fixture) : IClassFixture
         using var byLabels = await Client.GetJsonAsync(Http, "/loki/api/v1/index/volume", [.. Range($"{{app=\"{_app}\"}}"), ("aggregateBy", "labels")]);
         var names = byLabels.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
             .Select(r => r.GetProperty("metric").EnumerateObject().Single()).ToList();
-        Assert.Equal(["app", "env", "pod"], names.Select(n => n.Name).Order());
+        // service_name: added at ingestion from app (Loki 3's discover_service_name default).
+        Assert.Equal(["app", "env", "pod", "service_name"], names.Select(n => n.Name).Order());
         Assert.All(names, n => Assert.Equal("", n.Value.GetString()));
     }
 

@@ -35,7 +35,7 @@ public sealed class LimitsAndConfigTests
         await using var server = await SawmillProcess.StartAsync(["-config.file=" + config]);
         using var r = await Client.PushJsonAsync(server.CreateClient(), Client.Body(Client.Stream("{\"app\":\"long\"}", (Client.Now, "0123456789ABC"))));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
-        Assert.StartsWith("max entry size '10' bytes exceeded for stream '{app=\"long\"}' while adding an entry with length '13' bytes", await r.Content.ReadAsStringAsync());
+        Assert.StartsWith("max entry size '10' bytes exceeded for stream '{app=\"long\", service_name=\"long\"}' while adding an entry with length '13' bytes", await r.Content.ReadAsStringAsync());
 
         var truncate = Client.WriteConfig("limits_config:\n  max_line_size: 10\n  max_line_size_truncate: true\n");
         await using var server2 = await SawmillProcess.StartAsync(["-config.file=" + truncate]);

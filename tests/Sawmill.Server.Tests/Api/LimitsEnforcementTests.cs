@@ -69,7 +69,7 @@ public sealed class LimitsEnforcementTests
         Assert.Equal(HttpStatusCode.NoContent, (await PushAsync(slow, "{\"app\":\"s1\"}", (now, line))).Status);
         var over = await PushAsync(slow, "{\"app\":\"s1\"}", (now + 1, line));
         Assert.Equal((HttpStatusCode)429, over.Status);
-        Assert.StartsWith("Per stream rate limit exceeded (limit: 2kB/sec) while attempting to ingest for stream '{app=\"s1\"}' totaling 1.5kB", over.Body);
+        Assert.StartsWith("Per stream rate limit exceeded (limit: 2kB/sec) while attempting to ingest for stream '{app=\"s1\", service_name=\"s1\"}' totaling 1.5kB", over.Body);
         Assert.Equal(HttpStatusCode.NoContent, (await PushAsync(slow, "{\"app\":\"s2\"}", (now, line))).Status);
         Assert.Equal(1, await DiscardedAsync(slow, "slow", "per_stream_rate_limit"));
 
@@ -79,7 +79,7 @@ public sealed class LimitsEnforcementTests
         var late = await PushAsync(ordered, "{\"app\":\"o\"}", (now - TimeNs.PerSecond, "late"), (now + 1, "next"));
         Assert.Equal(HttpStatusCode.BadRequest, late.Status);
         Assert.Contains("ignored, reason: 'entry out of order',\n", late.Body);
-        Assert.EndsWith("user 'ordered', total ignored: 1 out of 2 for stream: {app=\"o\"}\n", late.Body);
+        Assert.EndsWith("user 'ordered', total ignored: 1 out of 2 for stream: {app=\"o\", service_name=\"o\"}\n", late.Body);
         Assert.Equal(HttpStatusCode.NoContent, (await PushAsync(ordered, "{\"app\":\"o\"}", (now + 1, "same time, other line"))).Status);
         Assert.Equal(1, await DiscardedAsync(ordered, "ordered", "out_of_order"));
         Assert.Equal(3, (await Client.QueryLinesAsync(ordered, "{app=\"o\"}", now - TimeNs.PerMinute, now + TimeNs.PerSecond)).Count);

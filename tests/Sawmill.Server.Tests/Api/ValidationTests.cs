@@ -21,11 +21,15 @@ public sealed class ValidationTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task A_stream_without_labels_is_rejected()
+    public async Task A_stream_without_labels_gets_service_name_unknown_service()
     {
-        var (status, body) = await Push(Client.Body(Client.Stream("{}", (Client.Now, "l"))));
-        Assert.Equal(400, status);
-        Assert.StartsWith("error at least one label pair is required per stream", body);
+        // Loki 3 adds service_name before it validates, so a stream without labels is no longer refused.
+        var now = Client.Now;
+        var line = "no labels " + Guid.NewGuid().ToString("N");
+        var (status, _) = await Push(Client.Body(Client.Stream("{}", (now, line))));
+        Assert.Equal(204, status);
+        var lines = await Client.QueryLinesAsync(Http, $"{{service_name=\"unknown_service\"}} |= \"{line}\"", now - 1000, now + 1);
+        Assert.Contains("\"service_name\":\"unknown_service\"", Assert.Single(lines).Stream);
     }
 
     [Fact]
@@ -51,7 +55,7 @@ public sealed class ValidationTests(ServerFixture fixture) : IClassFixture<Serve
         var old = Client.Now - 8L * 24 * 3600 * 1_000_000_000;
         var (status, body) = await Push(Client.Body(Client.Stream("{\"app\":\"old\"}", (old, "l"))));
         Assert.Equal(400, status);
-        Assert.Matches("^entry for stream '\\{app=\"old\"\\}' has timestamp too old: \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ, oldest acceptable timestamp is: ", body);
+        Assert.Matches("^entry for stream '\\{app=\"old\", service_name=\"old\"\\}' has timestamp too old: \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ, oldest acceptable timestamp is: ", body);
     }
 
     [Fact]
@@ -96,7 +100,7 @@ public sealed class ValidationTests(ServerFixture fixture) : IClassFixture<Serve
         var future = Client.Now + 3600L * 1_000_000_000;
         var (status, body) = await Push(Client.Body(Client.Stream("{\"app\":\"future2\"}", (future, "a"), (future, "b"))));
         Assert.Equal(400, status);
-        Assert.StartsWith("2 errors like: entry for stream '{app=\"future2\"}' has timestamp too new: ", body);
+        Assert.StartsWith("2 errors like: entry for stream '{app=\"future2\", service_name=\"future2\"}' has timestamp too new: ", body);
     }
 
     [Theory]

@@ -43,9 +43,11 @@ public sealed class ClientAgainstServerTests : IAsyncLifetime
         Assert.Equal(0, code);
         var lines = Lines(output);
         Assert.Equal(3, lines.Length);
-        Assert.EndsWith("{pod=\"b\"} boom level=error", lines[0]);
-        Assert.EndsWith("{pod=\"a\"} line 24 level=info", lines[1]);
-        Assert.Contains("Common labels: {app=\"cli\"}", err);
+        // Loki 3's ingestion adds service_name (from app) to the stream and detected_level to each entry.
+        Assert.EndsWith("{detected_level=\"error\", pod=\"b\"} boom level=error", lines[0]);
+        // Label columns are padded to the widest (logcli's layout).
+        Assert.EndsWith("{detected_level=\"info\", pod=\"a\"}  line 24 level=info", lines[1]);
+        Assert.Contains("Common labels: {app=\"cli\", service_name=\"cli\"}", err);
         Assert.Contains("/loki/api/v1/query_range?", err);
     }
 
@@ -123,9 +125,9 @@ public sealed class ClientAgainstServerTests : IAsyncLifetime
     [Fact]
     public async Task Labels_series_and_stats_print_what_the_server_knows()
     {
-        Assert.Equal(["app", "pod"], Lines((await Run("labels", "-q")).Out));
+        Assert.Equal(["app", "pod", "service_name"], Lines((await Run("labels", "-q")).Out));
         Assert.Equal(["a", "b"], Lines((await Run("labels", "pod", "-q")).Out));
-        Assert.Equal(["{app=\"cli\", pod=\"a\"}", "{app=\"cli\", pod=\"b\"}"], Lines((await Run("series", "{app=\"cli\"}", "-q")).Out));
+        Assert.Equal(["{app=\"cli\", pod=\"a\", service_name=\"cli\"}", "{app=\"cli\", pod=\"b\", service_name=\"cli\"}"], Lines((await Run("series", "{app=\"cli\"}", "-q")).Out));
         var analyze = (await Run("series", "{app=\"cli\"}", "--analyze-labels", "-q")).Out;
         Assert.Contains("Total Streams:  2", analyze);
         var stats = (await Run("stats", "{app=\"cli\"}", "-q")).Out;

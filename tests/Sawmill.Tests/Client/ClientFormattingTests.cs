@@ -77,6 +77,8 @@ public sealed class ClientFormattingTests
     [InlineData("{\"level\":\"warn\",\"msg\":\"x\"}", "warn")]
     [InlineData("ts=1 level=error msg=x", "error")]
     [InlineData("plain line", null)]
+    [InlineData("2024-01-01 WARNING disk almost full", "warn")]
+    [InlineData("{\"log\":{\"severity\":\"Err\"}}", "error")]
     public void Level_is_detected_from_json_and_logfmt_lines(string line, string? level) => Assert.Equal(level, LogPrinter.DetectLevel(line));
 
     [Theory]
