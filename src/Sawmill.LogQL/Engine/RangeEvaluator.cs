@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Sawmill.Core;
 using Sawmill.LogQL.Log;
 using Sawmill.LogQL.Syntax;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Engine;
 

@@ -1,3 +1,4 @@
+using Sawmill.GoCompat;
 namespace Sawmill.LogQL.Log;
 
 /// <summary><c>status &gt;= 500</c>: the label parsed as a Go float. Missing label: no match. Unparsable: kept with LabelFilterErr.</summary>

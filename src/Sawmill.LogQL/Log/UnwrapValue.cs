@@ -1,4 +1,5 @@
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Log;
 

@@ -6,6 +6,7 @@ using Sawmill.LogQL.Engine;
 using Sawmill.Server.Config;
 using Sawmill.Server.Hosting;
 using Sawmill.Server.Telemetry;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Api;
 

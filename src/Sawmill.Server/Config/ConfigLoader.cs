@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Sawmill.Core;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Config;
 

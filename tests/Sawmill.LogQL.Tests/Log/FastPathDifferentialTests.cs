@@ -2,6 +2,7 @@ using System.Text;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
 using Sawmill.LogQL.Log;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Tests.Log;
 

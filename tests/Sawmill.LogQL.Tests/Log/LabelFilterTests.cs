@@ -1,6 +1,7 @@
 using Sawmill.Core;
 using Sawmill.LogQL.Log;
 using static Sawmill.LogQL.Tests.Log.PipelineRunner;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Tests.Log;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Sawmill.LogQL.Log;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Tests.Log;
 
@@ -99,7 +100,7 @@ public sealed class LineFilterTests
         foreach (var p in patterns)
         {
             var filter = LineFilter.Create(LineFilterType.Regex, p);
-            var regex = Sawmill.Core.Re2.Compile(p, anchored: false);
+            var regex = Re2.Compile(p, anchored: false);
             for (var i = 0; i < 200; i++)
             {
                 var sb = new StringBuilder();
