@@ -1,4 +1,5 @@
 using Sawmill.Core;
+using Sawmill.LogQL;
 using Sawmill.LogQL.Engine;
 using Sawmill.LogQL.Log;
 using Sawmill.Ruler.Templates;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sawmill.Core;
+using Sawmill.LogQL;
 using Sawmill.LogQL.Engine;
 
 namespace Sawmill.Ruler;

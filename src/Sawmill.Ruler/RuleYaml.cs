@@ -147,7 +147,7 @@ public static partial class RuleYaml
         {
             Sawmill.LogQL.Syntax.LogQLParser.ParseSampleExpr(expr);
         }
-        catch (Sawmill.LogQL.Engine.ParseException e)
+        catch (Sawmill.LogQL.Syntax.ParseException e)
         {
             throw new RuleValidationException($"{at}: could not parse expression: {e.Message}");
         }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Sawmill.Core;
-using Sawmill.LogQL.Engine;
 using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Syntax;

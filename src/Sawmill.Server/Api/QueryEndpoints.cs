@@ -7,6 +7,7 @@ using Sawmill.Server.Config;
 using Sawmill.Server.Hosting;
 using Sawmill.Server.Telemetry;
 using Sawmill.GoCompat;
+using Sawmill.LogQL;
 
 namespace Sawmill.Server.Api;
 

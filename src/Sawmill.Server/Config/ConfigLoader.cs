@@ -308,7 +308,7 @@ public static partial class ConfigLoader
             {
                 Sawmill.LogQL.Engine.LogSelector.Parse(selector);
             }
-            catch (Sawmill.LogQL.Engine.ParseException e)
+            catch (Sawmill.LogQL.Syntax.ParseException e)
             {
                 throw new ConfigException($"config key {at}.selector: \"{selector}\" is not a stream selector: {e.Message}");
             }

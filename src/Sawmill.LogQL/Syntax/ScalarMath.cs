@@ -1,6 +1,6 @@
 using Sawmill.LogQL.Syntax;
 
-namespace Sawmill.LogQL.Engine;
+namespace Sawmill.LogQL.Syntax;
 
 /// <summary>Binary operator arithmetic on two values, with Loki's rules (x/0 and x%0 are NaN).</summary>
 internal static class ScalarMath
