@@ -56,7 +56,8 @@ internal static class KubernetesClientFactory
             kc = InCluster(serviceAccountDir);
         }
         var client = new k8s.Kubernetes(kc);
-        client.HttpClient.DefaultRequestHeaders.UserAgent.ParseAdd("sawmill-agent");
+        client.HttpClient.DefaultRequestHeaders.UserAgent.Clear();
+        client.HttpClient.DefaultRequestHeaders.UserAgent.ParseAdd("sawmill-agent/" + (typeof(KubernetesClientFactory).Assembly.GetName().Version?.ToString(3) ?? "0"));
         return client;
     }
 
