@@ -70,6 +70,8 @@ internal sealed class FakeKubeApi : IAsyncDisposable
     /// <summary>Time between BOOKMARK events of watches that allow them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+    /// <summary>The headers of requests refused with 401, for failure messages.</summary>
+    public ConcurrentQueue<string> UnauthorizedHeaders { get; } = new();
 
     public long ResourceVersion
     {
@@ -221,6 +223,7 @@ internal sealed class FakeKubeApi : IAsyncDisposable
             ctx.Request.Headers.UserAgent.ToString(), ctx.Request.Headers.Accept.ToString(), ctx.Request.Protocol));
         if (Token != null && ctx.Request.Headers.Authorization.ToString() != "Bearer " + Token)
         {
+            UnauthorizedHeaders.Enqueue(string.Join("; ", ctx.Request.Headers.Select(h => h.Key + ": " + h.Value)));
             await StatusAsync(ctx, 401, "Unauthorized", "Unauthorized");
             return;
         }

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sawmill.Agent.Config;
 using Sawmill.Agent.Discovery;
@@ -373,14 +370,8 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime
     [Fact]
     public async Task In_cluster_config_over_tls_with_the_service_account()
     {
-        using var key = RSA.Create(2048);
-        var req = new CertificateRequest("CN=kube-apiserver", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        req.CertificateExtensions.Add(san.Build());
-        using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        using var pfx = X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null);
-        await using var tlsApi = await FakeKubeApi.StartAsync(pfx);
+        using var cert = new TestCertificate();
+        await using var tlsApi = await FakeKubeApi.StartAsync(cert.Certificate);
         tlsApi.Token = "sa-token";
         tlsApi.Put("pods", KubeObjects.Pod(CartPod));
         tlsApi.Put("pods", KubeObjects.Pod(new TestPod { Namespace = "kube-system", Name = "coredns" }));
@@ -388,7 +379,7 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime
         try
         {
             File.WriteAllText(Path.Combine(sa, "token"), "sa-token");
-            File.WriteAllText(Path.Combine(sa, "ca.crt"), cert.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(sa, "ca.crt"), cert.Pem);
             File.WriteAllText(Path.Combine(sa, "namespace"), "shop");
             Environment.SetEnvironmentVariable("KUBERNETES_SERVICE_HOST", "127.0.0.1");
             Environment.SetEnvironmentVariable("KUBERNETES_SERVICE_PORT", tlsApi.BaseAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -456,13 +447,15 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime
     public void Label_names_are_sanitised_like_Prometheus(string name, string expected) =>
         Assert.Equal(expected, KubernetesTargets.SanitizeLabelName(name));
 
-    internal static string Kubeconfig(Uri server, string token) => $"""
+    /// <summary>A kubeconfig for <paramref name="server"/> with a bearer token (and the server's CA for https).</summary>
+    internal static string Kubeconfig(Uri server, string token, string? caPem = null) => $"""
         apiVersion: v1
         kind: Config
         clusters:
           - name: test
             cluster:
               server: {server.ToString().TrimEnd('/')}
+        {(caPem == null ? "" : "      certificate-authority-data: " + Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(caPem)))}
         users:
           - name: tester
             user:
