@@ -1,54 +1,15 @@
 using Sawmill.Agent.Config;
 using Sawmill.Agent.Discovery;
 using Sawmill.Agent.Relabel;
+using Sawmill.Testing;
 
 namespace Sawmill.Agent.Tests.Config;
 
 public sealed class AgentConfigLoaderTests
 {
-    /// <summary>The Promtail part of the course's Helm values, verbatim in shape.</summary>
-    internal const string CourseValues = """
-        promtail:
-          config:
-            clients:
-              - url: http://loki:3100/loki/api/v1/push
+    /// <summary>The course's Helm values (its promtail.config is what this loads), from examples/course.</summary>
+    internal static string CourseValues => File.ReadAllText(RepositoryFiles.Path("examples", "course", "loki-values.yaml"));
 
-            positions:
-              filename: /tmp/positions.yaml
-
-            scrape_configs:
-              # Kubernetes pods
-              - job_name: kubernetes-pods
-                kubernetes_sd_configs:
-                  - role: pod
-
-                relabel_configs:
-                  # Only scrape pods with annotation
-                  - source_labels:
-                      - __meta_kubernetes_pod_annotation_prometheus_io_scrape
-                    action: keep
-                    regex: true
-
-                  # Add namespace label
-                  - source_labels:
-                      - __meta_kubernetes_namespace
-                    target_label: namespace
-
-                  # Add pod label
-                  - source_labels:
-                      - __meta_kubernetes_pod_name
-                    target_label: pod
-
-                  # Add container label
-                  - source_labels:
-                      - __meta_kubernetes_pod_container_name
-                    target_label: container
-
-                  # Add app label
-                  - source_labels:
-                      - __meta_kubernetes_pod_label_app
-                    target_label: app
-        """;
 
     [Fact]
     public void The_course_promtail_values_load()

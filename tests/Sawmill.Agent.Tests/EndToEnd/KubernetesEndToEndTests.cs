@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Sawmill.Agent.Tests.Kubernetes;
 using Sawmill.Testing;
+using YamlDotNet.RepresentationModel;
 
 namespace Sawmill.Agent.Tests.EndToEnd;
 
@@ -50,64 +51,33 @@ public sealed partial class KubernetesEndToEndTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// The course's promtail.config. Changed for the test: the client URL and positions file point at the test's
-    /// server and directory, the discovery connects with kubeconfig_file (a test cannot be in a cluster), the target
-    /// sync period is 1s; added: the Promtail chart's <c>__path__</c> rule with the test's pod log directory.
+    /// The course's promtail.config (examples/course/loki-values.yaml). Changed for the test: the client URL and the
+    /// positions file point at the test's server and directory, the discovery connects with kubeconfig_file (a test is
+    /// not in a cluster), the target sync period is 1s. Added: the Promtail chart's <c>__path__</c> rule (with the
+    /// test's pod log directory) and <paramref name="pipeline"/> stages.
     /// </summary>
-    private string CourseConfig(string pipeline = "") => $"""
-        clients:
-          - url: {_server.BaseAddress.ToString().TrimEnd('/')}/loki/api/v1/push
-
-        positions:
-          filename: {_dir}/positions.yaml
-
-        target_config:
-          sync_period: 1s
-
-        scrape_configs:
-          # Kubernetes pods
-          - job_name: kubernetes-pods
-            kubernetes_sd_configs:
-              - role: pod
-                kubeconfig_file: {_dir}/kubeconfig
-
-            relabel_configs:
-              # Only scrape pods with annotation
-              - source_labels:
-                  - __meta_kubernetes_pod_annotation_prometheus_io_scrape
-                action: keep
-                regex: true
-
-              # Add namespace label
-              - source_labels:
-                  - __meta_kubernetes_namespace
-                target_label: namespace
-
-              # Add pod label
-              - source_labels:
-                  - __meta_kubernetes_pod_name
-                target_label: pod
-
-              # Add container label
-              - source_labels:
-                  - __meta_kubernetes_pod_container_name
-                target_label: container
-
-              # Add app label
-              - source_labels:
-                  - __meta_kubernetes_pod_label_app
-                target_label: app
-
-              # The Promtail chart's rule: the pod's log files under the node's pod log directory
-              - source_labels:
-                  - __meta_kubernetes_pod_uid
-                  - __meta_kubernetes_pod_container_name
-                separator: /
-                action: replace
-                replacement: {_dir}/pods/*$1/*.log
-                target_label: __path__
-        {pipeline}
-        """;
+    private string CourseConfig(string? pipeline = null)
+    {
+        var values = new YamlStream();
+        values.Load(new StringReader(File.ReadAllText(RepositoryFiles.Path("examples", "course", "loki-values.yaml"))));
+        var config = (YamlMappingNode)values.Documents[0].RootNode["promtail"]["config"];
+        ((YamlMappingNode)((YamlSequenceNode)config["clients"]).Children[0]).Children["url"] = _server.BaseAddress.ToString().TrimEnd('/') + "/loki/api/v1/push";
+        ((YamlMappingNode)config["positions"]).Children["filename"] = Path.Combine(_dir, "positions.yaml");
+        config.Children["target_config"] = new YamlMappingNode("sync_period", "1s");
+        var job = (YamlMappingNode)((YamlSequenceNode)config["scrape_configs"]).Children[0];
+        ((YamlMappingNode)((YamlSequenceNode)job["kubernetes_sd_configs"]).Children[0]).Children["kubeconfig_file"] = Path.Combine(_dir, "kubeconfig");
+        ((YamlSequenceNode)job["relabel_configs"]).Children.Add(new YamlMappingNode(
+            "source_labels", new YamlSequenceNode("__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"),
+            "separator", "/",
+            "action", "replace",
+            "replacement", Path.Combine(_dir, "pods") + "/*$1/*.log",
+            "target_label", "__path__"));
+        if (pipeline != null)
+            job.Children["pipeline_stages"] = new YamlSequenceNode(new YamlMappingNode(pipeline, new YamlMappingNode()));
+        using var w = new StringWriter();
+        new YamlStream(new YamlDocument(config)).Save(w, assignAnchors: false);
+        return w.ToString();
+    }
 
     [Fact]
     public async Task The_course_promtail_config_ships_pod_logs_as_pods_come_change_and_go()
@@ -201,10 +171,7 @@ public sealed partial class KubernetesEndToEndTests : IAsyncLifetime
         log.Write(Encoding.UTF8.GetBytes(Cri(0, "stdout", "F", "web seq=000000 started") + Cri(1, "stderr", "P", "web seq=000001 part one ")
                                          + Cri(1, "stderr", "F", "and part two") + Cri(2, "stdout", "F", "web seq=000002 ready")));
         log.Flush();
-        var config = E2E.WriteConfig(_dir, CourseConfig("""
-                pipeline_stages:
-                  - cri: {}
-            """));
+        var config = E2E.WriteConfig(_dir, CourseConfig("cri"));
         await using var agent = await Agent.StartAsync(config, _dir);
         using var http = _server.CreateClient();
         await E2E.WaitForAllAsync(http, "{namespace=\"shop\"}", "web", 3, TimeSpan.FromSeconds(60), () => agent.Output);
