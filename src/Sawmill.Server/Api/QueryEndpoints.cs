@@ -6,6 +6,8 @@ using Sawmill.LogQL.Engine;
 using Sawmill.Server.Config;
 using Sawmill.Server.Hosting;
 using Sawmill.Server.Telemetry;
+using Sawmill.GoCompat;
+using Sawmill.LogQL;
 
 namespace Sawmill.Server.Api;
 
@@ -163,7 +165,7 @@ public static class QueryEndpoints
             throw new ApiException(400, $"max entries limit per query exceeded, limit > max_entries_limit_per_query ({limit} > {limits.MaxEntriesLimitPerQuery})");
         var length = TimeSpan.FromTicks((end - start) / 100);
         if (limits.MaxQueryLength > TimeSpan.Zero && length > limits.MaxQueryLength)
-            throw new ApiException(400, $"the query time range exceeds the limit (query length: {GoDuration.Format((end - start) / TimeNs.PerMillisecond * TimeNs.PerMillisecond)}, limit: {GoDuration.Format(limits.MaxQueryLength.Ticks * 100)})");
+            throw new ApiException(400, $"the query time range exceeds the limit (query length: {GoDuration.FormatGo(end / TimeNs.PerMillisecond * TimeNs.PerMillisecond - start / TimeNs.PerMillisecond * TimeNs.PerMillisecond)}, limit: {GoDuration.Format(limits.MaxQueryLength.Ticks * 100)})");
     }
 
     internal static QueryLimits EngineLimits(LimitsConfig l) => new()

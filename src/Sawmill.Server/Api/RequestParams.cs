@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Sawmill.Core;
-using Sawmill.LogQL.Log;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Api;
 
@@ -10,7 +10,7 @@ namespace Sawmill.Server.Api;
 /// Query-string and form parameters of a request (POST forms win), with Loki's parsing rules for times, durations,
 /// limits and directions. Parse failures throw <see cref="ApiException"/> with Loki's texts and status 400.
 /// </summary>
-public sealed partial class RequestParams
+public sealed class RequestParams
 {
     private readonly Dictionary<string, StringValues> _values = new(StringComparer.Ordinal);
 
@@ -55,7 +55,7 @@ public sealed partial class RequestParams
             ns = value.Length <= 10 ? n * TimeNs.PerSecond : n;
             return true;
         }
-        if (TryParseRfc3339(value, out ns))
+        if (GoTime.TryParse(value, GoTime.Named["RFC3339Nano"], null, out ns, out _))
             return true;
         error = IsInteger(value)
             ? $"strconv.ParseInt: parsing {GoQuote.Quote(value)}: value out of range"
@@ -78,53 +78,9 @@ public sealed partial class RequestParams
                 throw new ApiException(400, $"cannot parse {GoQuote.Quote(value)} to a valid duration. It overflows int64");
             return (long)ns;
         }
-        if (TryParsePrometheusDuration(value, out var d))
+        if (GoDuration.TryParsePrometheus(value, out var d))
             return d;
         throw new ApiException(400, $"cannot parse {GoQuote.Quote(value)} to a valid duration");
-    }
-
-    /// <summary>Prometheus's model.ParseDuration: <c>0</c>, or units y w d h m s ms, each once, biggest first.</summary>
-    public static bool TryParsePrometheusDuration(string s, out long ns)
-    {
-        ns = 0;
-        if (s == "0")
-            return true;
-        if (s.Length == 0)
-            return false;
-        var lastUnit = 0;
-        var i = 0;
-        decimal total = 0;
-        while (i < s.Length)
-        {
-            var start = i;
-            while (i < s.Length && char.IsAsciiDigit(s[i]))
-                i++;
-            if (i == start)
-                return false;
-            var number = decimal.Parse(s.AsSpan(start, i - start), CultureInfo.InvariantCulture);
-            var unitStart = i;
-            while (i < s.Length && !char.IsAsciiDigit(s[i]))
-                i++;
-            (int Pos, long Mult) unit = s[unitStart..i] switch
-            {
-                "y" => (1, 365 * 24 * TimeNs.PerHour),
-                "w" => (2, 7 * 24 * TimeNs.PerHour),
-                "d" => (3, 24 * TimeNs.PerHour),
-                "h" => (4, TimeNs.PerHour),
-                "m" => (5, TimeNs.PerMinute),
-                "s" => (6, TimeNs.PerSecond),
-                "ms" => (7, TimeNs.PerMillisecond),
-                _ => (0, 0),
-            };
-            if (unit.Pos <= lastUnit)
-                return false;
-            lastUnit = unit.Pos;
-            total += number * unit.Mult;
-            if (total > long.MaxValue)
-                return false;
-        }
-        ns = (long)total;
-        return true;
     }
 
     public Direction Direction()
@@ -165,7 +121,7 @@ public sealed partial class RequestParams
         var since = defaultSinceNs;
         if (Get("since") is { Length: > 0 } s)
         {
-            if (!TryParsePrometheusDuration(s, out since))
+            if (!GoDuration.TryParsePrometheus(s, out since))
                 throw new ApiException(400, $"could not parse 'since' parameter: not a valid duration string: {GoQuote.Quote(s)}");
         }
         var now = TimeNs.Now();
@@ -181,31 +137,4 @@ public sealed partial class RequestParams
         var body = s.StartsWith('-') || s.StartsWith('+') ? s[1..] : s;
         return body.Length > 0 && body.All(char.IsAsciiDigit);
     }
-
-    /// <summary>RFC3339 with optional fraction (Go's time.RFC3339Nano layout, which Go also parses strictly).</summary>
-    private static bool TryParseRfc3339(string s, out long ns)
-    {
-        ns = 0;
-        var m = Rfc3339().Match(s);
-        if (!m.Success)
-            return false;
-        int I(int g) => int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
-        var (year, month, day, hour, minute, second) = (I(1), I(2), I(3), I(4), I(5), I(6));
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
-            return false;
-        var fraction = m.Groups[7].Success ? long.Parse(m.Groups[7].Value.PadRight(9, '0')[..9], CultureInfo.InvariantCulture) : 0;
-        long offsetSeconds = 0;
-        if (m.Groups[8].Value != "Z")
-        {
-            var sign = m.Groups[8].Value[0] == '-' ? -1 : 1;
-            offsetSeconds = sign * (int.Parse(m.Groups[8].Value.AsSpan(1, 2), CultureInfo.InvariantCulture) * 3600 +
-                                    int.Parse(m.Groups[8].Value.AsSpan(4, 2), CultureInfo.InvariantCulture) * 60);
-        }
-        var utc = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc);
-        ns = ((long)(utc - DateTime.UnixEpoch).TotalSeconds - offsetSeconds) * TimeNs.PerSecond + fraction;
-        return true;
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$")]
-    private static partial System.Text.RegularExpressions.Regex Rfc3339();
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 using Sawmill.Server.Config;
 using Sawmill.Server.Protocol;
 using Sawmill.Server.Telemetry;

@@ -1,5 +1,6 @@
 using System.Text;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Protocol;
 
@@ -26,7 +27,7 @@ public static class LabelsText
 
     private enum Kind { Eof, Error, Identifier, MetricIdentifier, String, LeftBrace, RightBrace, Comma, Eql, EqlRegex, Neq, NeqRegex, Other }
 
-    private readonly record struct Item(Kind Kind, int Pos, string Val)
+    private readonly record struct Item(Kind Kind, int Pos, string Val, string? Text = null)
     {
         /// <summary>The item as the Prometheus parser names it in "unexpected …".</summary>
         public string Describe() => Kind switch
@@ -74,7 +75,7 @@ public static class LabelsText
                 item = Next();
                 if (item.Kind != Kind.String)
                     return Unexpected(item, "label set", "string");
-                labels.Add(new Label(name, Unquote(item.Val)));
+                labels.Add(new Label(name, item.Text!));
                 item = Next();
                 if (item.Kind == Kind.RightBrace)
                     return End(labels);
@@ -195,21 +196,15 @@ public static class LabelsText
 
         private Item LexString(char quote)
         {
-            var start = _pos++;
-            while (_pos < input.Length)
+            var start = _pos;
+            var sb = new StringBuilder();
+            if (!GoQuote.TryUnquote(input, ref _pos, sb, out var error))
             {
-                var c = input[_pos++];
-                if (c == quote)
-                    return new Item(Kind.String, start, input[start.._pos]);
-                if (quote != '`')
-                {
-                    if (c == '\n')
-                        break;
-                    if (c == '\\' && _pos < input.Length)
-                        _pos++;
-                }
+                var message = error == UnquoteError.InvalidSyntax ? "unknown escape sequence" :
+                    quote == '`' ? "unterminated raw string" : "unterminated quoted string";
+                return new Item(Kind.Error, start, message);
             }
-            return new Item(Kind.Error, start, quote == '`' ? "unterminated raw string" : "unterminated quoted string");
+            return new Item(Kind.String, start, input[start.._pos], sb.ToString());
         }
     }
 
@@ -221,52 +216,4 @@ public static class LabelsText
 
     /// <summary>Go's %q of a rune: <c>'1'</c>, <c>'-'</c>.</summary>
     private static string GoQuoteRune(char c) => c == '\'' ? "'\\''" : c == '\\' ? "'\\\\'" : $"'{c}'";
-
-
-    /// <summary>The value of a Go string literal ("…" or '…' with escapes, or `…`).</summary>
-    private static string Unquote(string literal)
-    {
-        var quote = literal[0];
-        var body = literal[1..^1];
-        if (quote == '`')
-            return body;
-        var sb = new StringBuilder();
-        var i = 0;
-        while (i < body.Length)
-        {
-            var c = body[i++];
-            if (c != '\\' || i >= body.Length)
-            {
-                sb.Append(c);
-                continue;
-            }
-            var e = body[i++];
-            switch (e)
-            {
-                case 'n': sb.Append('\n'); break;
-                case 't': sb.Append('\t'); break;
-                case 'r': sb.Append('\r'); break;
-                case 'a': sb.Append('\a'); break;
-                case 'b': sb.Append('\b'); break;
-                case 'f': sb.Append('\f'); break;
-                case 'v': sb.Append('\v'); break;
-                case 'x' when i + 2 <= body.Length:
-                    sb.Append((char)Convert.ToInt32(body.Substring(i, 2), 16));
-                    i += 2;
-                    break;
-                case 'u' when i + 4 <= body.Length:
-                    sb.Append((char)Convert.ToInt32(body.Substring(i, 4), 16));
-                    i += 4;
-                    break;
-                case 'U' when i + 8 <= body.Length:
-                    sb.Append(char.ConvertFromUtf32(Convert.ToInt32(body.Substring(i, 8), 16)));
-                    i += 8;
-                    break;
-                default:
-                    sb.Append(e);
-                    break;
-            }
-        }
-        return sb.ToString();
-    }
 }
