@@ -11,18 +11,23 @@ namespace Sawmill.Conformance;
 /// <list type="bullet">
 /// <item><c>data.stats</c> of query answers is removed: execution statistics (timings, bytes and lines scanned, chunk
 /// and cache counters) describe how a server stored and read the data, not the answer.</item>
+/// <item>Text bodies are compared without trailing newlines: whether an error ends with one depends on how a Loki
+/// version writes it (Go's http.Error adds one, 2.9 sometimes twice; 3.x's query errors have none), not on the answer.</item>
 /// <item>The Content-Type is reduced to its media type (<c>application/json; charset=UTF-8</c> and
 /// <c>application/json</c> are the same to every client).</item>
 /// <item>JSON bodies are compared as JSON: object members in any order, arrays in order, numbers by their text.</item>
 /// <item>The series named in Loki's "pipeline error: 'X' for series: '{…}'" is replaced by a placeholder: Loki names
 /// the first failing series its evaluation meets, which varies from run to run.</item>
 /// <item>The series list of <c>/series</c> is compared as a set: Loki returns it in hash-map order.</item>
-/// <item>Per case, only where the recorder saw Loki itself answer differently from run to run (flags in
-/// golden.jsonl): "unordered" compares <c>data.result</c> as a set; "float" compares sample values to 12 significant
-/// digits (sums whose order of addition varies).</item>
+/// <item>Sample values of matrices and vectors are compared to 12 significant digits: Loki adds up a group's series in
+/// hash-map order, so the last bits of a sum, mean or deviation vary from run to run.</item>
+/// <item>Only where the recorder saw Loki itself answer differently from run to run (golden.jsonl): "unordered"
+/// compares <c>data.result</c> as a set; otherwise every distinct answer Loki gave is kept ("alternatives", e.g.
+/// which of equal values topk keeps) and matching any of them counts.</item>
 /// </list>
 /// </summary>
-public sealed partial record Answer(int Status, string MediaType, JsonNode? Json, string? Text, IReadOnlyList<string>? Flags = null)
+public sealed partial record Answer(int Status, string MediaType, JsonNode? Json, string? Text, IReadOnlyList<string>? Flags = null,
+    IReadOnlyList<Answer>? Alternatives = null)
 {
     public static Answer FromResponse(int status, string? contentType, byte[] body, string path)
     {
@@ -52,23 +57,23 @@ public sealed partial record Answer(int Status, string MediaType, JsonNode? Json
         o["type"]!.GetValue<string>(),
         o["json"]?.DeepClone(),
         o["text"]?.GetValue<string>(),
-        o["compare"]?.AsArray().Select(f => f!.GetValue<string>()).ToList());
+        o["compare"]?.AsArray().Select(f => f!.GetValue<string>()).ToList(),
+        o["alternatives"]?.AsArray().Select(a => FromGolden(a!.AsObject())).ToList());
 
-    /// <summary>Whether this answer equals <paramref name="expected"/> under the expected answer's flags.</summary>
-    public bool Matches(Answer expected) => Matches(expected, expected.Flags);
+    /// <summary>Whether this answer equals <paramref name="expected"/> (or one of its alternatives) under its flags.</summary>
+    public bool Matches(Answer expected) =>
+        Matches(expected, expected.Flags) || (expected.Alternatives?.Any(a => Matches(a, expected.Flags)) ?? false);
 
     public bool Matches(Answer expected, IReadOnlyList<string>? flags)
     {
-        if (flags == null || flags.Count == 0)
-            return Key == expected.Key;
-        var (shapeA, valuesA) = Shape(flags);
-        var (shapeB, valuesB) = expected.Shape(flags);
+        var (shapeA, valuesA) = Shape(flags ?? []);
+        var (shapeB, valuesB) = expected.Shape(flags ?? []);
         return shapeA == shapeB && valuesA.Count == valuesB.Count && valuesA.Zip(valuesB).All(p => Close(p.First, p.Second));
     }
 
     /// <summary>
-    /// The answer with "float": sample values taken out (returned separately, in order) and replaced by "~";
-    /// "unordered": data.result sorted.
+    /// The answer with its sample values taken out (returned separately, in order) and replaced by "~"; with
+    /// "unordered", data.result sorted.
     /// </summary>
     private (string Key, List<double> Values) Shape(IReadOnlyList<string> flags)
     {
@@ -76,13 +81,12 @@ public sealed partial record Answer(int Status, string MediaType, JsonNode? Json
         if (Json is not JsonObject { } root || root["data"] is not JsonObject data || data["result"] is not JsonArray result)
             return (Key, values);
         var copy = (JsonArray)result.DeepClone();
-        var floats = flags.Contains("float");
+        const bool floats = true;
         if (flags.Contains("unordered"))
         {
             copy = new JsonArray(copy.Select(i => (Text: Canonical(floats ? Blank(i!.DeepClone()) : i), Node: i))
                 .OrderBy(p => p.Text, StringComparer.Ordinal).Select(p => p.Node!.DeepClone()).ToArray());
         }
-        if (floats)
         {
             foreach (var item in copy.OfType<JsonObject>())
             {
@@ -134,14 +138,17 @@ public sealed partial record Answer(int Status, string MediaType, JsonNode? Json
     private static partial Regex PipelineErrorSeries();
 
     /// <summary>One golden.jsonl line (members in a fixed order, JSON canonical).</summary>
-    public string ToGoldenLine(string id, IReadOnlyList<string>? flags = null)
+    public string ToGoldenLine(string? id, IReadOnlyList<string>? flags = null, IReadOnlyList<Answer>? alternatives = null)
     {
-        var sb = new StringBuilder();
-        sb.Append("{\"id\":").Append(JsonSerializer.Serialize(id));
+        var sb = new StringBuilder("{");
+        if (id != null)
+            sb.Append("\"id\":").Append(JsonSerializer.Serialize(id)).Append(',');
         if (flags is { Count: > 0 })
-            sb.Append(",\"compare\":").Append(JsonSerializer.Serialize(flags));
+            sb.Append("\"compare\":").Append(JsonSerializer.Serialize(flags)).Append(',');
+        if (alternatives is { Count: > 0 })
+            sb.Append("\"alternatives\":[").Append(string.Join(',', alternatives.Select(a => a.ToGoldenLine(null)))).Append("],");
         sb
-          .Append(",\"status\":").Append(Status)
+          .Append("\"status\":").Append(Status)
           .Append(",\"type\":").Append(JsonSerializer.Serialize(MediaType, Options));
         if (Json != null)
             sb.Append(",\"json\":").Append(Canonical(Json));
@@ -151,7 +158,7 @@ public sealed partial record Answer(int Status, string MediaType, JsonNode? Json
     }
 
     /// <summary>The comparison key: status, media type and canonical body.</summary>
-    public string Key => $"{Status} {MediaType} " + (Json != null ? Canonical(Json) : "text:" + Text);
+    public string Key => $"{Status} {MediaType} " + (Json != null ? Canonical(Json) : "text:" + Text?.TrimEnd('\n'));
 
     /// <summary>A short human-readable description of the answer for failure messages.</summary>
     public string Describe(int max = 600)
