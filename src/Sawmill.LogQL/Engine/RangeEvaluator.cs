@@ -24,6 +24,10 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         var stages = PipelineCompiler.CompileStages(selector.Stages);
         var unwrap = range.Unwrap;
         var hasPipeline = stages.Count > 0 || unwrap != null;
+        // Loki: an unwrap range aggregation without a `by` grouping drops the unwrapped label from its series, as if
+        // it were `without (label)` (an entry with an error keeps all of its labels; see below).
+        if (unwrap != null && (grouping == null || grouping.Without))
+            grouping = new Grouping(true, new EquatableArray<string>([.. grouping?.Labels.ToArray() ?? [], unwrap.Label]));
 
         var fields = EntryFields.All;
         if (!hasPipeline)

@@ -23,13 +23,7 @@ internal static class RangeFunctions
             case RangeOp.SumOverTime:
                 return sum;
             case RangeOp.AvgOverTime:
-            {
-                // Incremental mean like Prometheus, robust for large values.
-                double mean = 0;
-                for (var i = 0; i < v.Length; i++)
-                    mean += (v[i] - mean) / (i + 1);
-                return mean;
-            }
+                return Average(v);
             case RangeOp.MaxOverTime:
             {
                 var m = v[0];
@@ -196,21 +190,49 @@ internal static class RangeFunctions
     }
 
     /// <summary>Prometheus extrapolatedRate with counter resets, over the window (start, end].</summary>
+    /// <summary>
+    /// Loki's avg_over_time: <c>mean += x/n - mean/n</c>, keeping an infinite mean unless a NaN or an infinity of the
+    /// other sign arrives.
+    /// </summary>
+    private static double Average(ReadOnlySpan<double> v)
+    {
+        double mean = 0, count = 0;
+        foreach (var x in v)
+        {
+            count++;
+            if (double.IsInfinity(mean))
+            {
+                if (double.IsInfinity(x) && (mean > 0) == (x > 0))
+                    continue;
+                if (!double.IsInfinity(x) && !double.IsNaN(x))
+                    continue;
+            }
+            mean += x / count - mean / count;
+        }
+        return mean;
+    }
+
+    /// <summary>
+    /// rate_counter as Loki computes it: Prometheus's extrapolated counter rate, fed with sample times in nanoseconds
+    /// where it expects milliseconds. The window is taken to start one range before the first sample and to end at
+    /// the last, so the start always counts as near (unless the zero point of the counter is nearer) and the end adds
+    /// nothing; fewer than two samples give 0.
+    /// </summary>
     private static double CounterRate(ReadOnlySpan<long> ts, ReadOnlySpan<double> v, long startNs, long endNs, double rangeSeconds)
     {
         if (v.Length < 2)
-            return double.NaN;
+            return 0;
         var result = v[^1] - v[0];
-        var prev = v[0];
-        for (var i = 1; i < v.Length; i++)
+        double last = 0;
+        foreach (var x in v)
         {
-            if (v[i] < prev)
-                result += prev;
-            prev = v[i];
+            if (x < last)
+                result += last;
+            last = x;
         }
-        var durationToStart = (ts[0] - startNs) / 1e9;
-        var durationToEnd = (endNs - ts[^1]) / 1e9;
-        var sampled = (ts[^1] - ts[0]) / 1e9;
+        var rangeMs = (long)Math.Round(rangeSeconds * 1000);
+        var durationToStart = rangeMs / 1000.0;
+        var sampled = (ts[^1] - ts[0]) / 1000.0;
         var avgInterval = sampled / (v.Length - 1);
         if (result > 0 && v[0] >= 0)
         {
@@ -221,7 +243,7 @@ internal static class RangeFunctions
         var threshold = avgInterval * 1.1;
         var extrapolate = sampled;
         extrapolate += durationToStart < threshold ? durationToStart : avgInterval / 2;
-        extrapolate += durationToEnd < threshold ? durationToEnd : avgInterval / 2;
+        extrapolate += 0 < threshold ? 0 : avgInterval / 2;
         result *= extrapolate / sampled;
         return result / rangeSeconds;
     }

@@ -49,12 +49,27 @@ public static class LogQLNames
         "decolorize", "ip", "duration", "duration_seconds", "bytes", "vector", "label_replace",
     };
 
+    /// <summary>
+    /// Words that are keywords only when a function call follows (<c>(</c>, or <c>by</c>/<c>without</c> and
+    /// <c>(</c>), as Loki's lexer decides: elsewhere they are plain identifiers (<c>| json bytes</c>, <c>rate="1"</c>).
+    /// </summary>
+    internal static readonly HashSet<string> FunctionWords = new(StringComparer.Ordinal)
+    {
+        "vector", "label_replace", "bytes", "duration", "duration_seconds", "ip",
+    };
+
     static LogQLNames()
     {
         foreach (var k in RangeOps.Keys)
+        {
             Keywords.Add(k);
+            FunctionWords.Add(k);
+        }
         foreach (var k in VectorOps.Keys)
+        {
             Keywords.Add(k);
+            FunctionWords.Add(k);
+        }
     }
 
     public static bool TryRangeOp(string name, out RangeOp op) => RangeOps.TryGetValue(name, out op);

@@ -44,10 +44,23 @@ internal sealed class Parser
     private ParseException Unexpected(Token t, string? expecting = null) =>
         LogQLLexer.Error(_text, t.Start, "syntax error: unexpected " + Describe(t) + (expecting == null ? "" : ", expecting " + expecting));
 
-    private static string Describe(Token t) => t.Kind switch
+    /// <summary>Whether the word at offset k is a keyword there (function words only before a call).</summary>
+    private bool IsKeywordAt(int k)
+    {
+        var t = PeekAt(k);
+        if (t.Kind != TokenKind.Identifier || !LogQLNames.Keywords.Contains(t.Text))
+            return false;
+        if (!LogQLNames.FunctionWords.Contains(t.Text))
+            return true;
+        var next = PeekAt(k + 1);
+        return next.Kind == TokenKind.LParen ||
+               (next.Kind == TokenKind.Identifier && next.Text is "by" or "without" && PeekAt(k + 2).Kind == TokenKind.LParen);
+    }
+
+    private string Describe(Token t) => t.Kind switch
     {
         TokenKind.End => "$end",
-        TokenKind.Identifier => LogQLNames.Keywords.Contains(t.Text) ? t.Text : "IDENTIFIER",
+        TokenKind.Identifier => LogQLNames.Keywords.Contains(t.Text) && IsKeywordAt(_tokens.IndexOf(t) - _pos) ? t.Text : "IDENTIFIER",
         TokenKind.String => "STRING",
         TokenKind.Number => "NUMBER",
         TokenKind.Duration => "DURATION",
@@ -480,7 +493,7 @@ internal sealed class Parser
     private List<LabelExtraction> ParseExtractions()
     {
         var list = new List<LabelExtraction>();
-        if (Cur.Kind != TokenKind.Identifier || LogQLNames.Keywords.Contains(Cur.Text) && !NextIsComparison(1) && PeekAt(1).Kind != TokenKind.Comma)
+        if (Cur.Kind != TokenKind.Identifier || IsKeywordAt(0) && !NextIsComparison(1) && PeekAt(1).Kind != TokenKind.Comma)
             return list;
         while (true)
         {
