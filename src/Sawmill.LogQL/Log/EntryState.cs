@@ -94,12 +94,66 @@ public sealed class EntryState
         }
         Error = null;
         ErrorDetails = null;
+        HasMetadata = !metadata.IsEmpty;
         foreach (var m in metadata)
             Set(LabelCategory.StructuredMetadata, m.Name, m.Value);
     }
 
-    /// <summary>True when the stream labels (not metadata or parsed labels) have <paramref name="name"/>; decides the <c>_extracted</c> suffix.</summary>
+    /// <summary>True when the stream labels (not metadata or parsed labels) have <paramref name="name"/>.</summary>
     public bool BaseHas(string name) => StreamLabels.IndexOf(name) >= 0;
+
+    /// <summary>True when the entry has structured metadata at all (cheap test before <see cref="MetadataHas"/>).</summary>
+    internal bool HasMetadata { get; private set; }
+
+    /// <summary>True when the entry's structured metadata has <paramref name="name"/>.</summary>
+    internal bool MetadataHas(string name)
+    {
+        if (!HasMetadata)
+            return false;
+        for (var i = 0; i < _count; i++)
+            if (_categories[i] == LabelCategory.StructuredMetadata && string.Equals(_names[i], name, StringComparison.Ordinal))
+                return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The name a parser gives a key: with Loki's <c>_extracted</c> suffix when the stream or the entry's structured
+    /// metadata already has it.
+    /// </summary>
+    internal string ParsedName(string name) =>
+        BaseHas(name) || MetadataHas(name) ? name + LabelNames.DuplicateSuffix : name;
+
+    /// <summary>
+    /// A parser's set (Loki 3): the first value an entry's key gets stays — a key repeated in the line, or extracted
+    /// again by a later parser, does not replace it. False when the label was already parsed.
+    /// </summary>
+    internal bool TrySetParsed(string name, string value)
+    {
+        if (IsParsed(name))
+            return false;
+        Set(LabelCategory.Parsed, name, value);
+        return true;
+    }
+
+    /// <inheritdoc cref="TrySetParsed"/>
+    internal bool TrySetParsedUtf8(string name, ReadOnlySpan<byte> value)
+    {
+        if (IsParsed(name))
+            return false;
+        SetUtf8(LabelCategory.Parsed, name, value);
+        return true;
+    }
+
+    private bool IsParsed(string name)
+    {
+        // While the entry follows the stream's usual layout the next name is new (layout names are unique).
+        if (_layoutPrefix && _count < _layoutCount && ReferenceEquals(_layoutNames[_count], name))
+            return false;
+        for (var i = 0; i < _count; i++)
+            if (string.Equals(_names[i], name, StringComparison.Ordinal))
+                return _categories[i] == LabelCategory.Parsed;
+        return false;
+    }
 
     /// <summary>The current value of a label (added labels shadow stream labels); null when absent. Knows <c>__error__</c> and <c>__error_details__</c>.</summary>
     public string? Get(string name)

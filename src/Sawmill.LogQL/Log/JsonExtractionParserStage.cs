@@ -43,11 +43,17 @@ public sealed class JsonExtractionParserStage : Stage
         }
         foreach (var (label, path) in _paths)
         {
-            var name = entry.BaseHas(label) ? label + LabelNames.DuplicateSuffix : label;
+            var name = entry.ParsedName(label);
             if (!_hints.ShouldExtract(name))
                 continue;
             var value = "";
-            if (path.TryFind(line, ref st.KeyScratch, out var start, out var end))
+            if (!path.TryFind(line, ref st.KeyScratch, out var start, out var end))
+            {
+                // Loki fills a missing value under the label's own name, unless some label already has that name.
+                if (entry.Get(label) == null)
+                    entry.Set(LabelCategory.Parsed, label, "");
+                continue;
+            }
             {
                 var v = line[start..end];
                 if (v[0] == '"')

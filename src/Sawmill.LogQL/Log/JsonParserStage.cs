@@ -112,7 +112,13 @@ public sealed class JsonParserStage : Stage
                 {
                     string? name;
                     ulong bit;
-                    if (!st.Positions.TryGet(ordinal, rawKey, out name, out bit))
+                    if (st.Entry!.HasMetadata)
+                    {
+                        // Names then depend on this entry's metadata (see ResolveName): not cached.
+                        name = ResolveName(st, hints, rawKey, prefixLength);
+                        bit = name == null || hints.ExtractAll ? 0 : hints.BitOf(name);
+                    }
+                    else if (!st.Positions.TryGet(ordinal, rawKey, out name, out bit))
                     {
                         name = ResolveName(st, hints, rawKey, prefixLength);
                         bit = name == null || hints.ExtractAll ? 0 : hints.BitOf(name);
@@ -163,6 +169,25 @@ public sealed class JsonParserStage : Stage
     private static string? ResolveName(State st, ParserHints hints, ReadOnlySpan<byte> rawKey, int prefixLength)
     {
         var entry = st.Entry!;
+        if (entry.HasMetadata)
+        {
+            // The _extracted suffix then also depends on this entry's metadata: resolved without the stream caches.
+            string plain;
+            if (prefixLength == 0)
+            {
+                plain = LabelNames.Sanitize(Encoding.UTF8.GetString(rawKey));
+            }
+            else
+            {
+                EnsurePrefix(st, prefixLength + 1);
+                st.Prefix[prefixLength] = (byte)'_';
+                plain = Encoding.UTF8.GetString(st.Prefix.AsSpan(0, LabelNames.AppendSanitized(ref st.Prefix, prefixLength + 1, rawKey)));
+            }
+            if (plain.Length == 0)
+                return null;
+            var named = entry.ParsedName(plain);
+            return hints.ShouldExtract(named) ? named : null;
+        }
         if (prefixLength == 0)
         {
             if (st.TopKeys.TryGet(rawKey, out var cached, out var slot))
@@ -187,8 +212,7 @@ public sealed class JsonParserStage : Stage
     {
         if (sanitized.Length == 0)
             return null;
-        if (entry.BaseHas(sanitized))
-            sanitized += LabelNames.DuplicateSuffix;
+        sanitized = entry.ParsedName(sanitized);
         return hints.ShouldExtract(sanitized) ? string.Intern(sanitized) : null;
     }
 
@@ -203,7 +227,7 @@ public sealed class JsonParserStage : Stage
             {
                 if (!JsonScanner.Unescape(body, ref st.ValueUnescape, out var n))
                 {
-                    entry.Set(LabelCategory.Parsed, name, "");
+                    entry.TrySetParsed(name, "");
                     return;
                 }
                 body = st.ValueUnescape.AsSpan(0, n);
@@ -211,17 +235,17 @@ public sealed class JsonParserStage : Stage
             // Loki drops values with invalid UTF-8 (the replacement rune is rejected downstream). ASCII, the usual
             // case, is both valid and free of U+FFFD: one vectorised pass instead of two.
             if (!System.Text.Ascii.IsValid(body) && (!Utf8.IsValid(body) || body.IndexOf("\uFFFD"u8) >= 0))
-                entry.Set(LabelCategory.Parsed, name, "");
+                entry.TrySetParsed(name, "");
             else
-                entry.SetUtf8(LabelCategory.Parsed, name, body);
+                entry.TrySetParsedUtf8(name, body);
             return;
         }
         if (v[0] == 't')
-            entry.Set(LabelCategory.Parsed, name, "true");
+            entry.TrySetParsed(name, "true");
         else if (v[0] == 'f')
-            entry.Set(LabelCategory.Parsed, name, "false");
+            entry.TrySetParsed(name, "false");
         else
-            entry.SetUtf8(LabelCategory.Parsed, name, v);
+            entry.TrySetParsedUtf8(name, v);
     }
 
     private sealed class State

@@ -6,8 +6,9 @@ namespace Sawmill.LogQL.Log;
 
 /// <summary>
 /// <c>| logfmt [--strict] [--keep-empty] [label="key", key …]</c>. Keys are runs of bytes above space other than
-/// <c>=</c> and <c>"</c>; values are bare (up to the next space) or double-quoted with Go escapes. <c>key=</c>
-/// yields an empty value; a standalone <c>key</c> is kept (empty) only with <c>--keep-empty</c>. Malformed input
+/// <c>=</c> and <c>"</c>; values are bare (up to the next space) or double-quoted with Go escapes. An empty value
+/// (<c>key=</c>, <c>key=""</c>, a standalone <c>key</c>) makes a label only with <c>--keep-empty</c>; a key repeated in
+/// the line, or already extracted by an earlier parser, keeps its first value (Loki 3). Malformed input
 /// is skipped token by token, or with <c>--strict</c> stops the scan with <c>__error__="LogfmtParserErr"</c>.
 /// With parameters only the listed keys are extracted (renamed to their labels, missing ones set empty).
 /// </summary>
@@ -44,7 +45,7 @@ public sealed class LogfmtParserStage : Stage
         if (_params.Length > 0)
         {
             foreach (var p in _params)
-                if (!entry.BaseHas(p.Label))
+                if (!entry.BaseHas(p.Label) && !entry.MetadataHas(p.Label))
                     entry.Set(LabelCategory.Parsed, p.Label, "");
         }
         ulong found = 0;
@@ -70,7 +71,6 @@ public sealed class LogfmtParserStage : Stage
             }
             var key = s[keyStart..i];
             ReadOnlySpan<byte> value;
-            var standalone = false;
             if (i < s.Length && s[i] == '"')
             {
                 if (_strict)
@@ -80,7 +80,6 @@ public sealed class LogfmtParserStage : Stage
             }
             if (i >= s.Length || s[i] != '=')
             {
-                standalone = true;
                 value = default;
             }
             else
@@ -123,9 +122,15 @@ public sealed class LogfmtParserStage : Stage
                     value = s[vs..i];
                 }
             }
-            if (standalone && !_keepEmpty)
-                continue;
-            if (!st.Positions.TryGet(ordinal, key, out var name, out var bit))
+            string? name;
+            ulong bit;
+            if (entry.HasMetadata)
+            {
+                // The _extracted suffix then also depends on this entry's metadata: resolved without the caches.
+                name = ResolveForEntry(entry, hints, key);
+                bit = name == null || hints.ExtractAll ? 0 : hints.BitOf(name);
+            }
+            else if (!st.Positions.TryGet(ordinal, key, out name, out bit))
             {
                 name = Resolve(st, entry, hints, key);
                 bit = name == null || hints.ExtractAll ? 0 : hints.BitOf(name);
@@ -134,11 +139,30 @@ public sealed class LogfmtParserStage : Stage
             ordinal++;
             if (name == null)
                 continue;
-            // ASCII (the usual case) is valid and free of U+FFFD: one vectorised pass instead of two.
-            if (!Ascii.IsValid(value) && (!Utf8.IsValid(value) || value.IndexOf("\uFFFD"u8) >= 0))
-                entry.Set(LabelCategory.Parsed, name, "");
+            if (_params.Length > 0)
+            {
+                // Loki's logfmt with parameters: the listed keys take every value, the last one stays, empty or not.
+                if (!Ascii.IsValid(value) && (!Utf8.IsValid(value) || value.IndexOf("\uFFFD"u8) >= 0))
+                    entry.Set(LabelCategory.Parsed, name, "");
+                else
+                    entry.SetUtf8(LabelCategory.Parsed, name, value);
+            }
             else
-                entry.SetUtf8(LabelCategory.Parsed, name, value);
+            {
+                // Without --keep-empty an empty value (key=, key="", a bare key) makes no label.
+                if (value.IsEmpty && !_keepEmpty)
+                    continue;
+                // ASCII (the usual case) is valid and free of U+FFFD: one vectorised pass instead of two.
+                if (!Ascii.IsValid(value) && (!Utf8.IsValid(value) || value.IndexOf("\uFFFD"u8) >= 0))
+                {
+                    if (!entry.TrySetParsed(name, ReplaceInvalid(value)))
+                        continue;
+                }
+                else if (!entry.TrySetParsedUtf8(name, value))
+                {
+                    continue;
+                }
+            }
             if (!hints.ExtractAll)
             {
                 found |= bit;
@@ -203,7 +227,7 @@ public sealed class LogfmtParserStage : Stage
             {
                 if (key.SequenceEqual(p.Key))
                 {
-                    name = entry.BaseHas(p.Label) ? p.Label + LabelNames.DuplicateSuffix : p.Label;
+                    name = entry.ParsedName(p.Label);
                     break;
                 }
             }
@@ -217,13 +241,52 @@ public sealed class LogfmtParserStage : Stage
                 name = null;
             else
             {
-                if (entry.BaseHas(sanitized))
-                    sanitized += LabelNames.DuplicateSuffix;
+                sanitized = entry.ParsedName(sanitized);
                 name = hints.ShouldExtract(sanitized) ? string.Intern(sanitized) : null;
             }
         }
         st.Keys.Add(slot, key, name);
         return name;
+    }
+
+    /// <summary><see cref="Resolve"/> for an entry with structured metadata, whose names cannot be cached per stream.</summary>
+    private string? ResolveForEntry(EntryState entry, ParserHints hints, ReadOnlySpan<byte> key)
+    {
+        string? name = null;
+        if (_params.Length > 0)
+        {
+            foreach (var p in _params)
+            {
+                if (key.SequenceEqual(p.Key))
+                {
+                    name = entry.ParsedName(p.Label);
+                    break;
+                }
+            }
+        }
+        else
+        {
+            var sanitized = LabelNames.Sanitize(Encoding.UTF8.GetString(key));
+            if (sanitized.Length > 0)
+                name = entry.ParsedName(sanitized);
+        }
+        return name != null && hints.ShouldExtract(name) ? name : null;
+    }
+
+    /// <summary>Loki 3 keeps a value with invalid UTF-8, each bad byte (and any U+FFFD) turned into a space.</summary>
+    private static string ReplaceInvalid(ReadOnlySpan<byte> value)
+    {
+        var sb = new StringBuilder(value.Length);
+        while (!value.IsEmpty)
+        {
+            var status = Rune.DecodeFromUtf8(value, out var rune, out var consumed);
+            if (status != System.Buffers.OperationStatus.Done || rune.Value == 0xFFFD)
+                sb.Append(' ');
+            else
+                sb.Append(rune.ToString());
+            value = value[Math.Max(consumed, 1)..];
+        }
+        return sb.ToString();
     }
 
     private sealed class State

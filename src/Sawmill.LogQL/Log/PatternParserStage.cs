@@ -32,10 +32,10 @@ public sealed class PatternParserStage : Stage
         var n = _matcher.Match(line, starts, lengths);
         for (var i = 0; i < n; i++)
         {
-            var name = entry.BaseHas(names[i]) ? names[i] + LabelNames.DuplicateSuffix : names[i];
+            var name = entry.ParsedName(names[i]);
             if (!_hints.ShouldExtract(name))
                 continue;
-            entry.Set(LabelCategory.Parsed, name, entry.Interner.Get(line.Slice(starts[i], lengths[i])));
+            entry.TrySetParsed(name, entry.Interner.Get(line.Slice(starts[i], lengths[i])));
         }
         return true;
     }

@@ -53,11 +53,11 @@ public sealed partial class RegexpParserStage : Stage
             return true;
         foreach (var (group, name) in _groups)
         {
-            var label = entry.BaseHas(name) ? name + LabelNames.DuplicateSuffix : name;
+            var label = entry.ParsedName(name);
             if (!_hints.ShouldExtract(label))
                 continue;
             var g = m.Groups[group];
-            entry.Set(LabelCategory.Parsed, label, g.Success ? g.Value : "");
+            entry.TrySetParsed(label, g.Success ? g.Value : "");
         }
         return true;
     }

@@ -4,8 +4,9 @@ using Sawmill.Core;
 namespace Sawmill.LogQL.Log;
 
 /// <summary>
-/// <c>| unpack</c>: the line is a JSON object written by Promtail's <c>pack</c> stage; each top-level string field
-/// becomes a label (sanitised, <c>_extracted</c> on clashes) and the special <c>_entry</c> field replaces the line.
+/// <c>| unpack</c>: the line is a JSON object written by Promtail's <c>pack</c> stage; when it has a string
+/// <c>_entry</c> field, that field replaces the line and every other top-level string field becomes a label
+/// (sanitised, <c>_extracted</c> on clashes). An object without <c>_entry</c> passes through untouched, as in Loki.
 /// Other value types are ignored. Malformed JSON keeps the entry with <c>__error__="JSONParserErr"</c>.
 /// </summary>
 public sealed class UnpackParserStage : Stage
@@ -21,11 +22,15 @@ public sealed class UnpackParserStage : Stage
         if (line.IsEmpty)
             return true;
         var st = (State)streamState!;
+        st.Pending.Clear();
         var s = line;
-        var i = JsonScanner.SkipWhitespace(s, 0);
-        if (i >= s.Length || s[i] != '{')
-            return Fail(entry);
-        i = JsonScanner.SkipWhitespace(s, i + 1);
+        // Like Loki, the line must start with '{' itself (no leading space).
+        if (s[0] != '{')
+        {
+            entry.SetError(JsonParserStage.JsonParserError, "expecting json object(6), but it is not");
+            return true;
+        }
+        var i = JsonScanner.SkipWhitespace(s, 1);
         var newLineStart = -1;
         var newLineEnd = -1;
         var newLineEscaped = false;
@@ -67,7 +72,8 @@ public sealed class UnpackParserStage : Stage
                                 return Fail(entry);
                             value = st.Unescape.AsSpan(0, n);
                         }
-                        entry.Set(LabelCategory.Parsed, name, entry.Interner.Get(value));
+                        // Kept aside: the labels count only if the object turns out to be a packed entry.
+                        st.Pending.Add((name, entry.Interner.Get(value)));
                     }
                 }
             }
@@ -82,6 +88,8 @@ public sealed class UnpackParserStage : Stage
         }
         if (newLineStart >= 0)
         {
+            foreach (var (name, value) in st.Pending)
+                entry.TrySetParsed(name, value);
             var body = s[newLineStart..newLineEnd];
             var buffer = entry.RentLineBuffer(body.Length);
             if (newLineEscaped)
@@ -101,6 +109,15 @@ public sealed class UnpackParserStage : Stage
 
     private string? Resolve(State st, EntryState entry, ReadOnlySpan<byte> key)
     {
+        if (entry.HasMetadata)
+        {
+            // The _extracted suffix then also depends on this entry's metadata: not cached.
+            var plain = LabelNames.Sanitize(Encoding.UTF8.GetString(key));
+            if (plain.Length == 0)
+                return null;
+            var named = entry.ParsedName(plain);
+            return _hints.ShouldExtract(named) ? named : null;
+        }
         if (st.Keys.TryGet(key, out var cached, out var slot))
             return cached;
         var name = LabelNames.Sanitize(Encoding.UTF8.GetString(key));
@@ -108,8 +125,7 @@ public sealed class UnpackParserStage : Stage
             name = null;
         else
         {
-            if (entry.BaseHas(name))
-                name += LabelNames.DuplicateSuffix;
+            name = entry.ParsedName(name);
             if (!_hints.ShouldExtract(name))
                 name = null;
         }
@@ -125,6 +141,7 @@ public sealed class UnpackParserStage : Stage
 
     private sealed class State
     {
+        public readonly List<(string Name, string Value)> Pending = [];
         public byte[] Unescape = new byte[128];
         public readonly KeyCache Keys = new();
     }
