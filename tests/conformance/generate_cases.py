@@ -490,6 +490,12 @@ for q in ['count_over_time({app="ooo"}[5m])']:
     case("step", "/loki/api/v1/query_range", [("query", q), ("start", ns(0)), ("end", ns(600))])
 
 # ---------------------------------------------------------------------------------------------------------------
+# behaviours where Loki 3 differs from 2.9 on purpose, each shown once (docs/compat.md)
+for q in ['{app="dupkeys"} | logfmt', '{app="dupkeys"} | json', '{app="dupkeys"} | json | logfmt',
+          '{app="smcollide"} | json', '{app="smcollide"} | logfmt']:
+    logq("v3", q, limit=100)
+
+# ---------------------------------------------------------------------------------------------------------------
 # invalid queries: parse errors and semantic errors, through query_range and query
 INVALID = [
     '{app="x"', '{app=x}', 'app="x"', '{}', '{app=""}', '{app=~".*"}', '{app!="x"}', '{app!~"x"}', '{app=~""}',
