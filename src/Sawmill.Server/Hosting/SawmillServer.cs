@@ -159,7 +159,7 @@ public sealed class SawmillServer : IAsyncDisposable
         DeleteEndpoints.Map(app, context);
         TailEndpoints.Map(app, context);
         Web.WebUiEndpoints.Map(app, context);
-        Ruler.RulerService.Map(app, context);
+        RulerEndpoints.Map(app, context);
     }
 
     /// <summary>Maps exceptions to Loki's statuses and plain-text bodies and records request durations.</summary>
