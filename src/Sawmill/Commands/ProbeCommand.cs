@@ -21,7 +21,7 @@ internal static class ProbeCommand
             }
             if (a.TrimStart('-').StartsWith("timeout=", StringComparison.Ordinal))
             {
-                if (!Sawmill.Core.GoDuration.TryParse(a.AsSpan(a.IndexOf('=') + 1), out var ns) || ns <= 0)
+                if (!Sawmill.GoCompat.GoDuration.TryParse(a.AsSpan(a.IndexOf('=') + 1), out var ns) || ns <= 0)
                 {
                     Console.Error.WriteLine($"sawmill probe: invalid timeout \"{a}\"");
                     return 2;

@@ -339,7 +339,7 @@ public sealed class ChartTests
     [InlineData("deploymentMode: Distributed", "deploymentMode \"Distributed\": use SingleBinary or SimpleScalable")]
     public void Bad_modes_fail_with_a_message(string values, string message)
     {
-        var e = Assert.Throws<Sawmill.LogQL.Log.TemplateException>(() => Renderer.Render("loki", "monitoring", [values]));
+        var e = Assert.Throws<Sawmill.GoCompat.TemplateException>(() => Renderer.Render("loki", "monitoring", [values]));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 

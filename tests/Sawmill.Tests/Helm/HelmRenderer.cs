@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Sawmill.LogQL.Log;
+using Sawmill.GoCompat;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 
@@ -14,18 +14,21 @@ namespace Sawmill.Tests.Helm;
 /// with the given values (maps merge, everything else is replaced) and <c>--set</c> overrides; every template with
 /// <c>.Values</c>, <c>.Release</c>, <c>.Chart</c>, <c>.Template</c>; named templates from <c>define</c> blocks in any file
 /// (<c>include</c>); Helm's <c>&lt;no value&gt;</c> → "" rule; and the Helm and sprig functions the sawmill chart uses on
-/// top of the repository's Go text/template implementation (<see cref="GoTemplate"/>, which already has Go's builtins
-/// and sprig's string, math and <c>default</c>/<c>indent</c>/<c>nindent</c>/<c>trunc</c> functions).
+/// top of the repository's Go text/template implementation (<see cref="GoTemplate"/> with Go's builtins and
+/// <see cref="SprigFunctions.Sprig"/>: string, math, <c>indent</c>/<c>nindent</c>/<c>trunc</c> …).
 /// </summary>
-internal sealed partial class HelmRenderer : ITemplateFunctions
+internal sealed partial class HelmRenderer
 {
     private readonly string _chartDir;
     private readonly Dictionary<string, GoTemplate> _named = new(StringComparer.Ordinal);
     private readonly Dictionary<string, object?> _chart;
+    private readonly TemplateFunctionSet _functions;
 
     public HelmRenderer(string chartDir)
     {
         _chartDir = chartDir;
+        _functions = TemplateFunctionSet.Builtins.With(SprigFunctions.Sprig)
+            .With(HelmFunctions.Select(n => KeyValuePair.Create<string, TemplateFunction>(n, (_, a) => Call(n, a))));
         var chart = (Dictionary<string, object?>)ToObject(LoadYaml(File.ReadAllText(Path.Combine(chartDir, "Chart.yaml"))))!;
         _chart = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
@@ -35,7 +38,7 @@ internal sealed partial class HelmRenderer : ITemplateFunctions
         };
         foreach (var file in Directory.GetFiles(Path.Combine(chartDir, "templates")).Order(StringComparer.Ordinal))
             foreach (var (name, body) in DefineBlocks(File.ReadAllText(file)))
-                _named[name] = GoTemplate.Parse(body, this);
+                _named[name] = GoTemplate.Parse(body, _functions);
     }
 
     /// <summary>The rendered manifests (file name → text) and NOTES.txt.</summary>
@@ -81,7 +84,7 @@ internal sealed partial class HelmRenderer : ITemplateFunctions
             string text;
             try
             {
-                text = GoTemplate.Parse(WithoutDefines(File.ReadAllText(file)), this).Execute(dot, [], this);
+                text = GoTemplate.Parse(WithoutDefines(File.ReadAllText(file)), _functions).Execute(dot);
             }
             catch (TemplateException e)
             {
@@ -105,10 +108,11 @@ internal sealed partial class HelmRenderer : ITemplateFunctions
         ["Capabilities"] = new Dictionary<string, object?> { ["KubeVersion"] = new Dictionary<string, object?> { ["Version"] = "v1.30.0" } },
     };
 
-    public bool Defines(string name) => name is "include" or "toYaml" or "quote" or "squote" or "list" or "dict" or "set" or "hasKey" or "append"
-        or "deepCopy" or "sha256sum" or "toString" or "fail" or "required" or "empty" or "keys" or "default";
+    /// <summary>The Helm and sprig functions added to sprig's string/math set; <c>default</c> with sprig's notion of empty.</summary>
+    private static readonly string[] HelmFunctions = ["include", "toYaml", "quote", "squote", "list", "dict", "set", "hasKey", "append",
+        "deepCopy", "sha256sum", "toString", "fail", "required", "empty", "keys", "default"];
 
-    public object? Call(string name, object?[] a)
+    private object? Call(string name, object?[] a)
     {
         switch (name)
         {
@@ -117,7 +121,7 @@ internal sealed partial class HelmRenderer : ITemplateFunctions
                 var tname = GoTemplate.Print(a[0]);
                 if (!_named.TryGetValue(tname, out var t))
                     throw new TemplateException($"error calling include: template: no template \"{tname}\" associated with template \"gotpl\"");
-                return t.Execute(a[1], [], this).Replace("<no value>", "", StringComparison.Ordinal);
+                return t.Execute(a[1]).Replace("<no value>", "", StringComparison.Ordinal);
             case "toYaml":
                 Arity(a, 1, name);
                 return ToYaml(a[0]);
