@@ -80,7 +80,8 @@ public sealed class SawmillServer : IAsyncDisposable
             }
         }
         var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
-        var governed = new Retention.GovernedReader(store, limits, deletes);
+        var retention = new Retention.RetentionPolicy(limits);
+        var governed = new Retention.GovernedReader(store, retention, deletes);
         var reader = new Tenancy.MultiTenantReader(governed);
         var context = new ServerContext
         {
@@ -124,7 +125,7 @@ public sealed class SawmillServer : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         MapEndpoints(app, context);
 
-        context.Compactor = new Compaction.Compactor(store, governed, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"))
+        context.Compactor = new Retention.Compactor(store, retention, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"))
         {
             RecompressAfter = config.RecompressAfter,
         };
