@@ -8,18 +8,25 @@ namespace Sawmill.Core;
 /// </summary>
 public static class ByteSize
 {
-    public static bool TryParse(ReadOnlySpan<char> s, out double bytes)
+    public static bool TryParse(ReadOnlySpan<char> s, out double bytes) => ParseError(s, out bytes) == null;
+
+    /// <summary>
+    /// go-humanize's ParseBytes: the leading digits, '.' and ',' (commas dropped) as a float, then the rest, trimmed and
+    /// lower-cased, as the unit. Returns its error text (<c>unhandled size name: xyz</c>, or Go's ParseFloat error for
+    /// the number, <c>strconv.ParseFloat: parsing "": invalid syntax</c>) or null when it parses.
+    /// </summary>
+    public static string? ParseError(ReadOnlySpan<char> s, out double bytes)
     {
         bytes = 0;
-        s = s.Trim();
         var i = 0;
-        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] is '.' or ','))
+        while (i < s.Length && (char.IsDigit(s[i]) || s[i] is '.' or ','))
             i++;
-        if (i == 0)
-            return false;
         var numText = s[..i].ToString().Replace(",", "", StringComparison.Ordinal);
-        if (!double.TryParse(numText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            return false;
+        // Go's ParseFloat takes ASCII digits only (char.IsDigit above also let other scripts' digits through, as Go's
+        // unicode.IsDigit does).
+        if (!numText.All(c => char.IsAsciiDigit(c) || c == '.') ||
+            !double.TryParse(numText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+            return $"strconv.ParseFloat: parsing {Quote(numText)}: invalid syntax";
         var unit = s[i..].Trim().ToString().ToLowerInvariant();
         double scale = unit switch
         {
@@ -39,8 +46,14 @@ public static class ByteSize
             _ => double.NaN,
         };
         if (double.IsNaN(scale))
-            return false;
+            return $"unhandled size name: {unit}";
         bytes = value * scale;
-        return true;
+        if (bytes >= 18446744073709551615d)
+            return $"too large: {s.ToString()}";
+        return null;
     }
+
+    // Core does not reference GoCompat: a number's text is digits and dots, so Go's %q is plain quoting here, except
+    // for digits of other scripts, which Go quotes as they are (printable).
+    private static string Quote(string s) => "\"" + s + "\"";
 }

@@ -1,3 +1,4 @@
+using Sawmill.GoCompat;
 using System.Text.RegularExpressions;
 
 namespace Sawmill.Agent.Stages;
@@ -13,10 +14,8 @@ public sealed class RegexStage(Regex regex, string? source) : TransformStage("re
         var m = regex.Match(input);
         if (!m.Success)
             return true;
-        foreach (var name in regex.GetGroupNames())
+        foreach (var name in Re2.GroupNames(regex))
         {
-            if (int.TryParse(name, out _))
-                continue;
             var g = m.Groups[name];
             if (g.Success)
                 entry.Extracted[name] = g.Value;

@@ -27,7 +27,7 @@ public sealed class ReplaceStage(Regex regex, string? source, GoTemplate? templa
                 var group = m.Groups[g];
                 if (!group.Success || group.Index < pos)
                     continue;
-                if (!int.TryParse(group.Name, out _))
+                if (Re2.IsNamedGroup(group.Name))
                     entry.Extracted[group.Name] = group.Value;
                 var data = PromtailTemplate.Data(entry, ("Value", group.Value));
                 sb.Append(input, pos, group.Index - pos);

@@ -6,22 +6,23 @@ namespace Sawmill.GoCompat;
 
 /// <summary>
 /// Compiles Go RE2 patterns to .NET regexes with RE2's guarantees: linear time (the
-/// <see cref="RegexOptions.NonBacktracking"/> engine) and RE2's syntax (<c>(?P&lt;name&gt;…)</c> named groups,
-/// no backreferences or lookarounds). Compiled regexes are cached; thread-safe.
+/// <see cref="RegexOptions.NonBacktracking"/> engine), Go's syntax and its error texts, and RE2's meaning of the
+/// constructs where .NET's differs (see <see cref="GoRegexpSyntax"/>). Compiled regexes are cached; thread-safe.
 /// </summary>
 public static class Re2
 {
     private static readonly ConcurrentDictionary<(string, bool), Regex> Cache = new();
 
-    /// <summary>Compiles <paramref name="pattern"/>; when <paramref name="anchored"/>, it must match the whole input.</summary>
-    /// <exception cref="ArgumentException">The pattern is not valid RE2; the message reads like Go's regexp errors.</exception>
+    /// <summary>
+    /// Compiles <paramref name="pattern"/>; when <paramref name="anchored"/>, it must match the whole input, and it is
+    /// read as Go code anchoring it does, <c>^(?:pattern)$</c> (so errors quote that text).
+    /// </summary>
+    /// <exception cref="ArgumentException">The pattern is not valid Go RE2; the message is Go's regexp error.</exception>
     public static Regex Compile(string pattern, bool anchored)
     {
         if (Cache.TryGetValue((pattern, anchored), out var cached))
             return cached;
-        var translated = Translate(pattern);
-        if (anchored)
-            translated = "^(?:" + translated + ")$";
+        var translated = Translate(anchored ? "^(?:" + pattern + ")$" : pattern);
         Regex regex;
         try
         {
@@ -31,78 +32,39 @@ public static class Re2
         {
             throw new ArgumentException($"error parsing regexp: invalid or unsupported Perl syntax: `{pattern}`");
         }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"error parsing regexp: {Describe(e)}: `{pattern}`");
-        }
         if (Cache.Count < 10_000)
             Cache.TryAdd((pattern, anchored), regex);
         return regex;
     }
 
-    /// <summary>Rewrites RE2-only syntax into .NET syntax and rejects what RE2 rejects.</summary>
-    public static string Translate(string pattern)
+    /// <summary>The .NET pattern for a Go pattern; <see cref="ArgumentException"/> with Go's error when Go refuses it.</summary>
+    public static string Translate(string pattern) => GoRegexpSyntax.ToDotNet(pattern);
+
+    /// <summary>Go's error text for a pattern, or null when Go's regexp.Compile accepts it.</summary>
+    public static string? Check(string pattern)
     {
-        var sb = new StringBuilder(pattern.Length + 8);
-        var inClass = false;
-        for (var i = 0; i < pattern.Length; i++)
+        try
         {
-            var c = pattern[i];
-            if (c == '\\' && i + 1 < pattern.Length)
-            {
-                var n = pattern[i + 1];
-                // RE2 has no backreferences (\1) and no \Z-style .NET escapes beyond its own set.
-                if (!inClass && n is >= '1' and <= '9')
-                    throw new ArgumentException($"error parsing regexp: invalid escape sequence: `\\{n}`");
-                if (n == 'z')
-                {
-                    sb.Append("\\z");
-                    i++;
-                    continue;
-                }
-                sb.Append(c).Append(n);
-                i++;
-                continue;
-            }
-            if (inClass)
-            {
-                if (c == ']')
-                    inClass = false;
-                sb.Append(c);
-                continue;
-            }
-            if (c == '[')
-            {
-                inClass = true;
-                sb.Append(c);
-                // A ']' right after '[' or '[^' is a literal in RE2.
-                if (i + 1 < pattern.Length && pattern[i + 1] == '^')
-                {
-                    sb.Append('^');
-                    i++;
-                }
-                if (i + 1 < pattern.Length && pattern[i + 1] == ']')
-                {
-                    sb.Append("\\]");
-                    i++;
-                }
-                continue;
-            }
-            if (c == '(' && i + 2 < pattern.Length && pattern[i + 1] == '?')
-            {
-                if (pattern[i + 2] == 'P' && i + 3 < pattern.Length && pattern[i + 3] == '<')
-                {
-                    sb.Append("(?<");
-                    i += 3;
-                    continue;
-                }
-                if (pattern[i + 2] is '=' or '!' || (pattern[i + 2] == '<' && i + 3 < pattern.Length && pattern[i + 3] is '=' or '!'))
-                    throw new ArgumentException("error parsing regexp: invalid or unsupported Perl syntax: `(?" + pattern[i + 2] + "`");
-            }
-            sb.Append(c);
+            GoRegexpSyntax.ToDotNet(pattern);
+            return null;
         }
-        return sb.ToString();
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
     }
+
+    /// <summary>The names of the pattern's named groups, in order (Go's unnamed groups carry internal names).</summary>
+    public static IEnumerable<string> GroupNames(Regex regex)
+    {
+        foreach (var n in regex.GetGroupNames())
+            if (IsNamedGroup(n))
+                yield return n;
+    }
+
+    /// <summary>Whether a .NET group name of a compiled pattern is a name the Go pattern gave.</summary>
+    public static bool IsNamedGroup(string groupName) =>
+        !int.TryParse(groupName, out _) && !groupName.StartsWith(GoRegexpSyntax.UnnamedPrefix, StringComparison.Ordinal);
 
     /// <summary>
     /// When the pattern is an alternation of plain literals (<c>api|web|db</c>, or a single literal), returns them;
@@ -138,11 +100,4 @@ public static class Re2
     private static bool IsMeta(char c) => c is '\\' or '.' or '+' or '*' or '?' or '(' or ')' or '[' or ']' or '{' or '}' or '^' or '$' or '|';
 
     private static bool IsEscapableLiteral(char c) => IsMeta(c) || c is '-' or '/' or '"' or '\'' or ' ' or '#' or '&' or '~' or ',' or ':' or '=' or '@' or '%' or '<' or '>' or '!' or ';' or '_';
-
-    private static string Describe(ArgumentException e)
-    {
-        var msg = e.Message;
-        var idx = msg.IndexOf(" - ", StringComparison.Ordinal);
-        return idx >= 0 ? msg[(idx + 3)..].TrimEnd('.') : msg;
-    }
 }

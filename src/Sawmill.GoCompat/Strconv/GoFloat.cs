@@ -94,7 +94,8 @@ public static class GoFloat
             var c = s[i];
             if (c == '_')
             {
-                if (i == 0 || i + 1 >= s.Length || !char.IsAsciiHexDigit(s[i - 1]) || !char.IsAsciiHexDigit(s[i + 1]))
+                // Between two digits, or between the 0x prefix and a digit.
+                if ((i > 0 && !char.IsAsciiHexDigit(s[i - 1])) || i + 1 >= s.Length || !char.IsAsciiHexDigit(s[i + 1]))
                     return Result.Syntax;
                 continue;
             }

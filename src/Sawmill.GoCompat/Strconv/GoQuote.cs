@@ -11,8 +11,14 @@ public enum UnquoteError
     /// <summary>The input ended, or (in <c>"…"</c> and <c>'…'</c>) a line ended, before the closing quote.</summary>
     Unterminated,
 
-    /// <summary>A backslash sequence Go does not accept (Go's <c>strconv.ErrSyntax</c>, "invalid syntax").</summary>
+    /// <summary>An escape whose value Go refuses (a surrogate half, an octal byte over 255): <c>strconv.ErrSyntax</c>.</summary>
     InvalidSyntax,
+
+    /// <summary>
+    /// An escape Go's scanners refuse by its form (an unknown letter, too few digits): text/scanner's "invalid char
+    /// escape"; strconv.Unquote calls it "invalid syntax" too.
+    /// </summary>
+    InvalidEscape,
 }
 
 /// <summary>
@@ -70,11 +76,13 @@ public static class GoQuote
                 case '"' or '\'' when e == quote: sb.Append(e); break;
                 case 'x':
                     if (!Hex(s, ref i, 2, out var x))
-                        return Fail(out error, UnquoteError.InvalidSyntax);
+                        return Fail(out error, UnquoteError.InvalidEscape);
                     sb.Append((char)x);
                     break;
                 case 'u' or 'U':
-                    if (!Hex(s, ref i, e == 'u' ? 4 : 8, out var r) || r is < 0 or > 0x10FFFF or (>= 0xD800 and <= 0xDFFF))
+                    if (!Hex(s, ref i, e == 'u' ? 4 : 8, out var r))
+                        return Fail(out error, UnquoteError.InvalidEscape);
+                    if (r is < 0 or > 0x10FFFF or (>= 0xD800 and <= 0xDFFF))
                         return Fail(out error, UnquoteError.InvalidSyntax);
                     sb.Append(char.ConvertFromUtf32(r));
                     break;
@@ -83,7 +91,7 @@ public static class GoQuote
                     for (var k = 0; k < 2; k++)
                     {
                         if (i >= s.Length || s[i] is < '0' or > '7')
-                            return Fail(out error, UnquoteError.InvalidSyntax);
+                            return Fail(out error, UnquoteError.InvalidEscape);
                         v = v * 8 + (s[i++] - '0');
                     }
                     if (v > 255)
@@ -91,7 +99,7 @@ public static class GoQuote
                     sb.Append((char)v);
                     break;
                 default:
-                    return Fail(out error, UnquoteError.InvalidSyntax);
+                    return Fail(out error, UnquoteError.InvalidEscape);
             }
         }
     }

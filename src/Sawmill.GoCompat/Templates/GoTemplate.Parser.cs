@@ -6,7 +6,11 @@ namespace Sawmill.GoCompat;
 public sealed partial class GoTemplate
 {
     /// <summary>Recursive-descent parser over the template text; action tokens are scanned in place.</summary>
-    private sealed class Parser(string text, TemplateFunctionSet functions)
+    /// <summary>What Go's template lexer reads as a number (its parser may still refuse it).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[+-]?(0[xX][0-9a-fA-F_.]*([pP][+-]?[0-9_]*)?|[0-9_.]*([eE][+-]?[0-9_]*)?)i?$")]
+    private static partial System.Text.RegularExpressions.Regex LexedNumber();
+
+    private sealed class Parser(string text, TemplateFunctionSet functions, string name = "line")
     {
         private int _pos;
         private bool _trimNextText;
@@ -31,7 +35,7 @@ public sealed partial class GoTemplate
             for (var i = 0; i < Math.Min(_pos, text.Length); i++)
                 if (text[i] == '\n')
                     line++;
-            return new ArgumentException($"template: line:{line}: {message}");
+            return new ArgumentException($"template: {name}:{line}: {message}");
         }
 
         /// <summary>Parses nodes until EOF or a control keyword (<c>end</c>, <c>else</c>); returns that keyword in <paramref name="terminator"/>.</summary>
@@ -67,8 +71,16 @@ public sealed partial class GoTemplate
                     if (close < 0)
                         throw Error("unclosed comment");
                     _pos = close + 2;
-                    SkipSpaces();
-                    CloseAction();
+                    // Go: only the closing delimiter (with its trim marker) may follow a comment.
+                    if (Peek("}}"))
+                        _pos += 2;
+                    else if (Peek(" -}}"))
+                    {
+                        _pos += 4;
+                        _trimNextText = true;
+                    }
+                    else
+                        throw Error("comment ends before closing delimiter");
                     continue;
                 }
                 var word = PeekKeyword();
@@ -99,7 +111,7 @@ public sealed partial class GoTemplate
                     case "block":
                         throw Error($"{word} is not supported in a log template");
                 }
-                var pipe = ParsePipe(allowDecl: true, inParens: false);
+                var pipe = ParsePipe(allowDecl: true, inParens: false, context: "command");
                 CloseAction();
                 nodes.Add(new ActionNode(pipe));
             }
@@ -109,7 +121,7 @@ public sealed partial class GoTemplate
         private Node ParseBranch(string kind)
         {
             _scopes.Add(new HashSet<string>(StringComparer.Ordinal));
-            var pipe = ParsePipe(allowDecl: true, inParens: false, rangeDecl: kind == "range");
+            var pipe = ParsePipe(allowDecl: true, inParens: false, rangeDecl: kind == "range", context: kind);
             CloseAction();
             if (kind == "range")
                 _rangeDepth++;
@@ -132,8 +144,10 @@ public sealed partial class GoTemplate
                 CloseAction();
                 elseList = ParseList(out end);
             }
+            if (end == "else")
+                throw Error("expected end; found {{else}}");
             if (end != "end")
-                throw Error($"unexpected EOF in {kind}");
+                throw Error("unexpected EOF");
             SkipSpaces();
             CloseAction();
             _scopes.RemoveAt(_scopes.Count - 1);
@@ -161,7 +175,34 @@ public sealed partial class GoTemplate
             _pos += 2;
         }
 
-        private Pipe ParsePipe(bool allowDecl, bool inParens, bool rangeDecl = false)
+        private bool AtActionEnd() => Peek("}}") || (Peek("-}}") && _pos > 0 && IsSpace(text[_pos - 1]));
+
+        /// <summary>Whether an operand starts here (what Go's pipeline accepts as the start of a command).</summary>
+        private bool IsOperandStart()
+        {
+            var c = text[_pos];
+            return c is '(' or '.' or '$' or '"' or '`' or '\'' || char.IsAsciiDigit(c) || IsIdentStart(c) ||
+                   (c is '-' or '+' && _pos + 1 < text.Length && (char.IsAsciiDigit(text[_pos + 1]) || text[_pos + 1] == '.'));
+        }
+
+        /// <summary>The next item as Go's template errors print it: "x" for a character, &lt;.&gt; for a dot.</summary>
+        private string Describe()
+        {
+            if (Peek(":="))
+                return "\":=\"";
+            if (Peek(".") && !(_pos + 1 < text.Length && (IsIdentStart(text[_pos + 1]) || char.IsAsciiDigit(text[_pos + 1]))))
+                return "<.>";
+            if (Peek(".") && char.IsAsciiDigit(text[_pos + 1]))
+            {
+                var end = _pos + 1;
+                while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] is '.' or '_'))
+                    end++;
+                return $"\"{text[_pos..end]}\"";
+            }
+            return $"\"{text[_pos]}\"";
+        }
+
+        private Pipe ParsePipe(bool allowDecl, bool inParens, bool rangeDecl = false, string context = "command")
         {
             var decl = new List<string>();
             var isAssign = false;
@@ -198,38 +239,47 @@ public sealed partial class GoTemplate
                 else
                     _pos = save;
             }
+            // Go's pipeline: commands separated by '|' up to the end of the action (or of the parentheses); a
+            // command is operands separated by spaces. A trailing '|' is accepted, as Go does.
             var cmds = new List<Cmd>();
             while (true)
             {
+                SkipSpaces();
+                if (_pos >= text.Length)
+                    throw Error("unclosed action");
+                if (inParens ? Peek(")") : AtActionEnd())
+                    break;
+                if (inParens && AtActionEnd())
+                    throw Error("unclosed left paren");
+                if (!IsOperandStart())
+                    throw Error($"unexpected {Describe()} in {context}");
                 var args = new List<Arg>();
                 while (true)
                 {
-                    SkipSpaces();
+                    args.Add(ParseOperand());
+                    var spaced = SkipSpaces();
                     if (_pos >= text.Length)
                         throw Error("unclosed action");
-                    if (Peek("}}") || Peek("-}}") && IsSpace(text[_pos - 1]) || Peek("|") || Peek(")"))
+                    if (AtActionEnd() || Peek(")"))
+                    {
+                        if (inParens && AtActionEnd())
+                            throw Error("unclosed left paren");
                         break;
-                    args.Add(ParseOperand());
+                    }
+                    if (Peek("|"))
+                    {
+                        _pos++;
+                        break;
+                    }
+                    if (!spaced || !IsOperandStart())
+                        throw Error($"unexpected {Describe()} in operand");
                 }
-                if (args.Count == 0)
-                    throw Error("missing value for command");
                 cmds.Add(new Cmd(args.ToArray()));
-                SkipSpaces();
-                if (Peek("|"))
-                {
-                    _pos++;
-                    continue;
-                }
-                break;
             }
+            if (cmds.Count == 0)
+                throw Error($"missing value for {context}");
             if (inParens)
-            {
-                if (!Peek(")"))
-                    throw Error("unclosed left paren");
                 _pos++;
-            }
-            else if (Peek(")"))
-                throw Error("unexpected right paren");
             return new Pipe(decl.ToArray(), isAssign, cmds.ToArray());
         }
 
@@ -248,7 +298,7 @@ public sealed partial class GoTemplate
             if (c == '(')
             {
                 _pos++;
-                var pipe = ParsePipe(allowDecl: false, inParens: true);
+                var pipe = ParsePipe(allowDecl: false, inParens: true, context: "parenthesized pipeline");
                 return new PipeArg(pipe, ReadFieldChain());
             }
             if (c == '.')
@@ -311,6 +361,7 @@ public sealed partial class GoTemplate
                     _pos++;
                 idents.Add(text[start.._pos]);
             }
+            CheckTerminator();
             return idents.ToArray();
         }
 
@@ -328,7 +379,7 @@ public sealed partial class GoTemplate
             var quote = text[_pos];
             var sb = new StringBuilder();
             if (!GoQuote.TryUnquote(text, ref _pos, sb, out var error))
-                throw Error(error == UnquoteError.InvalidSyntax ? "invalid syntax"
+                throw Error(error is UnquoteError.InvalidSyntax or UnquoteError.InvalidEscape ? "invalid syntax"
                     : quote == '`' ? "unterminated raw quoted string" : "unterminated quoted string");
             return sb.ToString();
         }
@@ -380,7 +431,18 @@ public sealed partial class GoTemplate
                 return new LitArg(l);
             if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
                 return new LitArg(d);
-            throw Error($"bad number syntax: \"{text[start.._pos]}\"");
+            // Go's lexer takes the text as a number; only its parser refuses it.
+            var lexed = LexedNumber().IsMatch(text[start.._pos]);
+            throw Error($"{(lexed ? "illegal" : "bad")} number syntax: \"{text[start.._pos]}\"");
+        }
+
+        /// <summary>Go's lexer needs a field, variable or word to end at a space, '.', ',', '|', ':', a paren or the delimiter.</summary>
+        private void CheckTerminator()
+        {
+            if (_pos >= text.Length || IsSpace(text[_pos]) || text[_pos] is '.' or ',' or '|' or ':' or ')' or '(' || Peek("}}"))
+                return;
+            var r = System.Text.Rune.GetRuneAt(text, _pos);
+            throw Error($"bad character U+{r.Value:X4} '{r}'");
         }
 
         private string PeekKeyword()
@@ -399,10 +461,13 @@ public sealed partial class GoTemplate
 
         private bool Peek(string s) => string.CompareOrdinal(text, _pos, s, 0, s.Length) == 0;
 
-        private void SkipSpaces()
+        /// <summary>Skips spaces; whether there were any.</summary>
+        private bool SkipSpaces()
         {
+            var start = _pos;
             while (_pos < text.Length && IsSpace(text[_pos]))
                 _pos++;
+            return _pos > start;
         }
 
         private static bool IsSpace(char c) => c is ' ' or '\t' or '\r' or '\n';

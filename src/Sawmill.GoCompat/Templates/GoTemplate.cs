@@ -36,10 +36,11 @@ public sealed partial class GoTemplate
 
     /// <summary>Parses a template that may call <paramref name="functions"/> (Go's builtins when null).</summary>
     /// <exception cref="ArgumentException">A syntax error, worded like Go's (<c>template: line:1: …</c>).</exception>
-    public static GoTemplate Parse(string text, TemplateFunctionSet? functions = null)
+    /// <param name="name">The template's name in Go's parse errors (<c>template: name:1: …</c>).</param>
+    public static GoTemplate Parse(string text, TemplateFunctionSet? functions = null, string name = "line")
     {
         functions ??= TemplateFunctionSet.Builtins;
-        var parser = new Parser(text, functions);
+        var parser = new Parser(text, functions, name);
         var root = parser.ParseRoot();
         return new GoTemplate(text, root, functions, parser.Called, parser.WholeDataUsed ? null : parser.Fields.ToArray());
     }

@@ -73,6 +73,119 @@ public static class GoDuration
         return true;
     }
 
+    /// <summary>
+    /// Go's <c>time.ParseDuration</c> exactly (units ns us µs ms s m h only, an optional sign, fractions), with its
+    /// error text (<c>time: unknown unit "d" in duration "1d"</c>) or null when it parses. Loki uses it where a value
+    /// comes from a log line (duration label filters, <c>unwrap duration</c>).
+    /// </summary>
+    public static string? GoParseError(string s, out long nanoseconds)
+    {
+        nanoseconds = 0;
+        var orig = s;
+        var invalid = $"time: invalid duration {GoQuote.Quote(orig)}";
+        var neg = false;
+        if (s.Length > 0 && s[0] is '-' or '+')
+        {
+            neg = s[0] == '-';
+            s = s[1..];
+        }
+        if (s == "0")
+            return null;
+        if (s.Length == 0)
+            return invalid;
+        const ulong limit = 1UL << 63;
+        ulong d = 0;
+        var i = 0;
+        while (i < s.Length)
+        {
+            if (!(s[i] == '.' || char.IsAsciiDigit(s[i])))
+                return invalid;
+            ulong v = 0;
+            var start = i;
+            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            {
+                if (v > (limit - 1) / 10)
+                    return invalid;
+                v = v * 10 + (ulong)(s[i] - '0');
+                if (v > limit)
+                    return invalid;
+                i++;
+            }
+            var pre = i != start;
+            ulong f = 0;
+            double scale = 1;
+            var post = false;
+            if (i < s.Length && s[i] == '.')
+            {
+                i++;
+                var fs = i;
+                var overflow = false;
+                while (i < s.Length && char.IsAsciiDigit(s[i]))
+                {
+                    if (!overflow)
+                    {
+                        if (f > (limit - 1) / 10)
+                            overflow = true;
+                        else
+                        {
+                            var y = f * 10 + (ulong)(s[i] - '0');
+                            if (y > limit)
+                                overflow = true;
+                            else
+                            {
+                                f = y;
+                                scale *= 10;
+                            }
+                        }
+                    }
+                    i++;
+                }
+                post = i != fs;
+            }
+            if (!pre && !post)
+                return invalid;
+            var us = i;
+            while (i < s.Length && !(s[i] == '.' || char.IsAsciiDigit(s[i])))
+                i++;
+            if (i == us)
+                return $"time: missing unit in duration {GoQuote.Quote(orig)}";
+            var u = s[us..i];
+            ulong unit = u switch
+            {
+                "ns" => 1,
+                "us" or "\u00B5s" or "\u03BCs" => (ulong)Ns.PerMicrosecond,
+                "ms" => (ulong)Ns.PerMillisecond,
+                "s" => (ulong)Ns.PerSecond,
+                "m" => (ulong)Ns.PerMinute,
+                "h" => (ulong)Ns.PerHour,
+                _ => 0,
+            };
+            if (unit == 0)
+                return $"time: unknown unit {GoQuote.Quote(u)} in duration {GoQuote.Quote(orig)}";
+            if (v > limit / unit)
+                return invalid;
+            v *= unit;
+            if (f > 0)
+            {
+                v += (ulong)(f * (unit / scale));
+                if (v > limit)
+                    return invalid;
+            }
+            d += v;
+            if (d > limit)
+                return invalid;
+        }
+        if (neg)
+        {
+            nanoseconds = d == limit ? long.MinValue : -(long)d;
+            return null;
+        }
+        if (d > limit - 1)
+            return invalid;
+        nanoseconds = (long)d;
+        return null;
+    }
+
     public static long Parse(string s) =>
         TryParse(s, out var ns) ? ns : throw new FormatException($"time: invalid duration \"{s}\"");
 
@@ -119,47 +232,57 @@ public static class GoDuration
     /// Prometheus's model.ParseDuration, stricter than <see cref="TryParse"/>: <c>0</c>, or whole numbers with the
     /// units y w d h m s ms, each at most once and biggest first; no fractions, no sign.
     /// </summary>
-    public static bool TryParsePrometheus(string s, out long nanoseconds)
+    public static bool TryParsePrometheus(string s, out long nanoseconds) => PrometheusError(s, out nanoseconds) == null;
+
+    /// <summary>As <see cref="TryParsePrometheus"/>, returning model.ParseDuration's error text, or null when it parses.</summary>
+    public static string? PrometheusError(string s, out long nanoseconds)
     {
         nanoseconds = 0;
         if (s == "0")
-            return true;
+            return null;
         if (s.Length == 0)
-            return false;
+            return "empty duration string";
+        var invalid = $"not a valid duration string: {GoQuote.Quote(s)}";
         var lastUnit = 0;
         var i = 0;
-        decimal total = 0;
+        ulong total = 0;
         while (i < s.Length)
         {
             var start = i;
-            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            while (i < s.Length && s[i] is >= '0' and <= '9')
                 i++;
-            if (i == start)
-                return false;
-            var number = decimal.Parse(s.AsSpan(start, i - start), CultureInfo.InvariantCulture);
+            if (i == start || !ulong.TryParse(s.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                return invalid;
             var unitStart = i;
-            while (i < s.Length && !char.IsAsciiDigit(s[i]))
+            while (i < s.Length && s[i] is not (>= '0' and <= '9'))
                 i++;
-            (int Pos, long Mult) unit = s[unitStart..i] switch
+            if (i == unitStart)
+                return invalid;
+            var u = s[unitStart..i];
+            (int Pos, ulong Mult) unit = u switch
             {
-                "y" => (1, 365 * 24 * Ns.PerHour),
-                "w" => (2, 7 * 24 * Ns.PerHour),
-                "d" => (3, 24 * Ns.PerHour),
+                "y" => (1, 365UL * 24 * Ns.PerHour),
+                "w" => (2, 7UL * 24 * Ns.PerHour),
+                "d" => (3, 24UL * Ns.PerHour),
                 "h" => (4, Ns.PerHour),
                 "m" => (5, Ns.PerMinute),
                 "s" => (6, Ns.PerSecond),
                 "ms" => (7, Ns.PerMillisecond),
                 _ => (0, 0),
             };
+            if (unit.Pos == 0)
+                return $"unknown unit {GoQuote.Quote(u)} in duration {GoQuote.Quote(s)}";
             if (unit.Pos <= lastUnit)
-                return false;
+                return invalid;
             lastUnit = unit.Pos;
+            if (number > (1UL << 63) / unit.Mult)
+                return "duration out of range";
             total += number * unit.Mult;
             if (total > long.MaxValue)
-                return false;
+                return "duration out of range";
         }
         nanoseconds = (long)total;
-        return true;
+        return null;
     }
 
     /// <summary>Go's time.Duration.String: <c>961h0m0s</c>, <c>1.5s</c>, <c>250ms</c>, <c>0s</c>.</summary>

@@ -81,15 +81,29 @@ public sealed class LogQLEngine : IQueryEngine
             SortInstant(sample, samples);
             return new VectorResult(samples) { Statistics = stats };
         }
-        var matrix = new List<Series>(series.Count);
+        // One matrix series per label set, as Loki builds its matrix by label hash: series that share labels (after
+        // label_replace, or `or` joining both sides' {}) contribute their points step by step in vector order.
+        var byLabels = new Dictionary<Labels, List<StepSeries>>();
+        var sets = new List<List<StepSeries>>();
         foreach (var s in series)
+        {
+            if (!byLabels.TryGetValue(s.Labels, out var same))
+            {
+                byLabels[s.Labels] = same = [];
+                sets.Add(same);
+            }
+            same.Add(s);
+        }
+        var matrix = new List<Series>(sets.Count);
+        foreach (var same in sets)
         {
             var pts = new List<Point>();
             for (var i = 0; i < grid.Count; i++)
-                if (s.Present[i])
-                    pts.Add(new Point(grid.At(i) / TimeNs.PerMillisecond, s.Values[i]));
+                foreach (var s in same)
+                    if (s.Present[i])
+                        pts.Add(new Point(grid.At(i) / TimeNs.PerMillisecond, s.Values[i]));
             if (pts.Count > 0)
-                matrix.Add(new Series(s.Labels, pts));
+                matrix.Add(new Series(same[0].Labels, pts));
         }
         matrix.Sort((a, b) => a.Labels.CompareTo(b.Labels));
         return new MatrixResult(matrix) { Statistics = stats };
@@ -128,24 +142,34 @@ public sealed class LogQLEngine : IQueryEngine
         return list?.ToArray();
     }
 
+    /// <summary>
+    /// Loki's instant vector order: as evaluated when the query uses sort or sort_desc anywhere, otherwise by labels
+    /// (stable, so samples sharing labels keep their order).
+    /// </summary>
     private static void SortInstant(SampleExpr expr, List<Sample> samples)
     {
-        switch (expr)
+        if (UsesSort(expr))
+            return;
+        var indexed = new List<(Sample S, int I)>(samples.Count);
+        for (var i = 0; i < samples.Count; i++)
+            indexed.Add((samples[i], i));
+        indexed.Sort((a, b) =>
         {
-            case VectorAggregationExpr { Op: VectorOp.Sort }:
-                samples.Sort((a, b) => a.Value.CompareTo(b.Value));
-                break;
-            case VectorAggregationExpr { Op: VectorOp.SortDesc or VectorOp.TopK }:
-                samples.Sort((a, b) => b.Value.CompareTo(a.Value));
-                break;
-            case VectorAggregationExpr { Op: VectorOp.BottomK }:
-                samples.Sort((a, b) => a.Value.CompareTo(b.Value));
-                break;
-            default:
-                samples.Sort((a, b) => a.Labels.CompareTo(b.Labels));
-                break;
-        }
+            var c = a.S.Labels.CompareTo(b.S.Labels);
+            return c != 0 ? c : a.I.CompareTo(b.I);
+        });
+        for (var i = 0; i < samples.Count; i++)
+            samples[i] = indexed[i].S;
     }
+
+    private static bool UsesSort(SampleExpr expr) => expr switch
+    {
+        VectorAggregationExpr { Op: VectorOp.Sort or VectorOp.SortDesc } => true,
+        VectorAggregationExpr v => UsesSort(v.Inner),
+        BinaryExpr b => UsesSort(b.Left) || UsesSort(b.Right),
+        LabelReplaceExpr lr => UsesSort(lr.Inner),
+        _ => false,
+    };
 
     // ------------------------------------------------------------------ log queries
 

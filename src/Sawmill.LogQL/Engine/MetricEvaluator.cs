@@ -60,9 +60,9 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
         switch (v.Op)
         {
             case VectorOp.TopK or VectorOp.BottomK or VectorOp.ApproxTopK:
-                return TopK(input, v.Op == VectorOp.BottomK, v.Parameter, v.Op == VectorOp.ApproxTopK ? Grouping.None : g);
+                return v.Parameter < 1 ? [] : TopK(input, v.Op, v.Parameter, v.Op == VectorOp.ApproxTopK ? Grouping.None : g);
             case VectorOp.Sort or VectorOp.SortDesc:
-                return input; // order is applied when an instant vector is produced
+                return TopK(input, v.Op, int.MaxValue, Grouping.None);
         }
 
         var groups = new Dictionary<Labels, List<StepSeries>>();
@@ -136,42 +136,80 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
         return Labels.FromSorted(list.ToArray());
     }
 
-    private List<StepSeries> TopK(List<StepSeries> input, bool bottom, int k, Grouping g)
+    /// <summary>
+    /// topk/bottomk (and sort/sort_desc, k = all) as Loki computes them: per step and group, the members in input order
+    /// go through a Go heap (topk keeps the k largest with the least on top; a member replaces the top only when it is
+    /// strictly greater, or the top is NaN), then the heap is put in result order with Go's unstable sort. Ties are
+    /// decided by those heap and sort swaps, so they are reproduced by doing the same swaps. The input is taken in label
+    /// order (Loki's is its evaluator's map order, which this makes deterministic). For an instant query the returned
+    /// list is in result order: groups by first appearance, each group in its sorted heap's order.
+    /// </summary>
+    private List<StepSeries> TopK(List<StepSeries> input, VectorOp op, int k, Grouping g)
     {
         var steps = ctx.Grid.Count;
+        var ordered = StableByLabels(input);
         var groups = new Dictionary<Labels, List<StepSeries>>();
-        foreach (var s in input)
+        foreach (var s in ordered)
         {
             var key = g.Singleton ? Labels.Empty : GroupLabels(s.Labels, g);
             if (!groups.TryGetValue(key, out var list))
                 groups[key] = list = [];
             list.Add(s);
         }
+        // Both of Loki's heaps put NaN on top; topk's keeps the least value there, bottomk's the greatest.
+        var ascendingHeap = op is VectorOp.TopK or VectorOp.ApproxTopK or VectorOp.SortDesc;
+        Func<(StepSeries S, double V), (StepSeries S, double V), bool> less = ascendingHeap
+            ? (x, y) => double.IsNaN(x.V) || x.V < y.V
+            : (x, y) => double.IsNaN(x.V) || x.V > y.V;
+        Func<(StepSeries S, double V), (StepSeries S, double V), bool> reversed = (x, y) => less(y, x);
+        var all = op is VectorOp.Sort or VectorOp.SortDesc;
         var output = new Dictionary<StepSeries, StepSeries>(ReferenceEqualityComparer.Instance);
-        var candidates = new List<StepSeries>();
-        foreach (var members in groups.Values)
+        var order = new List<StepSeries>();
+        var heap = new List<(StepSeries S, double V)>();
+        for (var i = 0; i < steps; i++)
         {
-            for (var i = 0; i < steps; i++)
+            foreach (var members in groups.Values)
             {
-                candidates.Clear();
+                heap.Clear();
                 foreach (var s in members)
-                    if (s.Present[i])
-                        candidates.Add(s);
-                candidates.Sort((a, b) =>
                 {
-                    var c = bottom ? a.Values[i].CompareTo(b.Values[i]) : b.Values[i].CompareTo(a.Values[i]);
-                    return c != 0 ? c : a.Labels.CompareTo(b.Labels);
-                });
-                for (var j = 0; j < Math.Min(k, candidates.Count); j++)
+                    if (!s.Present[i])
+                        continue;
+                    var x = s.Values[i];
+                    if (all || heap.Count < k)
+                        GoSort.HeapPush(heap, (s, x), less);
+                    else if ((ascendingHeap ? heap[0].V < x : heap[0].V > x) || double.IsNaN(heap[0].V))
+                    {
+                        GoSort.HeapPop(heap, less);
+                        GoSort.HeapPush(heap, (s, x), less);
+                    }
+                }
+                GoSort.Sort(heap, reversed);
+                foreach (var (s, x) in heap)
                 {
-                    var s = candidates[j];
                     if (!output.TryGetValue(s, out var o))
+                    {
                         output[s] = o = new StepSeries(s.Labels, steps);
-                    o.Set(i, s.Values[i]);
+                        order.Add(o);
+                    }
+                    o.Set(i, x);
                 }
             }
         }
-        return output.Values.ToList();
+        return order;
+    }
+
+    private static List<StepSeries> StableByLabels(List<StepSeries> input)
+    {
+        var indexed = new List<(StepSeries S, int I)>(input.Count);
+        for (var i = 0; i < input.Count; i++)
+            indexed.Add((input[i], i));
+        indexed.Sort((a, b) =>
+        {
+            var c = a.S.Labels.CompareTo(b.S.Labels);
+            return c != 0 ? c : a.I.CompareTo(b.I);
+        });
+        return indexed.ConvertAll(x => x.S);
     }
 
     // ------------------------------------------------------------------ binary operators
@@ -432,7 +470,6 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
     {
         var input = Vector(lr.Inner);
         var re = Re2.Compile(lr.Regex, anchored: true);
-        var merged = new Dictionary<Labels, StepSeries>();
         foreach (var s in input)
         {
             var src = s.Labels.Get(lr.Source) ?? "";
@@ -448,21 +485,10 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
                     b.Set(lr.Destination, value);
                 labels = b.Build();
             }
-            if (merged.TryGetValue(labels, out var existing))
-            {
-                for (var i = 0; i < ctx.Grid.Count; i++)
-                {
-                    if (!s.Present[i])
-                        continue;
-                    if (existing.Present[i])
-                        throw new LogQLException("vector cannot contain metrics with the same labelset");
-                    existing.Set(i, s.Values[i]);
-                }
-                continue;
-            }
             s.Labels = labels;
-            merged[labels] = s;
         }
-        return merged.Values.ToList();
+        // Series that end up with the same labels stay apart (Loki does not check): a matrix shows both series'
+        // points under one label set.
+        return input;
     }
 }

@@ -9,7 +9,8 @@ namespace Sawmill.LogQL.Engine;
 /// <summary>
 /// Compiles AST pipeline stages into the stage objects of <c>Sawmill.LogQL.Log</c> (owned by the pipeline helper).
 /// Every call builds new stage objects: <see cref="Pipeline"/> configures them for one query (needed labels).
-/// Stage constructors' <see cref="ArgumentException"/>s become <see cref="ParseException"/>s (HTTP 400).
+/// A stage that cannot be built (a template that does not parse, a bad regex or ip pattern) makes the query fail as
+/// Loki 3's does when it builds its pipeline: <c>parse error : stage '| line_format "{{.a"' : …</c> (HTTP 400).
 /// </summary>
 internal static class PipelineCompiler
 {
@@ -22,12 +23,75 @@ internal static class PipelineCompiler
             {
                 list.Add(Compile(s));
             }
-            catch (ArgumentException ex)
+            catch (ArgumentException)
             {
-                throw Parser.Plain(ex.Message);
+                throw StageError(stages);
             }
         }
         return list;
+    }
+
+    /// <summary>
+    /// The error Loki 3 reports for a pipeline with a stage it cannot build: it builds the stages in its own order
+    /// (line filters moved forward past parsers, up to a label filter, line_format or unpack, and joined into one)
+    /// and names the first one that fails, printed as in the query; within joined line filters the last is built first.
+    /// </summary>
+    private static ParseException StageError(IReadOnlyList<StageExpr> stages)
+    {
+        foreach (var unit in LokiStageOrder(stages))
+        {
+            for (var k = unit.Count - 1; k >= 0; k--)
+            {
+                try
+                {
+                    Compile(unit[k]);
+                }
+                catch (ArgumentException ex)
+                {
+                    var text = string.Join(" ", unit.Select(LogQLPrinter.PrintStage));
+                    return Parser.Plain($"stage '{text}' : {ex.Message}");
+                }
+            }
+        }
+        throw new InvalidOperationException("no stage failed");
+    }
+
+    private static List<List<StageExpr>> LokiStageOrder(IReadOnlyList<StageExpr> stages)
+    {
+        var result = new List<List<StageExpr>>();
+        var filters = new List<StageExpr>();
+        var others = new List<StageExpr>();
+        void Flush()
+        {
+            if (filters.Count > 0)
+                result.Add([.. filters]);
+            foreach (var o in others)
+                result.Add([o]);
+            filters.Clear();
+            others.Clear();
+        }
+        foreach (var s in stages)
+        {
+            switch (s)
+            {
+                case Syntax.LabelFilterStageExpr:
+                    Flush();
+                    result.Add([s]);
+                    break;
+                case LineFilterExpr:
+                    filters.Add(s);
+                    break;
+                case LineFormatExpr or UnpackParserExpr:
+                    others.Add(s);
+                    Flush();
+                    break;
+                default:
+                    others.Add(s);
+                    break;
+            }
+        }
+        Flush();
+        return result;
     }
 
     private static Stage Compile(StageExpr stage) => stage switch

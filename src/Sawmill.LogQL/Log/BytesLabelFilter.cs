@@ -15,9 +15,9 @@ public sealed class BytesLabelFilter(string name, ComparisonOp op, double bytes)
         var v = entry.Get(Name);
         if (v == null)
             return false;
-        if (!ByteSize.TryParse(v, out var b))
+        if (ByteSize.ParseError(v, out var b) is { } error)
         {
-            SetConversionError(entry, $"unhandled size name: {v}");
+            SetConversionError(entry, error);
             return true;
         }
         // humanize.ParseBytes yields whole bytes.

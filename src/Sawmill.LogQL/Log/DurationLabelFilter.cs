@@ -16,9 +16,10 @@ public sealed class DurationLabelFilter(string name, ComparisonOp op, long nanos
         var v = entry.Get(Name);
         if (v == null)
             return false;
-        if (!GoDuration.TryParse(v, out var ns))
+        // Loki reads the label with Go's time.ParseDuration (no d/w/y), with its error text.
+        if (GoDuration.GoParseError(v, out var ns) is { } error)
         {
-            SetConversionError(entry, $"time: invalid duration {GoQuote.Quote(v)}");
+            SetConversionError(entry, error);
             return true;
         }
         return Compare(Op, ns, Nanoseconds);

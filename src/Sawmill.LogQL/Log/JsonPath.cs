@@ -4,7 +4,8 @@ namespace Sawmill.LogQL.Log;
 
 /// <summary>
 /// A JSON extraction path of <c>| json label="expr"</c>: <c>a.b</c>, <c>a[0]</c>, <c>a["key with spaces"]</c>,
-/// <c>["a"].b[1]</c>. Segments are object keys (UTF-8) or array indexes. Immutable.
+/// <c>["a"].b[1]</c>, as Loki reads it (<see cref="ExtractionExpressions.ParseJsonPath"/>). Segments are object keys
+/// (UTF-8) or array indexes. Immutable.
 /// </summary>
 internal sealed class JsonPath
 {
@@ -13,73 +14,11 @@ internal sealed class JsonPath
     /// <summary>Each element is a <c>byte[]</c> key or an <c>int</c> index.</summary>
     public object[] Segments { get; }
 
-    /// <exception cref="ArgumentException">The expression does not parse.</exception>
-    public static JsonPath Parse(string expr)
-    {
-        var segs = new List<object>();
-        var i = 0;
-        var sb = new StringBuilder();
-        void Fail(string why) => throw new ArgumentException($"cannot parse expression [{expr}]: {why}");
-        while (i < expr.Length)
-        {
-            var c = expr[i];
-            if (c == '.')
-            {
-                if (segs.Count == 0 && sb.Length == 0 || i + 1 >= expr.Length)
-                    Fail("syntax error: unexpected '.'");
-                i++;
-                continue;
-            }
-            if (c == '[')
-            {
-                i++;
-                if (i < expr.Length && expr[i] == '"')
-                {
-                    i++;
-                    sb.Clear();
-                    while (i < expr.Length && expr[i] != '"')
-                    {
-                        if (expr[i] == '\\' && i + 1 < expr.Length)
-                            i++;
-                        sb.Append(expr[i++]);
-                    }
-                    if (i >= expr.Length)
-                        Fail("syntax error: unterminated string");
-                    i++;
-                    segs.Add(Encoding.UTF8.GetBytes(sb.ToString()));
-                    sb.Clear();
-                }
-                else
-                {
-                    var start = i;
-                    while (i < expr.Length && char.IsAsciiDigit(expr[i]))
-                        i++;
-                    if (i == start || !int.TryParse(expr.AsSpan(start, i - start), out var idx))
-                        Fail("syntax error: expected an index or a quoted key");
-                    else
-                        segs.Add(idx);
-                }
-                if (i >= expr.Length || expr[i] != ']')
-                    Fail("syntax error: expected ']'");
-                i++;
-                continue;
-            }
-            sb.Clear();
-            while (i < expr.Length && expr[i] != '.' && expr[i] != '[')
-            {
-                var ch = expr[i];
-                if (!(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '@' or '$' or '/' or ':' or '+'))
-                    Fail($"syntax error: unexpected '{ch}'");
-                sb.Append(ch);
-                i++;
-            }
-            segs.Add(Encoding.UTF8.GetBytes(sb.ToString()));
-            sb.Clear();
-        }
-        if (segs.Count == 0)
-            Fail("syntax error: empty expression");
-        return new JsonPath(segs.ToArray());
-    }
+    /// <exception cref="ArgumentException">The expression does not parse (Loki's error).</exception>
+    public static JsonPath Parse(string expr) =>
+        new(ExtractionExpressions.ParseJsonPath(expr)
+            .Select(x => x is string key ? Encoding.UTF8.GetBytes(key) : x)
+            .ToArray());
 
     /// <summary>Finds the value the path names; returns its byte range in <paramref name="json"/> or false.</summary>
     public bool TryFind(ReadOnlySpan<byte> json, ref byte[] keyScratch, out int start, out int end)

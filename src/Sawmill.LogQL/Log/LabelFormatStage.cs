@@ -31,7 +31,7 @@ public sealed class LabelFormatStage : Stage
             {
                 try
                 {
-                    t = LogTemplate.Parse(value);
+                    t = LogTemplate.Parse(value, "label");
                 }
                 catch (ArgumentException e)
                 {

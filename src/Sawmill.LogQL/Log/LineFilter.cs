@@ -70,6 +70,6 @@ public abstract class LineFilter : ILineFilter
     {
         LineFilterKind.Contains => LiteralsFilter.Create([value], ignoreCase: false),
         LineFilterKind.Regex => RegexLineFilter.Create(value),
-        _ => new PatternLineFilter(PatternMatcher.Parse(value)),
+        _ => new PatternLineFilter(PatternMatcher.Parse(value, lineFilter: true)),
     };
 }

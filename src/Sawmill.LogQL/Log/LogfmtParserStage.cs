@@ -28,9 +28,10 @@ public sealed class LogfmtParserStage : Stage
         _keepEmpty = keepEmpty;
         _params = (parameters ?? []).Select(p =>
         {
+            var key = ExtractionExpressions.ParseLogfmtKey(p.Key);
             if (!LabelNames.IsValid(p.Label))
                 throw new ArgumentException($"invalid extracted label name '{p.Label}'");
-            return (p.Label, Encoding.UTF8.GetBytes(p.Key));
+            return (p.Label, Encoding.UTF8.GetBytes(key));
         }).ToArray();
     }
 

@@ -24,12 +24,16 @@ public sealed class PatternMatcher
     /// <summary>Names of the named captures in order.</summary>
     public string[] Names { get; }
 
+    /// <summary>
+    /// Parses a pattern and checks it as Loki does, in its order: a pattern with nothing in it does not parse; the
+    /// <c>pattern</c> parser (<paramref name="requireCapture"/>) needs a named capture; no two captures side by side;
+    /// no name twice; the <c>|&gt;</c> line filter (<paramref name="lineFilter"/>) takes only <c>&lt;_&gt;</c>.
+    /// </summary>
     /// <exception cref="ArgumentException">The pattern is invalid (Loki's wording).</exception>
-    public static PatternMatcher Parse(string pattern, bool requireCapture = false)
+    public static PatternMatcher Parse(string pattern, bool requireCapture = false, bool lineFilter = false)
     {
-        var literals = new List<byte[]?>();
-        var captures = new List<string?>();
-        var names = new List<string>();
+        // Nodes in order: a literal (Text, IsCapture false) or a capture (its "<name>" text, IsCapture true).
+        var nodes = new List<(string Text, bool IsCapture)>();
         var lit = new StringBuilder();
         var i = 0;
         while (i < pattern.Length)
@@ -41,23 +45,10 @@ public sealed class PatternMatcher
                 {
                     if (lit.Length > 0)
                     {
-                        literals.Add(Encoding.UTF8.GetBytes(lit.ToString()));
-                        captures.Add(null);
+                        nodes.Add((lit.ToString(), false));
                         lit.Clear();
                     }
-                    else if (literals.Count > 0 && literals[^1] == null)
-                        throw new ArgumentException("found consecutive capture '" + pattern[i..(close + 1)] + "': invalid expression");
-                    var name = pattern[(i + 1)..close];
-                    if (name == "_")
-                        captures.Add(null);
-                    else
-                    {
-                        if (names.Contains(name))
-                            throw new ArgumentException($"duplicate capture name ({name}): invalid expression");
-                        names.Add(name);
-                        captures.Add(name);
-                    }
-                    literals.Add(null);
+                    nodes.Add((pattern[i..(close + 1)], true));
                     i = close + 1;
                     continue;
                 }
@@ -66,12 +57,38 @@ public sealed class PatternMatcher
             i++;
         }
         if (lit.Length > 0)
+            nodes.Add((lit.ToString(), false));
+
+        if (nodes.Count == 0)
         {
-            literals.Add(Encoding.UTF8.GetBytes(lit.ToString()));
-            captures.Add(null);
+            if (lineFilter)
+                return new PatternMatcher([], [], []);
+            throw new ArgumentException("parse error at line 1, col 1: syntax error: unexpected $end, expecting IDENTIFIER or LITERAL");
         }
-        if (requireCapture && names.Count == 0)
+        static string NameOf(string capture) => capture[1..^1];
+        if (requireCapture && !nodes.Any(n => n.IsCapture && NameOf(n.Text) != "_"))
             throw new ArgumentException("at least one capture is required");
+        for (var k = 0; k + 1 < nodes.Count; k++)
+            if (nodes[k].IsCapture && nodes[k + 1].IsCapture)
+                throw new ArgumentException($"found consecutive capture '{nodes[k].Text}{nodes[k + 1].Text}': invalid expression");
+        var names = new List<string>();
+        foreach (var (text, isCapture) in nodes)
+        {
+            if (!isCapture || NameOf(text) == "_")
+                continue;
+            if (lineFilter)
+                throw new ArgumentException($"named captures are not allowed: found '{text}'");
+            if (names.Contains(NameOf(text)))
+                throw new ArgumentException($"duplicate capture name ({NameOf(text)}): invalid expression");
+            names.Add(NameOf(text));
+        }
+        var literals = new List<byte[]?>();
+        var captures = new List<string?>();
+        foreach (var (text, isCapture) in nodes)
+        {
+            literals.Add(isCapture ? null : Encoding.UTF8.GetBytes(text));
+            captures.Add(isCapture && NameOf(text) != "_" ? NameOf(text) : null);
+        }
         return new PatternMatcher(literals.ToArray(), captures.ToArray(), names.ToArray());
     }
 

@@ -27,10 +27,8 @@ public sealed partial class RegexpParserStage : Stage
         foreach (System.Text.RegularExpressions.Match m in GroupName().Matches(pattern))
             if (!seen.Add(m.Groups[1].Value))
                 throw new ArgumentException($"duplicate extracted label name '{m.Groups[1].Value}'");
-        foreach (var n in _regex.GetGroupNames())
+        foreach (var n in Re2.GroupNames(_regex))
         {
-            if (int.TryParse(n, out _))
-                continue;
             if (!LabelNames.IsValid(n))
                 throw new ArgumentException($"invalid extracted label name '{n}'");
             groups.Add((_regex.GroupNumberFromName(n), n));

@@ -22,21 +22,13 @@ public static class UnwrapValue
         switch (conversion)
         {
             case UnwrapConversion.Duration or UnwrapConversion.DurationSeconds:
-                if (GoDuration.TryParse(value, out var ns))
-                {
-                    result = ns / 1e9;
-                    return true;
-                }
-                error = $"time: invalid duration {GoQuote.Quote(value)}";
-                return false;
+                error = GoDuration.GoParseError(value, out var ns);
+                result = error == null ? ns / 1e9 : 0;
+                return error == null;
             case UnwrapConversion.Bytes:
-                if (ByteSize.TryParse(value, out var b))
-                {
-                    result = Math.Floor(b);
-                    return true;
-                }
-                error = $"strconv.ParseFloat: parsing {GoQuote.Quote(value)}: invalid syntax";
-                return false;
+                error = ByteSize.ParseError(value, out var b);
+                result = error == null ? Math.Floor(b) : 0;
+                return error == null;
             default:
                 if (GoFloat.TryParse(value, out result))
                     return true;

@@ -58,6 +58,20 @@ public static class LogQLNames
         "vector", "label_replace", "bytes", "duration", "duration_seconds", "ip",
     };
 
+    /// <summary>
+    /// How Loki's syntax errors name a keyword token: its spelling for the words of its lexer's token table, the
+    /// grammar's upper-case token name for function words (<c>RATE</c>, <c>COUNT_OVER_TIME</c>, <c>BYTES_CONV</c>).
+    /// </summary>
+    internal static string TokenName(string word) => word switch
+    {
+        "label_replace" or "ip" => word,
+        "bytes" => "BYTES_CONV",
+        "duration" => "DURATION_CONV",
+        "duration_seconds" => "DURATION_SECONDS_CONV",
+        _ when FunctionWords.Contains(word) => word.ToUpperInvariant(),
+        _ => word,
+    };
+
     static LogQLNames()
     {
         foreach (var k in RangeOps.Keys)

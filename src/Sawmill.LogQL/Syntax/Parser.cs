@@ -21,12 +21,23 @@ internal sealed class Parser
     private int _pos;
     private int _depth;
 
+    /// <summary>
+    /// A number literal Go's ParseFloat refuses: Loki keeps the error on the expression and reports it after the whole
+    /// query parsed, so a later syntax error wins.
+    /// </summary>
+    private ParseException? _numberError;
+
+    private readonly List<(int Token, ParseException Error)> _scanErrors = [];
+
+    /// <summary>Set while a range aggregation's selector is parsed: the only place <c>| unwrap</c> may follow.</summary>
+    private bool _unwrapAllowed;
+
     public Parser(string text)
     {
         if (text.Length >= MaxInputSize)
             throw Plain($"input size too long ({text.Length} > {MaxInputSize})");
         _text = text;
-        _tokens = LogQLLexer.Tokenize(text);
+        _tokens = LogQLLexer.Tokenize(text, _scanErrors);
     }
 
     private Token Cur => _tokens[_pos];
@@ -41,8 +52,15 @@ internal sealed class Parser
 
     public static ParseException Plain(string message) => new("parse error : " + message);
 
-    private ParseException Unexpected(Token t, string? expecting = null) =>
-        LogQLLexer.Error(_text, t.Start, "syntax error: unexpected " + Describe(t) + (expecting == null ? "" : ", expecting " + expecting));
+    private ParseException Unexpected(Token t, string? expecting = null)
+    {
+        // Loki's lexer reports what its scanner complained about (a bad octal digit) before a later syntax error.
+        foreach (var (index, error) in _scanErrors)
+            if (index <= _tokens.IndexOf(t))
+                return error;
+        var message = "syntax error: unexpected " + Describe(t) + (expecting == null ? "" : ", expecting " + expecting);
+        return t.NoLine ? LogQLLexer.ErrorNoLine(_text, t.Start, message) : LogQLLexer.Error(_text, t.Start, message);
+    }
 
     /// <summary>Whether the word at offset k is a keyword there (function words only before a call).</summary>
     private bool IsKeywordAt(int k)
@@ -60,14 +78,26 @@ internal sealed class Parser
     private string Describe(Token t) => t.Kind switch
     {
         TokenKind.End => "$end",
-        TokenKind.Identifier => LogQLNames.Keywords.Contains(t.Text) && IsKeywordAt(_tokens.IndexOf(t) - _pos) ? t.Text : "IDENTIFIER",
+        TokenKind.Identifier => !t.Other && LogQLNames.Keywords.Contains(t.Text) && IsKeywordAt(_tokens.IndexOf(t) - _pos) ? LogQLNames.TokenName(t.Text) : "IDENTIFIER",
         TokenKind.String => "STRING",
         TokenKind.Number => "NUMBER",
         TokenKind.Duration => "DURATION",
         TokenKind.Bytes => "BYTES",
         TokenKind.Range => "RANGE",
+        TokenKind.Flag => "FUNCTION_FLAG",
         _ => t.Text,
     };
+
+    /// <summary>
+    /// A ')' after a complete expression: Loki's parser could still reduce there, so its error lists no expected
+    /// tokens.
+    /// </summary>
+    private void ExpectCloseAfterExpression()
+    {
+        if (Cur.Kind != TokenKind.RParen)
+            throw Unexpected(Cur);
+        Advance();
+    }
 
     private Token Expect(TokenKind kind, string expecting)
     {
@@ -83,6 +113,10 @@ internal sealed class Parser
         var e = ParseBinary(0);
         if (Cur.Kind != TokenKind.End)
             throw Unexpected(Cur);
+        if (_scanErrors.Count > 0)
+            throw _scanErrors[0].Error;
+        if (_numberError != null)
+            throw _numberError;
         return e;
     }
 
@@ -215,35 +249,27 @@ internal sealed class Parser
         {
             case TokenKind.Number:
                 Advance();
-                return new LiteralExpr(t.Number);
-            case TokenKind.Add or TokenKind.Sub when PeekAt(1).Kind == TokenKind.Number:
+                return new LiteralExpr(Literal(t, "literal"));
+            case TokenKind.Add or TokenKind.Sub:
+                // Loki's grammar has a sign only in front of a number literal.
                 Advance();
-                var n = Advance();
-                return new LiteralExpr(t.Kind == TokenKind.Sub ? -n.Number : n.Number);
+                if (Cur.Kind != TokenKind.Number)
+                    throw Unexpected(Cur, "NUMBER");
+                var n = Literal(Advance(), "literal");
+                return new LiteralExpr(t.Kind == TokenKind.Sub ? -n : n);
             case TokenKind.LParen:
             {
                 Advance();
                 var e = ParseBinary(0);
-                Expect(TokenKind.RParen, ")");
+                ExpectCloseAfterExpression();
                 return e;
             }
             case TokenKind.LBrace:
                 return ParseLogSelector();
-            case TokenKind.Identifier when t.Text.Equals("NaN", StringComparison.OrdinalIgnoreCase):
-                Advance();
-                return new LiteralExpr(double.NaN);
-            case TokenKind.Identifier when t.Text.Equals("Inf", StringComparison.OrdinalIgnoreCase):
-                Advance();
-                return new LiteralExpr(double.PositiveInfinity);
-            case TokenKind.Add or TokenKind.Sub when PeekAt(1).Kind == TokenKind.Identifier && PeekAt(1).Text.Equals("Inf", StringComparison.OrdinalIgnoreCase):
-                Advance();
-                Advance();
-                return new LiteralExpr(t.Kind == TokenKind.Sub ? double.NegativeInfinity : double.PositiveInfinity);
             case TokenKind.Identifier:
                 if (LogQLNames.TryRangeOp(t.Text, out var rop) && PeekAt(1).Kind == TokenKind.LParen)
                     return ParseRangeAggregation(rop);
-                if (LogQLNames.TryVectorOp(t.Text, out var vop) &&
-                    (PeekAt(1).Kind == TokenKind.LParen || IsWordAt(1, "by") || IsWordAt(1, "without")))
+                if (LogQLNames.TryVectorOp(t.Text, out var vop) && IsKeywordAt(0))
                     return ParseVectorAggregation(vop);
                 if (t.Text == "vector" && PeekAt(1).Kind == TokenKind.LParen)
                     return ParseVector();
@@ -266,9 +292,11 @@ internal sealed class Parser
             Advance();
             return list;
         }
+        var first = true;
         while (true)
         {
-            var name = Expect(TokenKind.Identifier, "IDENTIFIER");
+            var name = ExpectLabelName(first ? "IDENTIFIER or }" : "IDENTIFIER");
+            first = false;
             var opTok = Cur;
             var type = opTok.Kind switch
             {
@@ -276,7 +304,7 @@ internal sealed class Parser
                 TokenKind.NotEq => MatchType.NotEqual,
                 TokenKind.RegexMatch => MatchType.Regex,
                 TokenKind.NotRegexMatch => MatchType.NotRegex,
-                _ => throw Unexpected(opTok, "!= or !~ or =~ or ="),
+                _ => throw Unexpected(opTok, "= or =~ or !~ or !="),
             };
             Advance();
             var value = Expect(TokenKind.String, "STRING");
@@ -295,6 +323,14 @@ internal sealed class Parser
         }
     }
 
+    /// <summary>A label name: an identifier that is not a keyword where it stands (Loki lexes those as keywords).</summary>
+    private Token ExpectLabelName(string expecting)
+    {
+        if (Cur.Kind != TokenKind.Identifier || IsKeywordAt(0))
+            throw Unexpected(Cur, expecting);
+        return Advance();
+    }
+
     private LabelMatcher CreateMatcher(MatchType type, string name, Token value)
     {
         try
@@ -303,7 +339,8 @@ internal sealed class Parser
         }
         catch (ArgumentException ex)
         {
-            throw LogQLLexer.Error(_text, value.Start, ex.Message);
+            // Loki builds matchers in its grammar's actions: their errors carry no position.
+            throw Plain(ex.Message);
         }
     }
 
@@ -328,7 +365,12 @@ internal sealed class Parser
                     continue;
                 case TokenKind.Pipe:
                     if (IsWordAt(1, "unwrap"))
+                    {
+                        // Only a range aggregation's selector takes | unwrap; elsewhere Loki stops at the word.
+                        if (!_unwrapAllowed)
+                            throw Unexpected(PeekAt(1));
                         return stages;
+                    }
                     Advance();
                     stages.Add(ParseStage());
                     continue;
@@ -350,7 +392,8 @@ internal sealed class Parser
             _ => LineFilterOp.NotPattern,
         };
         var values = new List<LineFilterValue> { ParseLineFilterValue(op) };
-        while (IsWord("or") && (PeekAt(1).Kind == TokenKind.String || (IsWordAt(1, "ip") && PeekAt(2).Kind == TokenKind.LParen)))
+        // Loki 3's grammar shifts an `or` after a line filter into the filter (|= "a" or "b").
+        while (IsWord("or"))
         {
             Advance();
             values.Add(ParseLineFilterValue(op));
@@ -366,22 +409,10 @@ internal sealed class Parser
             Advance();
             var s = Expect(TokenKind.String, "STRING");
             Expect(TokenKind.RParen, ")");
-            if (!IpPattern.TryParse(s.Text, out _))
-                throw LogQLLexer.Error(_text, s.Start, $"invalid ip pattern: {s.Text}");
+            // A bad pattern is the stage's error when the query runs (PipelineCompiler), as in Loki.
             return new LineFilterValue(s.Text, true);
         }
-        var v = Expect(TokenKind.String, "STRING");
-        if (op is LineFilterOp.Regex or LineFilterOp.NotRegex)
-        {
-            try
-            {
-                Re2.Compile(v.Text, anchored: false);
-            }
-            catch (ArgumentException ex)
-            {
-                throw LogQLLexer.Error(_text, v.Start, ex.Message);
-            }
-        }
+        var v = Expect(TokenKind.String, "STRING or ip");
         return new LineFilterValue(v.Text, false);
     }
 
@@ -402,26 +433,12 @@ internal sealed class Parser
                 {
                     Advance();
                     bool strict = false, keepEmpty = false;
-                    while (Cur.Kind == TokenKind.Sub && PeekAt(1).Kind == TokenKind.Sub && PeekAt(2).Kind == TokenKind.Identifier
-                           && PeekAt(1).Start == Cur.End && PeekAt(2).Start == PeekAt(1).End)
+                    while (Cur.Kind == TokenKind.Flag)
                     {
-                        var flag = PeekAt(2).Text;
-                        if (flag == "strict")
+                        if (Advance().Text == "--strict")
                             strict = true;
-                        else if (flag == "keep")
-                        {
-                            // --keep-empty lexes as - - keep - empty
-                            if (!(PeekAt(3).Kind == TokenKind.Sub && PeekAt(4).Kind == TokenKind.Identifier && PeekAt(4).Text == "empty"))
-                                throw Unexpected(PeekAt(2));
-                            keepEmpty = true;
-                            Advance();
-                            Advance();
-                        }
                         else
-                            throw Unexpected(PeekAt(2));
-                        Advance();
-                        Advance();
-                        Advance();
+                            keepEmpty = true;
                     }
                     return new LogfmtParserExpr(strict, keepEmpty, ParseExtractions());
                 }
@@ -431,7 +448,7 @@ internal sealed class Parser
                     var s = Expect(TokenKind.String, "STRING");
                     try
                     {
-                        ValidateRegexpParser(s.Text);
+                        _ = new Log.RegexpParserStage(s.Text);
                     }
                     catch (ArgumentException ex)
                     {
@@ -443,6 +460,14 @@ internal sealed class Parser
                 {
                     Advance();
                     var s = Expect(TokenKind.String, "STRING");
+                    try
+                    {
+                        _ = new Log.PatternParserStage(s.Text);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw Plain("invalid pattern parser: " + ex.Message);
+                    }
                     return new PatternParserExpr(s.Text);
                 }
                 case "unpack":
@@ -485,7 +510,7 @@ internal sealed class Parser
                     return new DecolorizeExpr();
             }
         }
-        if (t.Kind is TokenKind.Identifier or TokenKind.LParen)
+        if ((t.Kind == TokenKind.Identifier && !IsKeywordAt(0)) || t.Kind == TokenKind.LParen)
             return new LabelFilterStageExpr(ParseLabelFilterOr());
         throw Unexpected(t);
     }
@@ -542,18 +567,6 @@ internal sealed class Parser
         }
     }
 
-    /// <summary>Loki requires a valid RE2 regex with at least one named capture group.</summary>
-    private static void ValidateRegexpParser(string pattern)
-    {
-        var re = Re2.Compile(pattern, anchored: false);
-        var named = false;
-        foreach (var n in re.GetGroupNames())
-            if (!int.TryParse(n, out _))
-                named = true;
-        if (!named)
-            throw new ArgumentException("at least one named capture must be supplied");
-    }
-
     // ---------------------------------------------------------------- label filters
 
     private LabelFilterExpr ParseLabelFilterOr()
@@ -575,9 +588,10 @@ internal sealed class Parser
         var left = ParseLabelFilterPrimary();
         while (true)
         {
+            // "and", a comma, or nothing at all (two filters side by side) join filters with and.
             if (IsWord("and") || Cur.Kind == TokenKind.Comma)
                 Advance();
-            else if (!(Cur.Kind == TokenKind.LParen || (Cur.Kind == TokenKind.Identifier && Cur.Text != "or" && NextIsComparison(1))))
+            else if (!(Cur.Kind == TokenKind.LParen || (Cur.Kind == TokenKind.Identifier && !IsKeywordAt(0))))
                 return left;
             left = new BinaryLabelFilterExpr(left, true, ParseLabelFilterPrimary());
         }
@@ -589,10 +603,12 @@ internal sealed class Parser
         {
             Advance();
             var inner = ParseLabelFilterOr();
-            Expect(TokenKind.RParen, ")");
+            if (Cur.Kind != TokenKind.RParen)
+                throw Unexpected(Cur);
+            Advance();
             return inner;
         }
-        var name = Expect(TokenKind.Identifier, "IDENTIFIER");
+        var name = ExpectLabelName("IDENTIFIER or (");
         var opTok = Advance();
         switch (opTok.Kind)
         {
@@ -608,8 +624,6 @@ internal sealed class Parser
                     Advance();
                     var s = Expect(TokenKind.String, "STRING");
                     Expect(TokenKind.RParen, ")");
-                    if (!IpPattern.TryParse(s.Text, out _))
-                        throw LogQLLexer.Error(_text, s.Start, $"invalid ip pattern: {s.Text}");
                     return new IpLabelFilterExpr(name.Text, opTok.Kind == TokenKind.Assign, s.Text);
                 }
                 return ParseValueFilter(name.Text, opTok.Kind == TokenKind.Assign ? ComparisonOp.Eq : ComparisonOp.Neq);
@@ -628,13 +642,19 @@ internal sealed class Parser
         }
     }
 
+    /// <summary>
+    /// A number (Loki 3: a literal, so with an optional sign; a value Go's ParseFloat refuses counts as 0, as Loki 3
+    /// ignores the literal's error there), a duration or a byte size.
+    /// </summary>
     private LabelFilterExpr ParseValueFilter(string name, ComparisonOp op)
     {
         var sign = 1.0;
-        if (Cur.Kind is TokenKind.Sub or TokenKind.Add && PeekAt(1).Kind == TokenKind.Number)
+        if (Cur.Kind is TokenKind.Sub or TokenKind.Add)
         {
             if (Advance().Kind == TokenKind.Sub)
                 sign = -1;
+            if (Cur.Kind != TokenKind.Number)
+                throw Unexpected(Cur, "NUMBER");
         }
         var t = Cur;
         switch (t.Kind)
@@ -666,13 +686,13 @@ internal sealed class Parser
         }
         while (true)
         {
-            list.Add(Expect(TokenKind.Identifier, "IDENTIFIER").Text);
+            list.Add(ExpectLabelName(list.Count == 0 ? "IDENTIFIER or )" : "IDENTIFIER").Text);
             if (Cur.Kind == TokenKind.Comma)
             {
                 Advance();
                 continue;
             }
-            Expect(TokenKind.RParen, ") or ,");
+            Expect(TokenKind.RParen, ", or )");
             return list;
         }
     }
@@ -690,15 +710,16 @@ internal sealed class Parser
         var name = Advance().Text;
         Advance(); // (
         string? param = null;
-        if ((Cur.Kind == TokenKind.Number && PeekAt(1).Kind == TokenKind.Comma) ||
-            (Cur.Kind is TokenKind.Sub or TokenKind.Add && PeekAt(1).Kind == TokenKind.Number && PeekAt(2).Kind == TokenKind.Comma))
+        if (Cur.Kind == TokenKind.Number)
         {
-            var start = Cur.Start;
-            if (Cur.Kind != TokenKind.Number)
-                Advance();
-            var n = Advance();
-            param = _text[start..n.End];
-            Advance(); // ,
+            param = Advance().Text;
+            Expect(TokenKind.Comma, ",");
+            if (Cur.Kind is not (TokenKind.LBrace or TokenKind.LParen))
+                throw Unexpected(Cur, "{ or (");
+        }
+        else if (Cur.Kind is not (TokenKind.LBrace or TokenKind.LParen))
+        {
+            throw Unexpected(Cur, "NUMBER or { or (");
         }
         var range = ParseLogRange();
         Expect(TokenKind.RParen, ")");
@@ -709,7 +730,9 @@ internal sealed class Parser
         {
             if (op != RangeOp.QuantileOverTime)
                 throw Plain($"parameter {param} not supported for operation {name}");
-            parameter = double.Parse(param, NumberStyles.Float, CultureInfo.InvariantCulture);
+            if (!GoFloat.TryParse(param, out var q))
+                throw Plain($"invalid parameter for operation {name}: {GoFloat.SyntaxError(param)}");
+            parameter = q;
         }
         else if (op == RangeOp.QuantileOverTime)
         {
@@ -730,69 +753,88 @@ internal sealed class Parser
         return new RangeAggregationExpr(op, range, parameter, grouping);
     }
 
+    /// <summary>
+    /// A range aggregation's argument in each of Loki 3's forms: <c>selector [pipeline] [| unwrap] [range] [offset]</c>,
+    /// the older <c>selector [range] [offset] [pipeline] [| unwrap]</c>, <c>(selector [pipeline] [| unwrap]) [range]
+    /// [offset]</c>, and any of them in parentheses.
+    /// </summary>
     private LogRangeExpr ParseLogRange()
     {
-        LogSelectorExpr selector;
-        UnwrapExpr? unwrap;
-        long rangeNs;
-        if (Cur.Kind == TokenKind.LParen)
+        var allowed = _unwrapAllowed;
+        _unwrapAllowed = true;
+        try
         {
-            // Legacy form: (selector | pipeline [| unwrap x]) [5m]
+            if (Cur.Kind != TokenKind.LParen)
+            {
+                if (Cur.Kind != TokenKind.LBrace)
+                    throw Unexpected(Cur);
+                return ParseLogRangeFrom(ParseMatchers());
+            }
             Advance();
-            selector = ParseLogSelectorStrict();
-            unwrap = ParseUnwrapOpt();
-            Expect(TokenKind.RParen, ")");
-            rangeNs = Expect(TokenKind.Range, "RANGE").Nanos;
-        }
-        else
-        {
+            if (Cur.Kind == TokenKind.LParen)
+            {
+                var nested = ParseLogRange();
+                ExpectCloseAfterExpression();
+                return nested;
+            }
             if (Cur.Kind != TokenKind.LBrace)
                 throw Unexpected(Cur);
             var matchers = ParseMatchers();
             if (Cur.Kind == TokenKind.Range)
             {
-                // Legacy form: selector [5m] | pipeline [| unwrap x]
-                rangeNs = Advance().Nanos;
-                var stages = ParsePipeline();
-                unwrap = ParseUnwrapOpt();
-                selector = new LogSelectorExpr(matchers, stages);
+                var inner = ParseLogRangeFrom(matchers);
+                ExpectCloseAfterExpression();
+                return inner;
             }
-            else
+            var stages = ParsePipeline();
+            var unwrap = ParseUnwrapOpt();
+            if (Cur.Kind == TokenKind.Range)
             {
-                var stages = ParsePipeline();
-                selector = new LogSelectorExpr(matchers, stages);
-                unwrap = ParseUnwrapOpt();
-                rangeNs = Expect(TokenKind.Range, "RANGE").Nanos;
+                var inner = FinishLogRange(new LogSelectorExpr(matchers, stages), unwrap);
+                ExpectCloseAfterExpression();
+                return inner;
             }
+            ExpectCloseAfterExpression();
+            return FinishLogRange(new LogSelectorExpr(matchers, stages), unwrap);
         }
-        long offset = 0;
-        if (IsWord("offset"))
+        finally
         {
-            Advance();
-            var neg = false;
-            if (Cur.Kind == TokenKind.Sub)
-            {
-                Advance();
-                neg = true;
-            }
-            var d = Expect(TokenKind.Duration, "DURATION");
-            offset = neg ? -d.Nanos : d.Nanos;
+            _unwrapAllowed = allowed;
         }
-        return new LogRangeExpr(selector, rangeNs, unwrap, offset);
     }
 
-    private LogSelectorExpr ParseLogSelectorStrict()
+    private LogRangeExpr ParseLogRangeFrom(List<LabelMatcher> matchers)
     {
-        if (Cur.Kind == TokenKind.LParen)
+        if (Cur.Kind == TokenKind.Range)
         {
-            Advance();
-            var inner = ParseLogSelectorStrict();
-            Expect(TokenKind.RParen, ")");
-            return inner;
+            // Older form: the range (and offset) right after the selector, then the pipeline.
+            var rangeNs = Advance().Nanos;
+            var offset = ParseOffsetOpt();
+            var stages = ParsePipeline();
+            var unwrap = ParseUnwrapOpt();
+            return new LogRangeExpr(new LogSelectorExpr(matchers, stages), rangeNs, unwrap, offset);
         }
-        if (Cur.Kind != TokenKind.LBrace)
-            throw Unexpected(Cur);
-        return ParseLogSelector();
+        var selector = new LogSelectorExpr(matchers, ParsePipeline());
+        return FinishLogRange(selector, ParseUnwrapOpt());
+    }
+
+    /// <summary>The range and an optional offset after a selector and its pipeline.</summary>
+    private LogRangeExpr FinishLogRange(LogSelectorExpr selector, UnwrapExpr? unwrap)
+    {
+        if (Cur.Kind != TokenKind.Range)
+            // Without unwrap the pipeline could go on, so Loki's error lists nothing.
+            throw unwrap == null ? Unexpected(Cur) : Unexpected(Cur, "RANGE or |");
+        var rangeNs = Advance().Nanos;
+        return new LogRangeExpr(selector, rangeNs, unwrap, ParseOffsetOpt());
+    }
+
+    private long ParseOffsetOpt()
+    {
+        if (!IsWord("offset"))
+            return 0;
+        Advance();
+        // A negative offset is one DURATION token (-5m), as Loki's lexer reads it.
+        return Expect(TokenKind.Duration, "DURATION").Nanos;
     }
 
     private UnwrapExpr? ParseUnwrapOpt()
@@ -803,8 +845,9 @@ internal sealed class Parser
         Advance();
         var conversion = UnwrapConversion.None;
         string label;
-        if (Cur.Kind == TokenKind.Identifier && PeekAt(1).Kind == TokenKind.LParen &&
-            Cur.Text is "duration" or "duration_seconds" or "bytes")
+        if (Cur.Kind != TokenKind.Identifier || (IsKeywordAt(0) && Cur.Text is not ("duration" or "duration_seconds" or "bytes")))
+            throw Unexpected(Cur, "IDENTIFIER or BYTES_CONV or DURATION_CONV or DURATION_SECONDS_CONV");
+        if (PeekAt(1).Kind == TokenKind.LParen && Cur.Text is "duration" or "duration_seconds" or "bytes")
         {
             conversion = Advance().Text switch
             {
@@ -824,6 +867,8 @@ internal sealed class Parser
         while (Cur.Kind == TokenKind.Pipe)
         {
             Advance();
+            if (!(Cur.Kind == TokenKind.LParen || (Cur.Kind == TokenKind.Identifier && !IsKeywordAt(0))))
+                throw Unexpected(Cur, "IDENTIFIER or (");
             post.Add(ParseLabelFilterOr());
         }
         return new UnwrapExpr(label, conversion, post);
@@ -835,23 +880,17 @@ internal sealed class Parser
         var grouping = ParseGroupingOpt();
         Expect(TokenKind.LParen, "(");
         string? param = null;
-        if ((Cur.Kind == TokenKind.Number && PeekAt(1).Kind == TokenKind.Comma) ||
-            (Cur.Kind is TokenKind.Sub or TokenKind.Add && PeekAt(1).Kind == TokenKind.Number && PeekAt(2).Kind == TokenKind.Comma))
+        // Only an unsigned number is a parameter (-1 would start the expression argument).
+        if (Cur.Kind == TokenKind.Number && PeekAt(1).Kind == TokenKind.Comma)
         {
-            var start = Cur.Start;
-            if (Cur.Kind != TokenKind.Number)
-                Advance();
-            var n = Advance();
-            param = _text[start..n.End];
+            param = Advance().Text;
             Advance();
         }
-        if (Cur.Kind == TokenKind.LBrace)
-            throw Unexpected(Cur);
-        var innerStart = Cur;
         var inner = ParseBinary(0);
+        // A log selector is no metric expression: Loki's parser fails at the token after it.
         if (inner is not SampleExpr sample)
-            throw Unexpected(innerStart);
-        Expect(TokenKind.RParen, ")");
+            throw Unexpected(Cur);
+        ExpectCloseAfterExpression();
         grouping ??= ParseGroupingOpt();
 
         var k = 0;
@@ -881,26 +920,35 @@ internal sealed class Parser
     {
         Advance();
         Advance();
-        var sign = 1.0;
-        if (Cur.Kind is TokenKind.Sub or TokenKind.Add)
-            sign = Advance().Kind == TokenKind.Sub ? -1 : 1;
-        var n = Expect(TokenKind.Number, "NUMBER");
+        var n = Literal(Expect(TokenKind.Number, "NUMBER"), "vectorExpr");
         Expect(TokenKind.RParen, ")");
-        return new VectorExpr(sign * n.Number);
+        return new VectorExpr(n);
+    }
+
+    /// <summary>A number token's value; one Go's ParseFloat refuses becomes the query's error once it has parsed.</summary>
+    private double Literal(Token t, string what)
+    {
+        if (t.Invalid)
+            _numberError ??= Plain($"unable to parse {what} as a float: {GoFloat.SyntaxError(t.Text)}");
+        return t.Number;
     }
 
     private SampleExpr ParseLabelReplace()
     {
         Advance();
         Advance();
-        var innerStart = Cur;
         var inner = ParseBinary(0);
-        if (inner is not SampleExpr sample)
-            throw Unexpected(innerStart);
+        // After the first argument Loki's parser could still reduce: no expected tokens in its errors; a log
+        // selector is refused at the token after it.
+        if (inner is not SampleExpr sample || Cur.Kind != TokenKind.Comma)
+            throw Unexpected(Cur);
         var args = new string[4];
         for (var i = 0; i < 4; i++)
         {
-            Expect(TokenKind.Comma, ",");
+            if (i > 0)
+                Expect(TokenKind.Comma, ",");
+            else
+                Advance();
             args[i] = Expect(TokenKind.String, "STRING").Text;
         }
         Expect(TokenKind.RParen, ")");

@@ -16,6 +16,10 @@ internal enum TokenKind
     LParen,
     RParen,
     Comma,
+    Dot,
+    /// <summary><c>--strict</c>, <c>--keep-empty</c>.</summary>
+    Flag,
+    RBracket,
     Assign,
     NotEq,
     RegexMatch,

@@ -130,18 +130,44 @@ public static class QueryEndpoints
         return (alignedStart / TimeNs.PerMillisecond * TimeNs.PerMillisecond, alignedEnd / TimeNs.PerMillisecond * TimeNs.PerMillisecond);
     }
 
-    /// <summary>Parses the query for its errors (400 with Loki's text, an empty query included).</summary>
+    /// <summary>
+    /// Parses the query for its errors (400 with Loki's text, an empty query included). Loki's query frontend hands the
+    /// query to its querier as text, the parsed expression printed again; a literal that folded to NaN or ±Inf
+    /// (<c>1/0</c>) prints as a word its parser refuses, and that parse error is the answer (500, as the querier's).
+    /// </summary>
     private static Sawmill.LogQL.Syntax.Expr Parse(string query)
     {
+        Sawmill.LogQL.Syntax.Expr expr;
         try
         {
-            return Sawmill.LogQL.Syntax.LogQLParser.ParseExpr(query);
+            expr = Sawmill.LogQL.Syntax.LogQLParser.ParseExpr(query);
         }
         catch (LogQLException e)
         {
             throw new ApiException(400, e.Message);
         }
+        if (HasNonFiniteLiteral(expr))
+        {
+            try
+            {
+                Sawmill.LogQL.Syntax.LogQLParser.ParseExpr(expr.ToString());
+            }
+            catch (LogQLException e)
+            {
+                throw new ApiException(500, e.Message + "\n");
+            }
+        }
+        return expr;
     }
+
+    private static bool HasNonFiniteLiteral(Sawmill.LogQL.Syntax.Expr e) => e switch
+    {
+        Sawmill.LogQL.Syntax.LiteralExpr l => !double.IsFinite(l.Value),
+        Sawmill.LogQL.Syntax.BinaryExpr b => HasNonFiniteLiteral(b.Left) || HasNonFiniteLiteral(b.Right),
+        Sawmill.LogQL.Syntax.VectorAggregationExpr v => HasNonFiniteLiteral(v.Inner),
+        Sawmill.LogQL.Syntax.LabelReplaceExpr lr => HasNonFiniteLiteral(lr.Inner),
+        _ => false,
+    };
 
     private static string QueryTenant(HttpContext http, ServerContext ctx)
     {

@@ -200,7 +200,7 @@ public static class LabelsText
             var sb = new StringBuilder();
             if (!GoQuote.TryUnquote(input, ref _pos, sb, out var error))
             {
-                var message = error == UnquoteError.InvalidSyntax ? "unknown escape sequence" :
+                var message = error is UnquoteError.InvalidSyntax or UnquoteError.InvalidEscape ? "unknown escape sequence" :
                     quote == '`' ? "unterminated raw string" : "unterminated quoted string";
                 return new Item(Kind.Error, start, message);
             }

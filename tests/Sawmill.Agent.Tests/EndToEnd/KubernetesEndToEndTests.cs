@@ -15,7 +15,8 @@ namespace Sawmill.Agent.Tests.EndToEnd;
 /// promtail.config) plus the <c>__path__</c> rule of the Promtail Helm chart, run by a real <c>sawmill agent</c> process
 /// against <see cref="FakeKubeApi"/> (the Kubernetes API stand-in) and a real Sawmill server. Pods are added,
 /// relabelled, filtered out by their <c>prometheus.io/scrape</c> annotation and deleted while the agent runs; lines
-/// arrive with exactly the labels namespace, pod, container, app (and filename).
+/// arrive with exactly the labels namespace, pod, container, app (and filename), plus what the server adds by Loki 3's
+/// ingestion defaults: service_name (here from app) and detected_level ("unknown": the lines carry no level).
 /// <para>
 /// The same scenario runs with real Promtail as the agent when <c>SAWMILL_TEST_PROMTAIL</c> names a promtail binary
 /// (by hand, not in CI), which is how the stand-in is checked against client-go.
@@ -230,6 +231,8 @@ public sealed partial class KubernetesEndToEndTests : IAsyncLifetime
         ["container"] = container,
         ["app"] = app,
         ["filename"] = Path.Combine(PodDir(p), container, "0.log"),
+        ["service_name"] = app,
+        ["detected_level"] = "unknown",
     };
 
     /// <summary>CRI-format lines (what containerd writes) carrying "tag seq=N".</summary>

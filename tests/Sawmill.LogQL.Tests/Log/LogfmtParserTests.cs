@@ -14,9 +14,11 @@ public sealed class LogfmtParserTests
         { "a.b=1 c-d=2 3e=x", "_3e=x, a_b=1, c_d=2" },
         { "app=bar", "app_extracted=bar" },
         { "  a=1\t\tb=2  ", "a=1, b=2" },
-        { "a= b=2", "a=, b=2" },
+        // No label for an empty value without --keep-empty (Loki's rule).
+        { "a= b=2", "b=2" },
         { "a b=2", "b=2" },
-        { "a=1 a=2", "a=2" },
+        // A repeated key keeps its first value (Loki 3).
+        { "a=1 a=2", "a=1" },
         { "ts=2024-01-01T00:00:00Z caller=main.go:12 dur=1.5ms", "caller=main.go:12, dur=1.5ms, ts=2024-01-01T00:00:00Z" },
         { "a=\"unterminated b=2", "" },
         { "a=x=y b=2", "b=2" },

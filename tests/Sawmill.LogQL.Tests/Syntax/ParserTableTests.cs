@@ -73,7 +73,7 @@ public sealed class ParserTableTests
         _ = line;
         var actual = Actual(query);
         Assert.Equal(expected, actual);
-        if (actual.StartsWith("=> ", StringComparison.Ordinal))
+        if (actual.StartsWith("=> ", StringComparison.Ordinal) && !PrintsUnparsable(actual))
         {
             // canonical text parses to an equal AST and is a fixed point of printing
             var canonical = actual[3..];
@@ -82,6 +82,13 @@ public sealed class ParserTableTests
             Assert.Equal(canonical, again.ToString());
         }
     }
+
+    /// <summary>
+    /// A literal that folded to NaN or ±Inf prints as Loki prints it (NaN, +Inf), which its parser refuses: Loki's
+    /// query frontend fails on such a query for that reason, and so does Sawmill's HTTP API.
+    /// </summary>
+    internal static bool PrintsUnparsable(string actual) =>
+        actual is "=> NaN" or "=> +Inf" or "=> -Inf";
 
     [Fact]
     public void Regenerate_table_when_asked()

@@ -112,7 +112,8 @@ internal sealed class RandomAst(int seed)
         switch (_r.Next(depth > 0 ? 7 : 2))
         {
             case 0: return Range();
-            case 1: return new VectorExpr(_r.Next(-5, 5));
+            // Loki's grammar takes only an unsigned number in vector().
+            case 1: return new VectorExpr(_r.Next(0, 5));
             case 2:
             case 3:
             {

@@ -29,7 +29,7 @@ public sealed class RoundTripPropertyTests
     {
         foreach (var (_, query, expected) in ParserTableTests.Read())
         {
-            if (!expected.StartsWith("=> ", StringComparison.Ordinal))
+            if (!expected.StartsWith("=> ", StringComparison.Ordinal) || ParserTableTests.PrintsUnparsable(expected))
                 continue;
             var once = LogQLParser.ParseExpr(query).ToString();
             Assert.Equal(once, LogQLParser.ParseExpr(once).ToString());

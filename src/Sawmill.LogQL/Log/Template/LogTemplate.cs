@@ -10,7 +10,8 @@ namespace Sawmill.LogQL.Log;
 internal static class LogTemplate
 {
     /// <exception cref="ArgumentException">A syntax error, worded like Go's (<c>template: line:1: …</c>).</exception>
-    public static GoTemplate Parse(string text) => GoTemplate.Parse(text, LokiTemplateFunctions.Set);
+    /// <param name="name">Loki's template name: "line" for line_format, "label" for label_format.</param>
+    public static GoTemplate Parse(string text, string name = "line") => GoTemplate.Parse(text, LokiTemplateFunctions.Set, name);
 
     /// <summary>True when the template calls <c>__line__</c> (the caller then materialises the line as a string).</summary>
     public static bool UsesLine(this GoTemplate template) => template.Calls("__line__");

@@ -34,7 +34,7 @@ internal static class LokiTemplateFunctions
             ["count"] = Str2("count", (re, s) => (long)Re2.Compile(re, false).Count(s)),
             ["urldecode"] = Str1("urldecode", UrlDecode),
             ["urlencode"] = Str1("urlencode", UrlEncode),
-            ["bytes"] = Str1("bytes", s => ByteSize.TryParse(s, out var b) ? Math.Floor(b) : throw new TemplateException($"error calling bytes: strconv.ParseFloat: parsing {GoQuote.Quote(s)}: invalid syntax")),
+            ["bytes"] = Str1("bytes", s => ByteSize.ParseError(s, out var b) is { } e ? throw new TemplateException($"error calling bytes: {e}") : Math.Floor(b)),
             ["duration"] = Str1("duration", ParseDurationSeconds),
             ["duration_seconds"] = Str1("duration_seconds", ParseDurationSeconds),
             ["unixEpochMillis"] = (_, a) =>
@@ -103,8 +103,9 @@ internal static class LokiTemplateFunctions
             return null;
         }
     }
+    /// <summary>Loki's convertDuration: Go's time.ParseDuration, in seconds.</summary>
     private static object ParseDurationSeconds(string s) =>
-        GoDuration.TryParse(s, out var ns) ? ns / 1e9 : throw new TemplateException($"error calling duration: time: invalid duration {GoQuote.Quote(s)}");
+        GoDuration.GoParseError(s, out var ns) is { } e ? throw new TemplateException($"error calling duration: {e}") : ns / 1e9;
     private static string UrlEncode(string s)
     {
         var sb = new StringBuilder();
