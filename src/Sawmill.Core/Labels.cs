@@ -173,6 +173,30 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
     }
 
     /// <summary>
+    /// Prometheus's <c>labels.Hash()</c>: xxHash64 of each name and value as UTF-8, each followed by 0xff. Loki orders
+    /// entries of the same timestamp from different streams by it (its stream hash), so a log query that cuts at a
+    /// tie keeps the same entries. Computed on each call.
+    /// </summary>
+    public ulong PrometheusHash()
+    {
+        var length = 0;
+        foreach (var l in _labels)
+            length += System.Text.Encoding.UTF8.GetByteCount(l.Name) + System.Text.Encoding.UTF8.GetByteCount(l.Value) + 2;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var n = 0;
+        foreach (var l in _labels)
+        {
+            n += System.Text.Encoding.UTF8.GetBytes(l.Name, buffer.AsSpan(n));
+            buffer[n++] = 0xff;
+            n += System.Text.Encoding.UTF8.GetBytes(l.Value, buffer.AsSpan(n));
+            buffer[n++] = 0xff;
+        }
+        var hash = XxHash64.HashToUInt64(buffer.AsSpan(0, n));
+        ArrayPool<byte>.Shared.Return(buffer);
+        return hash;
+    }
+
+    /// <summary>
     /// One-shot xxHash64 over the concatenated pairs: the same value the streaming hasher gives over the same bytes
     /// (the persisted values are pinned by a test), without allocating a hasher per set.
     /// </summary>

@@ -109,6 +109,24 @@ public sealed class LogQLEngine : IQueryEngine
         return new MatrixResult(matrix) { Statistics = stats };
     }
 
+    /// <summary>Go's string order (bytes of UTF-8): code point order, which UTF-16's ordinal order is not past U+D7FF.</summary>
+    internal static int CompareCodePoints(string a, string b)
+    {
+        var n = Math.Min(a.Length, b.Length);
+        for (var i = 0; i < n; i++)
+        {
+            var x = a[i];
+            var y = b[i];
+            if (x == y)
+                continue;
+            // A surrogate (a code point past U+FFFF) sorts after every other unit at or above U+E000.
+            if (char.IsSurrogate(x) != char.IsSurrogate(y) && (x >= '\uE000' || y >= '\uE000'))
+                return char.IsSurrogate(x) ? 1 : -1;
+            return x.CompareTo(y);
+        }
+        return a.Length.CompareTo(b.Length);
+    }
+
     /// <summary>Loki's default step: max(floor((end - start) / 250), 1s).</summary>
     public static long DefaultStepNs(long startNs, long endNs) =>
         Math.Max((endNs - startNs) / 250 / TimeNs.PerSecond * TimeNs.PerSecond, TimeNs.PerSecond);
@@ -205,6 +223,7 @@ public sealed class LogQLEngine : IQueryEngine
             {
                 var it = iterators[i];
                 var sp = pipeline.CreateStreamPipeline(it.Labels);
+                var streamHash = it.Labels.PrometheusHash();
                 var bound = top.Bound;
                 var n = 0;
                 while (it.Next())
@@ -214,7 +233,7 @@ public sealed class LogQLEngine : IQueryEngine
                         token.ThrowIfCancellationRequested();
                         bound = top.Bound;
                     }
-                    var key = new TopEntries.Key(it.TimestampNs, i, n);
+                    var key = new TopEntries.Key(it.TimestampNs, streamHash, i, n);
                     if (bound is { } b && top.Worse(key, b))
                         break;
                     if (!sp.Process(it.TimestampNs, it.Line, it.Metadata, out var line))
@@ -234,8 +253,10 @@ public sealed class LogQLEngine : IQueryEngine
                 streams[c.Labels] = s = new ResultStream(c.Labels, []);
             s.Entries.Add(c.Entry);
         }
+        // Loki sorts the streams of a log query by their label text ({a="b", c="d"}) as Go compares strings: by bytes
+        // of UTF-8, that is by code points.
         var list = streams.Values.ToList();
-        list.Sort((a, b) => a.Labels.CompareTo(b.Labels));
+        list.Sort((a, b) => CompareCodePoints(a.Labels.ToString(), b.Labels.ToString()));
         return list;
     }
 }

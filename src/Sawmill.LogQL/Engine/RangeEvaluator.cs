@@ -24,6 +24,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         var stages = PipelineCompiler.CompileStages(selector.Stages);
         var unwrap = range.Unwrap;
         var hasPipeline = stages.Count > 0 || unwrap != null;
+        var preserveError = PreservesError(grouping, selector.Stages, unwrap);
         // Loki: an unwrap range aggregation without a `by` grouping drops the unwrapped label from its series, as if
         // it were `without (label)` (an entry with an error keeps all of its labels; see below).
         if (unwrap != null && (grouping == null || grouping.Without))
@@ -143,7 +144,11 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                     }
                     Labels key;
                     if (sp.Entry.Error != null)
-                        key = sp.Labels; // like Loki, grouping never hides an error: the series keeps its __error__
+                    {
+                        // Like Loki, grouping never hides an error: the series keeps its __error__ (and is then a
+                        // pipeline error unless the query asked for __error__, see PreservesError).
+                        key = preserveError ? PreservedErrorLabels(sp.Labels) : sp.Labels;
+                    }
                     else if (byKeys != null)
                         key = byKeys.Get(sp.Entry); // `by (…)`: read only the grouping labels, never build the full set
                     else
@@ -229,11 +234,61 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         foreach (var s in result)
         {
             var err = s.Labels.Get("__error__");
-            if (!string.IsNullOrEmpty(err))
+            if (!string.IsNullOrEmpty(err) && s.Labels.Get(PreserveErrorLabel) != "true")
                 throw PipelineError(err, s.Labels);
         }
         return result;
     }
+
+    /// <summary>Loki's label marking a series whose errors the query asked for.</summary>
+    private const string PreserveErrorLabel = "__preserve_error__";
+
+    private static Labels PreservedErrorLabels(Labels labels)
+    {
+        var b = labels.ToBuilder();
+        b.Set(PreserveErrorLabel, "true");
+        return b.Build();
+    }
+
+    /// <summary>
+    /// Loki's parser hints keep erroring entries in a metric query (instead of failing it with a pipeline error) when
+    /// the labels the query needs include <c>__error__</c>: a <c>by</c> grouping (its own or a parent sum's) naming
+    /// it, or, with such a grouping or <c>by ()</c>, a label filter, template or unwrap reading it. Without a grouping
+    /// or with <c>without</c> Loki has no hints, and errors fail the query.
+    /// </summary>
+    private static bool PreservesError(Grouping? grouping, IReadOnlyList<StageExpr> stages, UnwrapExpr? unwrap)
+    {
+        if (grouping == null || grouping.Without)
+            return false;
+        if (grouping.Labels.Contains("__error__"))
+            return true;
+        if (unwrap != null && (unwrap.Label == "__error__" || unwrap.PostFilters.Any(ReadsError)))
+            return true;
+        foreach (var stage in stages)
+        {
+            var reads = stage switch
+            {
+                Syntax.LabelFilterStageExpr f => ReadsError(f.Filter),
+                LineFormatExpr f => f.Template.Contains("__error__", StringComparison.Ordinal),
+                LabelFormatExpr f => f.Formats.Any(x => x.Value.Contains("__error__", StringComparison.Ordinal)),
+                _ => false,
+            };
+            if (reads)
+                return true;
+        }
+        return false;
+    }
+
+    private static bool ReadsError(LabelFilterExpr f) => f switch
+    {
+        Syntax.StringLabelFilterExpr s => s.Matcher.Name == "__error__",
+        Syntax.NumericLabelFilterExpr n => n.Name == "__error__",
+        Syntax.DurationLabelFilterExpr d => d.Name == "__error__",
+        Syntax.BytesLabelFilterExpr b => b.Name == "__error__",
+        Syntax.IpLabelFilterExpr ip => ip.Name == "__error__",
+        BinaryLabelFilterExpr b => ReadsError(b.Left) || ReadsError(b.Right),
+        _ => false,
+    };
 
     /// <summary>Memory the step counters of one query may take (one per stream in the worst case, per worker).</summary>
     private const long StepCounterBudget = 64L << 20;
@@ -280,7 +335,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         foreach (var s in result)
         {
             var err = s.Labels.Get("__error__");
-            if (!string.IsNullOrEmpty(err))
+            if (!string.IsNullOrEmpty(err) && s.Labels.Get(PreserveErrorLabel) != "true")
                 throw PipelineError(err, s.Labels);
         }
         return result;

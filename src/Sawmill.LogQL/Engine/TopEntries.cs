@@ -4,8 +4,9 @@ namespace Sawmill.LogQL.Engine;
 
 /// <summary>
 /// The best <c>limit</c> entries of a log query, filled by several workers at once. "Best" is a total order: timestamp
-/// in query direction, then the stream's position in the reader's answer, then the entry's position in its stream — so
-/// the result does not depend on which worker got there first. The worst kept entry is the <see cref="Bound"/>: once
+/// in query direction, then (as Loki breaks ties) the stream's Prometheus label hash, then the stream's position in the
+/// reader's answer, then the entry's position in its stream — so the result does not depend on which worker got there
+/// first. The worst kept entry is the <see cref="Bound"/>: once
 /// the set is full, an entry at or past it can be dropped without building it, and since a stream yields in query
 /// direction, the stream is finished. Thread-safe.
 /// </summary>
@@ -25,7 +26,7 @@ internal sealed class TopEntries
     }
 
     /// <summary>An entry's place in the order.</summary>
-    public readonly record struct Key(long TimestampNs, int Stream, int Position);
+    public readonly record struct Key(long TimestampNs, ulong StreamHash, int Stream, int Position);
 
     /// <summary>The worst kept entry once the set is full, else null. Only ever improves, so a stale copy is merely loose.</summary>
     public Key? Bound
@@ -78,6 +79,9 @@ internal sealed class TopEntries
         var c = a.TimestampNs.CompareTo(b.TimestampNs);
         if (!_forward)
             c = -c;
+        if (c != 0)
+            return c;
+        c = a.StreamHash.CompareTo(b.StreamHash);
         if (c != 0)
             return c;
         c = a.Stream.CompareTo(b.Stream);

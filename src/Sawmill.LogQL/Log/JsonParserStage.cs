@@ -32,46 +32,79 @@ public sealed class JsonParserStage : Stage
         var i = JsonScanner.SkipWhitespace(s, 0);
         if (i >= s.Length || s[i] != '{')
         {
-            entry.SetError(JsonParserError, i >= s.Length ? "Value is array, but can't find closing ']' symbol" : "Value looks like object, but can't find closing '}' symbol");
+            entry.SetError(JsonParserError, Message(MalformedObject));
             return true;
         }
         st.Quotes.Reset(s.Length);
         st.Ordinal = 0;
-        var r = ParseObject(st, hints, s, i, 0, 0);
-        if (r == Failed)
-            entry.SetError(JsonParserError, "Value looks like object, but can't find closing '}' symbol");
+        var r = ParseObject(st, hints, s, i, 0, 0, s.Length);
+        if (r < 0 && r != Done)
+            entry.SetError(JsonParserError, Message(r));
         return true;
     }
 
-    private const int Failed = -1;
+    // ParseObject's results below zero: all needed labels found, or the error buger/jsonparser's ObjectEach (which
+    // Loki's json parser uses) reports for the same input.
     private const int Done = -2;
+    private const int MalformedObject = -3;
+    private const int MalformedJson = -4;
+    private const int MalformedArray = -5;
+    private const int MalformedString = -6;
+    private const int UnknownValueType = -7;
+    private const int MalformedStringEscape = -8;
 
-    /// <summary>Parses the object at <paramref name="i"/> ('{'); returns the index after it, <see cref="Failed"/> or <see cref="Done"/> (all needed found).</summary>
-    private int ParseObject(State st, ParserHints hints, ReadOnlySpan<byte> s, int i, int prefixLength, int depth)
+    private static string Message(int code) => code switch
     {
+        MalformedJson => "Malformed JSON error",
+        MalformedArray => "Value is array, but can't find closing ']' symbol",
+        MalformedString => "Value is string, but can't find closing '\"' symbol",
+        UnknownValueType => "Unknown value type",
+        MalformedStringEscape => "Encountered an invalid escape sequence in a string",
+        _ => "Value looks like object, but can't find closing '}' symbol",
+    };
+
+    /// <summary>
+    /// Parses the object at <paramref name="i"/> ('{') the way jsonparser's ObjectEach walks it (a trailing comma
+    /// before '}' is accepted, what follows the object is ignored, a value's extent is found as its Get finds it);
+    /// returns the index after it, <see cref="Done"/> (all needed found) or an error code.
+    /// </summary>
+    private int ParseObject(State st, ParserHints hints, ReadOnlySpan<byte> line, int i, int prefixLength, int depth, int limit)
+    {
+        // The object ends at most at limit (a nested one within the extent its parent found); the quote index is over
+        // the whole line, so string ends are looked up there and must fall inside.
+        var s = line[..limit];
         i = JsonScanner.SkipWhitespace(s, i + 1);
-        if (i < s.Length && s[i] == '}')
-            return i + 1;
+        if (i >= s.Length)
+            return MalformedJson;
         while (true)
         {
-            if (i >= s.Length || s[i] != '"')
-                return Failed;
-            var keyEnd = st.Quotes.StringEnd(s, i + 1, out var keyEscaped);
-            if (keyEnd < 0)
-                return Failed;
+            if (s[i] == '}')
+                return i + 1;
+            if (s[i] != '"')
+                return MalformedObject;
+            var keyEnd = st.Quotes.StringEnd(line, i + 1, out var keyEscaped);
+            if (keyEnd < 0 || keyEnd >= limit)
+                return MalformedJson;
             var rawKey = s[(i + 1)..keyEnd];
             var ordinal = depth == 0 ? st.Ordinal++ : -1;
-            if (keyEscaped && JsonScanner.Unescape(rawKey, ref st.KeyUnescape, out var kl))
+            if (keyEscaped)
+            {
+                if (!JsonScanner.Unescape(rawKey, ref st.KeyUnescape, out var kl))
+                    return MalformedStringEscape;
                 rawKey = st.KeyUnescape.AsSpan(0, kl);
+            }
             i = JsonScanner.SkipWhitespace(s, keyEnd + 1);
             if (i >= s.Length || s[i] != ':')
-                return Failed;
+                return MalformedJson;
             i = JsonScanner.SkipWhitespace(s, i + 1);
             if (i >= s.Length)
-                return Failed;
+                return MalformedJson;
             var c = s[i];
             if (c == '{')
             {
+                var end = JsonScanner.BlockEnd(s, i, (byte)'{', (byte)'}');
+                if (end < 0)
+                    return MalformedObject;
                 var nestedLength = prefixLength;
                 if (prefixLength > 0)
                 {
@@ -81,34 +114,55 @@ public sealed class JsonParserStage : Stage
                 nestedLength = LabelNames.AppendSanitized(ref st.Prefix, nestedLength, rawKey);
                 if (depth < MaxDepth && WantsPrefix(st, hints, nestedLength))
                 {
-                    i = ParseObject(st, hints, s, i, nestedLength, depth + 1);
-                    if (i < 0)
-                        return i;
+                    // The nested object is walked within its own extent, as Loki walks the value Get returned.
+                    var r = ParseObject(st, hints, line, i, nestedLength, depth + 1, end);
+                    if (r < 0)
+                        return r;
                 }
-                else
-                {
-                    i = JsonScanner.SkipValue(s, i);
-                    if (i < 0)
-                        return Failed;
-                }
+                i = end;
             }
             else
             {
                 // Strings are scanned here to learn whether they hold an escape (SetValue then need not look again).
                 var valueEscaped = false;
                 int end;
-                if (c == '"')
+                var extract = true;
+                switch (c)
                 {
-                    end = st.Quotes.StringEnd(s, i + 1, out valueEscaped);
-                    end = end < 0 ? end : end + 1;
+                    case (byte)'"':
+                        end = st.Quotes.StringEnd(line, i + 1, out valueEscaped);
+                        if (end < 0 || end >= limit)
+                            return MalformedString;
+                        end++;
+                        break;
+                    case (byte)'[':
+                        end = JsonScanner.BlockEnd(s, i, (byte)'[', (byte)']');
+                        if (end < 0)
+                            return MalformedArray;
+                        extract = false;
+                        break;
+                    default:
+                        // Number, boolean or null: up to the next separator, then checked by its first byte.
+                        end = JsonScanner.TokenEnd(s, i);
+                        var token = s[i..end];
+                        if (c is (byte)'t' or (byte)'f')
+                        {
+                            if (!token.SequenceEqual("true"u8) && !token.SequenceEqual("false"u8))
+                                return UnknownValueType;
+                        }
+                        else if (c is (byte)'n' or (byte)'u')
+                        {
+                            if (!token.SequenceEqual("null"u8))
+                                return UnknownValueType;
+                            extract = false;
+                        }
+                        else if (!(c == '-' || char.IsAsciiDigit((char)c)))
+                        {
+                            return UnknownValueType;
+                        }
+                        break;
                 }
-                else
-                {
-                    end = JsonScanner.SkipValue(s, i);
-                }
-                if (end < 0)
-                    return Failed;
-                if (c != '[' && c != 'n')
+                if (extract)
                 {
                     string? name;
                     ulong bit;
@@ -139,12 +193,14 @@ public sealed class JsonParserStage : Stage
             }
             i = JsonScanner.SkipWhitespace(s, i);
             if (i >= s.Length)
-                return Failed;
+                return MalformedArray;
             if (s[i] == '}')
                 return i + 1;
             if (s[i] != ',')
-                return Failed;
+                return MalformedObject;
             i = JsonScanner.SkipWhitespace(s, i + 1);
+            if (i >= s.Length)
+                return MalformedArray;
         }
     }
 

@@ -97,6 +97,42 @@ internal static class JsonScanner
         return -1;
     }
 
+    /// <summary>
+    /// jsonparser's blockEnd: from an opening <paramref name="open"/> at <paramref name="i"/>, the index after the
+    /// <paramref name="close"/> that balances it (strings skipped, other brackets not checked), or -1.
+    /// </summary>
+    public static int BlockEnd(ReadOnlySpan<byte> s, int i, byte open, byte close)
+    {
+        var level = 0;
+        while (i < s.Length)
+        {
+            var c = s[i];
+            if (c == '"')
+            {
+                var e = StringEnd(s, i + 1, out _);
+                if (e < 0)
+                    return -1;
+                i = e + 1;
+                continue;
+            }
+            if (c == open)
+                level++;
+            else if (c == close && --level == 0)
+                return i + 1;
+            i++;
+        }
+        return -1;
+    }
+
+    /// <summary>jsonparser's tokenEnd: the index of the next space, tab, CR, LF, ',', '}' or ']' (or the end).</summary>
+    public static int TokenEnd(ReadOnlySpan<byte> s, int i)
+    {
+        var n = s[i..].IndexOfAny(TokenDelimiters);
+        return n < 0 ? s.Length : i + n;
+    }
+
+    private static readonly SearchValues<byte> TokenDelimiters = SearchValues.Create(" \t\r\n,}]"u8);
+
     /// <summary>Unescapes a JSON string body into <paramref name="buffer"/> (grown as needed); false on a bad escape.</summary>
     public static bool Unescape(ReadOnlySpan<byte> s, ref byte[] buffer, out int length)
     {

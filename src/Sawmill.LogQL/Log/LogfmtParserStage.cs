@@ -71,6 +71,19 @@ public sealed class LogfmtParserStage : Stage
                 continue;
             }
             var key = s[keyStart..i];
+            if (InvalidKey(key))
+            {
+                // Loki: "invalid key"; before '=' the value is skipped, a bare key ends its scan of the line.
+                if (_strict)
+                    return Fail(entry, i, 0, "invalid key");
+                if (i < s.Length && s[i] == '=')
+                {
+                    i = SkipToken(s, i);
+                    continue;
+                }
+                if (i >= s.Length || s[i] <= ' ')
+                    continue;
+            }
             ReadOnlySpan<byte> value;
             if (i < s.Length && s[i] == '"')
             {
@@ -180,22 +193,17 @@ public sealed class LogfmtParserStage : Stage
         return true;
     }
 
+    /// <summary>Loki's decoder after a bad byte: the rest of the token, up to the next space or control byte (quotes not special).</summary>
     private static int SkipToken(ReadOnlySpan<byte> s, int i)
     {
-        var inQuote = false;
-        while (i < s.Length)
-        {
-            var c = s[i];
-            if (c == '"')
-                inQuote = !inQuote;
-            else if (c == '\\' && inQuote)
-                i++;
-            else if (c <= ' ' && !inQuote)
-                break;
+        while (i < s.Length && s[i] > ' ')
             i++;
-        }
         return i;
     }
+
+    /// <summary>Loki's decoder refuses a key holding invalid UTF-8 (or U+FFFD).</summary>
+    private static bool InvalidKey(ReadOnlySpan<byte> key) =>
+        !Ascii.IsValid(key) && (!Utf8.IsValid(key) || key.IndexOf("\uFFFD"u8) >= 0);
 
     private static int QuotedEnd(ReadOnlySpan<byte> s, int i, out bool escaped)
     {
