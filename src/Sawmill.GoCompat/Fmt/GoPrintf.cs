@@ -83,19 +83,14 @@ public static class GoPrintf
             }
             var arg = args[argi++];
             var text = FormatOne(verb, arg, prec, plus, space, sharp);
-            if (width > 0 && text.Length < width)
+            if (text.StartsWith(BadVerbMark, StringComparison.Ordinal))
             {
-                if (minus)
-                    text = text.PadRight(width);
-                else if (zero && verb is not ('s' or 'q' or 'v') || zero && arg is long or double)
-                {
-                    var sign = text.Length > 0 && text[0] is '-' or '+' ? text[0].ToString() : "";
-                    text = sign + text[sign.Length..].PadLeft(width - sign.Length, '0');
-                }
-                else
-                    text = text.PadLeft(width);
+                // Go prints a bad verb's argument with %v under the same width, precision and flags.
+                var value = Pad(FormatOne('v', arg, prec, plus, space, sharp), width, minus, zero, 'v', arg);
+                sb.Append("%!").Append(verb).Append('(').Append(GoValues.TypeName(arg)).Append('=').Append(value).Append(')');
+                continue;
             }
-            sb.Append(text);
+            sb.Append(Pad(text, width, minus, zero, verb, arg));
         }
         if (argi < args.Length)
         {
@@ -131,6 +126,8 @@ public static class GoPrintf
                     return Sign(GoValues.FormatFloat(dv), dv < 0 || double.IsNegative(dv));
                 if (arg is long lv)
                     return Sign(lv.ToString(inv), lv < 0);
+                if (arg is string sv && prec >= 0 && sv.Length > prec)
+                    return sv[..prec];
                 return arg == null ? "<nil>" : GoValues.ToText(arg);
             case 's':
                 // Go's %s prints strings (and values with a String method); numbers and bools are a bad verb.
@@ -216,5 +213,26 @@ public static class GoPrintf
         return mant + exp;
     }
 
-    private static string BadVerb(char verb, object? arg) => $"%!{verb}({GoValues.TypeName(arg)}={GoValues.ToText(arg)})";
+    /// <summary>Marks FormatOne's answer for a verb that does not fit its argument; the caller writes Go's %!v(type=value).</summary>
+    private const string BadVerbMark = "\u0000badverb";
+
+    private static string BadVerb(char verb, object? arg) => BadVerbMark;
+
+    /// <summary>
+    /// Width padding: spaces, or zeros after the sign for numbers with the 0 flag (Go since 1.23 ignores 0 for
+    /// strings).
+    /// </summary>
+    private static string Pad(string text, int width, bool minus, bool zero, char verb, object? arg)
+    {
+        if (width <= 0 || text.Length >= width)
+            return text;
+        if (minus)
+            return text.PadRight(width);
+        if (zero && verb is not ('s' or 'q' or 'v') || zero && arg is long or double)
+        {
+            var sign = text.Length > 0 && text[0] is '-' or '+' ? text[0].ToString() : "";
+            return sign + text[sign.Length..].PadLeft(width - sign.Length, '0');
+        }
+        return text.PadLeft(width);
+    }
 }

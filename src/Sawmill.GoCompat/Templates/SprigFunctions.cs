@@ -206,7 +206,8 @@ public static class SprigFunctions
             ["date"] = (_, a) =>
             {
                 Arity(a, 2, "date");
-                return GoTime.Format(ToTime(a[1]), S(a[0]));
+                // sprig formats in the process's local zone (UTC in Loki's images), whatever zone the time carries.
+                return GoTime.Format(TimeZoneInfo.ConvertTime(ToTime(a[1]), TimeZoneInfo.Local), S(a[0]));
             },
             ["toDate"] = Str2("toDate", (layout, s) => GoTime.TryParseTime(s, layout, TimeZoneInfo.Utc, out var t) ? t : new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.Zero)),
             ["unixEpoch"] = (_, a) =>

@@ -19,3 +19,6 @@ public interface IQueryEngine
 
 /// <summary>A query rejected by a limit (series, entries, length); HTTP 400.</summary>
 public class QueryLimitException(string message) : LogQLException(message);
+
+/// <summary>An error while evaluating a valid query that Loki answers with HTTP 500 (many-to-many vector matching).</summary>
+public class QueryExecutionException(string message) : LogQLException(message);

@@ -109,6 +109,60 @@ public sealed class LogQLEngine : IQueryEngine
         return new MatrixResult(matrix) { Statistics = stats };
     }
 
+    /// <summary>
+    /// A log query with <c>interval</c>, as Loki reads it: the streams merged in query order (ties by stream hash), an
+    /// entry kept only when it lies at least <c>interval</c> after (before, backward) the last kept one, whatever its
+    /// stream, until <c>limit</c> entries are kept. Sequential: which entries are kept depends on all earlier ones.
+    /// </summary>
+    private static List<ResultStream> SelectWithInterval(IReadOnlyList<IEntryIterator> iterators, Pipeline pipeline, QueryParams query, int limit, CancellationToken token)
+    {
+        var forward = query.Direction == Direction.Forward;
+        var heads = new PriorityQueue<int, (long Ts, ulong Hash, int Index)>(Comparer<(long Ts, ulong Hash, int Index)>.Create((a, b) =>
+        {
+            var c = forward ? a.Ts.CompareTo(b.Ts) : b.Ts.CompareTo(a.Ts);
+            if (c == 0)
+                c = a.Hash.CompareTo(b.Hash);
+            return c != 0 ? c : a.Index.CompareTo(b.Index);
+        }));
+        var pipelines = new StreamPipeline[iterators.Count];
+        var hashes = new ulong[iterators.Count];
+        for (var i = 0; i < iterators.Count; i++)
+        {
+            pipelines[i] = pipeline.CreateStreamPipeline(iterators[i].Labels);
+            hashes[i] = iterators[i].Labels.PrometheusHash();
+            if (iterators[i].Next())
+                heads.Enqueue(i, (iterators[i].TimestampNs, hashes[i], i));
+        }
+        var streams = new Dictionary<Labels, ResultStream>();
+        long? last = null;
+        var kept = 0;
+        var n = 0;
+        while (kept < limit && heads.TryDequeue(out var i, out _))
+        {
+            if ((++n & 1023) == 0)
+                token.ThrowIfCancellationRequested();
+            var it = iterators[i];
+            var sp = pipelines[i];
+            var ts = it.TimestampNs;
+            if (sp.Process(ts, it.Line, it.Metadata, out var line) &&
+                (last == null || (forward ? ts >= last + query.IntervalNs : ts <= last - query.IntervalNs)))
+            {
+                var md = it.Metadata;
+                var entry = new ResultEntry(ts, Encoding.UTF8.GetString(line), md.IsEmpty ? null : md.ToArray(), ParsedLabels(it.Labels, sp.Labels, md));
+                if (!streams.TryGetValue(sp.Labels, out var stream))
+                    streams[sp.Labels] = stream = new ResultStream(sp.Labels, []);
+                stream.Entries.Add(entry);
+                last = ts;
+                kept++;
+            }
+            if (it.Next())
+                heads.Enqueue(i, (it.TimestampNs, hashes[i], i));
+        }
+        var list = streams.Values.ToList();
+        list.Sort((a, b) => CompareCodePoints(a.Labels.ToString(), b.Labels.ToString()));
+        return list;
+    }
+
     /// <summary>Go's string order (bytes of UTF-8): code point order, which UTF-16's ordinal order is not past U+D7FF.</summary>
     internal static int CompareCodePoints(string a, string b)
     {
@@ -211,6 +265,8 @@ public sealed class LogQLEngine : IQueryEngine
             LineFilter = pushed,
             Statistics = stats,
         }, token);
+        if (query.IntervalNs > 0)
+            return SelectWithInterval(iterators, pipeline, query, limit, token);
         // Streams are read in parallel (up to max_query_parallelism workers, each taking the next unread stream) into one
         // bounded top-`limit` set. A stream yields in query direction, so it stops at its first entry that could not
         // make the set any more: the work is about `limit` entries, not streams × limit.

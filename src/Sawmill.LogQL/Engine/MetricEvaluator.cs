@@ -353,48 +353,49 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
             }
         }
 
+        // Loki's vectorBinop, step by step: the right side (the left one for group_right) indexed by signature, which
+        // must be unique there; then each left sample that matches; a match group may match once (one-to-one), or
+        // each result label set may come once (group_left/group_right). Errors are Loki's texts (HTTP 500).
         var card = m?.Cardinality ?? MatchCardinality.OneToOne;
-        // "one" side is indexed by signature; "many" side iterates.
-        var (many, one) = card == MatchCardinality.OneToMany ? (right, left) : (left, right);
         var swapped = card == MatchCardinality.OneToMany;
-        var index = new Dictionary<string, List<StepSeries>>();
-        foreach (var s in one)
-        {
-            var sig = Signature(s.Labels, m);
-            if (!index.TryGetValue(sig, out var list))
-                index[sig] = list = [];
-            list.Add(s);
-        }
+        var (lhs, rhs) = swapped ? (right, left) : (left, right);
+        var lhsSigs = lhs.ConvertAll(x => Signature(x.Labels, m));
+        var rhsSigs = rhs.ConvertAll(x => Signature(x.Labels, m));
         var outputs = new Dictionary<Labels, StepSeries>();
+        var order = new List<StepSeries>();
         var comparison = LogQLNames.IsComparison(b.Op);
-        var seenMany = new Dictionary<string, int>();
+        var rightIndex = new Dictionary<string, StepSeries>();
+        var matched = new Dictionary<string, HashSet<Labels>?>();
         for (var i = 0; i < steps; i++)
         {
-            if (card == MatchCardinality.OneToOne)
-                seenMany.Clear();
-            foreach (var s in many)
+            rightIndex.Clear();
+            matched.Clear();
+            for (var k = 0; k < rhs.Count; k++)
             {
-                if (!s.Present[i])
+                if (!rhs[k].Present[i])
                     continue;
-                var sig = Signature(s.Labels, m);
-                if (!index.TryGetValue(sig, out var candidates))
+                if (!rightIndex.TryAdd(rhsSigs[k], rhs[k]))
+                    throw new QueryExecutionException($"found duplicate series on the {(swapped ? "left" : "right")} hand-side;many-to-many matching not allowed: matching labels must be unique on one side");
+            }
+            for (var k = 0; k < lhs.Count; k++)
+            {
+                var s = lhs[k];
+                if (!s.Present[i] || !rightIndex.TryGetValue(lhsSigs[k], out var match))
                     continue;
-                StepSeries? match = null;
-                foreach (var c in candidates)
-                {
-                    if (!c.Present[i])
-                        continue;
-                    if (match != null)
-                        throw new LogQLException($"found duplicate series for the match group {{{SigText(c.Labels, m)}}} on the {(swapped ? "left" : "right")} hand-side of the operation: [{match.Labels}, {c.Labels}];many-to-many matching not allowed: matching labels must be unique on one side");
-                    match = c;
-                }
-                if (match == null)
-                    continue;
+                var labels = ResultLabels(s.Labels, match.Labels, m, card);
+                var exists = matched.TryGetValue(lhsSigs[k], out var inserted);
                 if (card == MatchCardinality.OneToOne)
                 {
-                    if (seenMany.ContainsKey(sig))
-                        throw new LogQLException($"found duplicate series for the match group {{{SigText(s.Labels, m)}}} on the left hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side");
-                    seenMany[sig] = 1;
+                    if (exists)
+                        throw new QueryExecutionException("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+                    matched[lhsSigs[k]] = null;
+                }
+                else
+                {
+                    if (!exists)
+                        matched[lhsSigs[k]] = inserted = [];
+                    if (!inserted!.Add(labels))
+                        throw new QueryExecutionException("multiple matches for labels: grouping labels must ensure unique matches");
                 }
                 var (lv, rv) = swapped ? (match.Values[i], s.Values[i]) : (s.Values[i], match.Values[i]);
                 double v;
@@ -412,27 +413,15 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
                 {
                     v = ScalarMath.Apply(b.Op, lv, rv, false);
                 }
-                var labels = ResultLabels(s.Labels, match.Labels, m, card);
                 if (!outputs.TryGetValue(labels, out var o))
+                {
                     outputs[labels] = o = new StepSeries(labels, steps);
-                else if (o.Present[i])
-                    throw new LogQLException("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+                    order.Add(o);
+                }
                 o.Set(i, v);
             }
         }
-        return outputs.Values.ToList();
-    }
-
-    private static string SigText(Labels labels, VectorMatching? m)
-    {
-        var parts = new List<string>();
-        foreach (var l in labels.AsSpan())
-        {
-            if (m != null && m.On != m.Labels.Contains(l.Name))
-                continue;
-            parts.Add(l.Name + "=" + GoQuote.Quote(l.Value));
-        }
-        return string.Join(", ", parts);
+        return order;
     }
 
     /// <summary>Prometheus's resultMetric: one-to-one keeps the on-labels (or drops the ignored ones); group_x copies includes from the one side.</summary>

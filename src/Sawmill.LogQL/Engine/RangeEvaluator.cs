@@ -31,8 +31,9 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
             grouping = new Grouping(true, new EquatableArray<string>([.. grouping?.Labels.ToArray() ?? [], unwrap.Label]));
 
         var fields = EntryFields.All;
+        // Without a pipeline only timestamps (or lengths) are needed, and structured metadata: Loki's series carry it.
         if (!hasPipeline)
-            fields = r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate ? EntryFields.LineLengths : EntryFields.Timestamps;
+            fields = (r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate ? EntryFields.LineLengths : EntryFields.Timestamps) | EntryFields.Metadata;
 
         HashSet<string>? needed = null;
         if (grouping is { Without: false })
@@ -90,11 +91,19 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                         local[lbs] = buf = new SampleBuffer();
                     var n = 0;
                     var bytes = r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate;
+                    var withMetadata = new MetadataKeys(it.Labels, grouping);
                     while (it.Next())
                     {
                         if ((++n & 4095) == 0)
                             ctx.Token.ThrowIfCancellationRequested();
-                        buf.Add(it.TimestampNs, bytes ? it.LineLength : 1);
+                        var target = buf;
+                        if (!it.Metadata.IsEmpty)
+                        {
+                            var key = withMetadata.Get(it.Metadata);
+                            if (!local.TryGetValue(key, out target!))
+                                local[key] = target = new SampleBuffer();
+                        }
+                        target.Add(it.TimestampNs, bytes ? it.LineLength : 1);
                     }
                     continue;
                 }
@@ -107,7 +116,8 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                     if ((++count & 4095) == 0)
                         ctx.Token.ThrowIfCancellationRequested();
                     var line = it.Line;
-                    if (!sp.Process(it.TimestampNs, line, it.Metadata, out _))
+                    // Bytes are counted on the line as the pipeline leaves it (after line_format), as Loki does.
+                    if (!sp.Process(it.TimestampNs, line, it.Metadata, out var processed))
                         continue;
                     var value = 1.0;
                     if (unwrap != null)
@@ -140,14 +150,14 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                     }
                     else if (r.Op is RangeOp.BytesOverTime or RangeOp.BytesRate)
                     {
-                        value = line.Length;
+                        value = processed.Length;
                     }
                     Labels key;
                     if (sp.Entry.Error != null)
                     {
                         // Like Loki, grouping never hides an error: the series keeps its __error__ (and is then a
                         // pipeline error unless the query asked for __error__, see PreservesError).
-                        key = preserveError ? PreservedErrorLabels(sp.Labels) : sp.Labels;
+                        key = preserveError && IsParserError(sp.Entry.Error) ? PreservedErrorLabels(sp.Labels) : sp.Labels;
                     }
                     else if (byKeys != null)
                         key = byKeys.Get(sp.Entry); // `by (…)`: read only the grouping labels, never build the full set
@@ -169,7 +179,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                                 throw ctx.SeriesLimitError();
                             localCounters[key] = counter = new StepCounter(grid, range.RangeNs, range.OffsetNs, bytesOp);
                         }
-                        counter.Add(it.TimestampNs, line.Length);
+                        counter.Add(it.TimestampNs, processed.Length);
                         continue;
                     }
                     if (!local.TryGetValue(key, out var b))
@@ -243,6 +253,12 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
     /// <summary>Loki's label marking a series whose errors the query asked for.</summary>
     private const string PreserveErrorLabel = "__preserve_error__";
 
+    /// <summary>
+    /// Loki marks an error as asked for only where a parser reports it (json, logfmt, unpack); a label filter's or an
+    /// unwrap conversion's error still fails the query.
+    /// </summary>
+    private static bool IsParserError(string? error) => error is "JSONParserErr" or "LogfmtParserErr";
+
     private static Labels PreservedErrorLabels(Labels labels)
     {
         var b = labels.ToBuilder();
@@ -290,6 +306,33 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         _ => false,
     };
 
+    /// <summary>
+    /// The series key of an entry with structured metadata when there is no pipeline: Loki's series labels are the
+    /// stream's plus the metadata (a name the stream has gets <c>_extracted</c>), then grouped. The last metadata
+    /// seen is remembered, as a stream's entries usually repeat it.
+    /// </summary>
+    private sealed class MetadataKeys(Labels stream, Grouping? grouping)
+    {
+        private Label[]? _last;
+        private Labels? _key;
+
+        public Labels Get(ReadOnlySpan<Label> metadata)
+        {
+            if (_last != null && metadata.SequenceEqual(_last))
+                return _key!;
+            var b = stream.ToBuilder();
+            foreach (var m in metadata)
+            {
+                if (m.Name is "__error__" or "__error_details__")
+                    continue;
+                b.Set(stream.Get(m.Name) != null ? m.Name + "_extracted" : m.Name, m.Value);
+            }
+            _last = metadata.ToArray();
+            _key = Group(b.Build(), grouping);
+            return _key;
+        }
+    }
+
     /// <summary>Memory the step counters of one query may take (one per stream in the worst case, per worker).</summary>
     private const long StepCounterBudget = 64L << 20;
 
@@ -307,12 +350,20 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                 var key = Group(it.Labels, grouping);
                 if (!local.TryGetValue(key, out var counter))
                     local[key] = counter = new StepCounter(grid, r.Range.RangeNs, r.Range.OffsetNs, bytesOp);
+                var withMetadata = new MetadataKeys(it.Labels, grouping);
                 var n = 0;
                 while (it.Next())
                 {
                     if ((++n & 4095) == 0)
                         ctx.Token.ThrowIfCancellationRequested();
-                    counter.Add(it.TimestampNs, bytesOp ? it.LineLength : 0);
+                    var target = counter;
+                    if (!it.Metadata.IsEmpty)
+                    {
+                        var mk = withMetadata.Get(it.Metadata);
+                        if (!local.TryGetValue(mk, out target!))
+                            local[mk] = target = new StepCounter(grid, r.Range.RangeNs, r.Range.OffsetNs, bytesOp);
+                    }
+                    target.Add(it.TimestampNs, bytesOp ? it.LineLength : 0);
                 }
             }
             StreamWorkers.Merge(local, merged);

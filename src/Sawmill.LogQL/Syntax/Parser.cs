@@ -59,6 +59,9 @@ internal sealed class Parser
             if (index <= _tokens.IndexOf(t))
                 return error;
         var message = "syntax error: unexpected " + Describe(t) + (expecting == null ? "" : ", expecting " + expecting);
+        // Loki's scanner has no position yet for an empty query: its error has none.
+        if (_text.Length == 0)
+            return Plain(message);
         return t.NoLine ? LogQLLexer.ErrorNoLine(_text, t.Start, message) : LogQLLexer.Error(_text, t.Start, message);
     }
 

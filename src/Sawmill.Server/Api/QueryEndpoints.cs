@@ -231,7 +231,8 @@ public static class QueryEndpoints
 
     /// <summary>
     /// Runs engine work for a request, as every query-like endpoint does: under the tenant's <c>query_timeout</c> (504
-    /// with Loki's text), stopped when the client goes away, query errors (parse, limits) answered 400. Counted in
+    /// with Loki's text), stopped when the client goes away, query errors (parse, limits) answered 400, evaluation
+    /// errors Loki answers 500 (vector matching) answered 500. Counted in
     /// <c>sawmill_queries_total</c> when it fails.
     /// </summary>
     internal static async Task<T> RunEngineAsync<T>(HttpContext http, string tenant, LimitsConfig limits, Func<CancellationToken, Task<T>> work)
@@ -246,6 +247,11 @@ public static class QueryEndpoints
         {
             ServerMetrics.QueriesTotal.WithLabels(tenant, "unknown", "timeout").Inc();
             throw new ApiException(504, $"context deadline exceeded: the query ran longer than the query timeout ({GoDuration.Format(limits.QueryTimeout.Ticks * 100)})");
+        }
+        catch (QueryExecutionException e)
+        {
+            ServerMetrics.QueriesTotal.WithLabels(tenant, "unknown", "error").Inc();
+            throw new ApiException(500, e.Message);
         }
         catch (LogQLException e)
         {

@@ -73,7 +73,9 @@ public static class QueryResultWriter
                 break;
             case ScalarResult sc:
                 w.WriteStartArray();
-                JsonResponses.WriteSampleTime(w, sc.TimestampMs);
+                // Loki's query frontend reads the scalar's millisecond time as seconds (model.TimeFromUnix) and
+                // prints it back: the number in the answer is the time in milliseconds (in 2.9 and 3.x alike).
+                w.WriteNumberValue(sc.TimestampMs);
                 w.WriteStringValue(JsonResponses.FormatValue(sc.Value));
                 w.WriteEndArray();
                 break;

@@ -75,21 +75,25 @@ internal static class LokiTemplateFunctions
             },
         });
 
-    /// <summary>Loki's <c>unixToTime</c>: epoch in seconds, milliseconds, microseconds or nanoseconds by digit count.</summary>
+    /// <summary>
+    /// Loki's <c>unixToTime</c>: an integer read as days, seconds, milliseconds, microseconds or nanoseconds by its
+    /// length in characters (5, 10, 13, 16, 19); any other length is an error (Loki's text, its nil cause included).
+    /// </summary>
     private static object UnixToTime(string s)
     {
         if (!long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
-            throw new TemplateException($"error calling unixToTime: unable to convert {GoQuote.Quote(s)} to epoch time");
-        var digits = s.TrimStart('-').Length;
-        return digits switch
+            throw new TemplateException($"error calling unixToTime: unable to parse time '{s}': strconv.ParseInt: parsing {GoQuote.Quote(s)}: invalid syntax");
+        return s.Length switch
         {
-            <= 10 => FromUnixNanos(v * 1_000_000_000),
-            <= 13 => FromUnixNanos(v * 1_000_000),
-            <= 16 => FromUnixNanos(v * 1_000),
+            5 => FromUnixNanos(v * 86_400 * 1_000_000_000),
+            10 => FromUnixNanos(v * 1_000_000_000),
+            13 => FromUnixNanos(v * 1_000_000),
+            16 => FromUnixNanos(v * 1_000),
             19 => FromUnixNanos(v),
-            _ => throw new TemplateException($"error calling unixToTime: unable to parse time {GoQuote.Quote(s)}"),
+            _ => throw new TemplateException($"error calling unixToTime: unable to parse time '{s}': %!w(<nil>)"),
         };
     }
+
     private static TimeZoneInfo? FindZone(string zone)
     {
         if (zone is "" or "UTC")
