@@ -166,7 +166,7 @@ public sealed partial class GoTemplate
             switch (first)
             {
                 case IdentArg f:
-                    return Call(dot, f.Name, cmd.Args, final);
+                    return CallAt(f, dot, cmd.Args, final);
                 case FieldArg fa:
                     if (hasExtra)
                         throw new TemplateException($"template: {template.Text}: {fa.Idents[^1]} has arguments but cannot be invoked as function");
@@ -193,7 +193,7 @@ public sealed partial class GoTemplate
 
         private object? EvalArg(object? dot, Arg arg) => arg switch
         {
-            IdentArg f => Call(dot, f.Name, [f], NoFinal),
+            IdentArg f => CallAt(f, dot, [f], NoFinal),
             FieldArg fa => Fields(dot, fa.Idents),
             VarArg va => Fields(Variable(va.Name), va.Idents),
             PipeArg pa => Fields(EvalPipe(dot, pa.Pipe), pa.Idents),
@@ -201,6 +201,34 @@ public sealed partial class GoTemplate
             LitArg l => l.Value,
             _ => null,
         };
+
+        /// <summary>
+        /// Calls a function; its error reads as Go's execution error: <c>template: line:1:13: executing "line" at
+        /// &lt;unixToTime&gt;: error calling unixToTime: …</c> (the function's line and byte column).
+        /// </summary>
+        private object? CallAt(IdentArg f, object? dot, Arg[] args, object? final)
+        {
+            try
+            {
+                return Call(dot, f.Name, args, final);
+            }
+            catch (TemplateException e) when (e.Message.StartsWith("error calling ", StringComparison.Ordinal))
+            {
+                var text = template.Text;
+                var line = 1;
+                var lineStart = 0;
+                for (var i = 0; i < f.Position && i < text.Length; i++)
+                {
+                    if (text[i] == '\n')
+                    {
+                        line++;
+                        lineStart = i + 1;
+                    }
+                }
+                var column = System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(lineStart, f.Position - lineStart)) + 1;
+                throw new TemplateException($"template: {template.Name}:{line}:{column}: executing \"{template.Name}\" at <{f.Name}>: {e.Message}");
+            }
+        }
 
         private object? Call(object? dot, string name, Arg[] args, object? final)
         {

@@ -62,10 +62,11 @@ public sealed partial class GoTemplate
         public string[] Idents { get; } = idents;
     }
 
-    /// <summary>A function name.</summary>
-    private sealed class IdentArg(string name) : Arg
+    /// <summary>A function name, with its offset in the template text (for Go's error locations).</summary>
+    private sealed class IdentArg(string name, int position = 0) : Arg
     {
         public string Name { get; } = name;
+        public int Position { get; } = position;
     }
 
     /// <summary>A constant: string, long, double, bool or null (nil).</summary>

@@ -341,7 +341,7 @@ public sealed partial class GoTemplate
                     "true" => new LitArg(true),
                     "false" => new LitArg(false),
                     "nil" => new LitArg(null, isNil: true),
-                    _ => functions.Defines(word) ? new IdentArg(word) : throw Error($"function \"{word}\" not defined"),
+                    _ => functions.Defines(word) ? new IdentArg(word, start) : throw Error($"function \"{word}\" not defined"),
                 };
                 if (term is IdentArg)
                     Called.Add(word);

@@ -26,6 +26,9 @@ public sealed partial class GoTemplate
 
     public string Text { get; }
 
+    /// <summary>The template's name in Go's error texts ("line" unless given to <see cref="Parse"/>).</summary>
+    public string Name { get; private init; } = "line";
+
     public TemplateFunctionSet Functions { get; }
 
     /// <summary>Top-level field names the template reads (<c>.name</c>), or null when it may read any (uses <c>.</c> or <c>$</c> as a whole).</summary>
@@ -42,7 +45,7 @@ public sealed partial class GoTemplate
         functions ??= TemplateFunctionSet.Builtins;
         var parser = new Parser(text, functions, name);
         var root = parser.ParseRoot();
-        return new GoTemplate(text, root, functions, parser.Called, parser.WholeDataUsed ? null : parser.Fields.ToArray());
+        return new GoTemplate(text, root, functions, parser.Called, parser.WholeDataUsed ? null : parser.Fields.ToArray()) { Name = name };
     }
 
     /// <summary>

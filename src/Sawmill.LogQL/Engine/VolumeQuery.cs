@@ -6,10 +6,13 @@ namespace Sawmill.LogQL.Engine;
 /// <summary>
 /// A log volume request (Loki's <c>/index/volume</c> and <c>/index/volume_range</c>): bytes of log lines per group of
 /// streams. <see cref="AggregateByLabels"/> false groups by the values of <see cref="GroupBy"/> (one series per
-/// distinct combination); true gives one series per label name (its value empty) holding the bytes of every stream
-/// that has that label, limited to <see cref="TargetLabels"/> when given. <see cref="StepNs"/> 0 is the instant form
-/// (one bucket over the whole range); otherwise bucket i, reported at <c>start + i·step</c>, holds the entries in
-/// <c>(start + (i-1)·step, start + i·step]</c>.
+/// distinct combination; with no matchers, Loki's match-any <c>{}</c>, by all of a stream's labels); true gives one
+/// series per label name (its value empty) holding the bytes of every stream that has that label, limited to
+/// <see cref="TargetLabels"/> when given. <see cref="StepNs"/> 0 is the instant form (one bucket over the whole
+/// range); otherwise bucket i, reported at <c>start + i·step</c> as Loki labels its buckets, holds the entries in
+/// <c>[start + i·step, start + (i+1)·step)</c>, for every bucket that starts before the end. An entry's volume is
+/// Loki's chunk accounting: its line, 8 bytes per structured metadata pair, and each distinct metadata name or value
+/// of the stream once per bucket.
 /// </summary>
 public sealed record VolumeQuery
 {
@@ -42,14 +45,14 @@ internal static class VolumeEvaluator
         var sw = Stopwatch.StartNew();
         var stats = new QueryStatistics();
         var range = q.StepNs > 0;
-        var buckets = range ? (int)Math.Min((q.EndNs - q.StartNs) / q.StepNs + 1, Math.Max(limits.MaxPointsPerSeries, 1)) : 1;
+        var buckets = range ? (int)Math.Min(Math.Max((q.EndNs - q.StartNs + q.StepNs - 1) / q.StepNs, 1), Math.Max(limits.MaxPointsPerSeries, 1)) : 1;
         var iterators = reader.Select(new SelectRequest
         {
             Tenant = tenant,
             Matchers = q.Matchers,
             StartNs = q.StartNs,
-            EndNs = q.EndNs + 1,
-            Fields = EntryFields.LineLengths,
+            EndNs = range ? q.EndNs : q.EndNs + 1,
+            Fields = EntryFields.LineLengths | EntryFields.Metadata,
             Statistics = stats,
         }, token);
         var totals = new Dictionary<Labels, long[]>();
@@ -62,7 +65,7 @@ internal static class VolumeEvaluator
                 Count(iterators[s]);
         });
         var top = totals.Where(kv => kv.Value.Any(v => v != 0))
-            .OrderByDescending(kv => kv.Value.Sum()).ThenBy(kv => kv.Key).Take(q.Limit)
+            .OrderByDescending(kv => kv.Value.Sum()).ThenBy(kv => kv.Key.ToString(), StringComparer.Ordinal).Take(q.Limit)
             .Select(kv => (kv.Key, kv.Value)).ToList();
         return new VolumeResult(top, buckets) { Statistics = stats, ExecTime = sw.Elapsed };
 
@@ -70,13 +73,27 @@ internal static class VolumeEvaluator
         {
             var keys = Keys(it.Labels, q, target);
             var local = new long[buckets];
+            HashSet<string>?[]? symbols = null;
             var n = 0;
             while (it.Next())
             {
                 if ((++n & 4095) == 0)
                     token.ThrowIfCancellationRequested();
-                var i = range ? (int)Math.Clamp((it.TimestampNs - q.StartNs + q.StepNs - 1) / q.StepNs, 0, buckets - 1) : 0;
+                var i = range ? (int)Math.Clamp((it.TimestampNs - q.StartNs) / q.StepNs, 0, buckets - 1) : 0;
                 local[i] += it.LineLength;
+                var metadata = it.Metadata;
+                if (metadata.IsEmpty)
+                    continue;
+                local[i] += 8L * metadata.Length;
+                symbols ??= new HashSet<string>?[buckets];
+                var seen = symbols[i] ??= new HashSet<string>(StringComparer.Ordinal);
+                foreach (var m in metadata)
+                {
+                    if (seen.Add(m.Name))
+                        local[i] += System.Text.Encoding.UTF8.GetByteCount(m.Name);
+                    if (seen.Add(m.Value))
+                        local[i] += System.Text.Encoding.UTF8.GetByteCount(m.Value);
+                }
             }
             lock (totals)
             {
@@ -104,6 +121,11 @@ internal static class VolumeEvaluator
             foreach (var l in stream.AsSpan())
                 if (target == null || target.Contains(l.Name))
                     keys.Add(Labels.From((l.Name, "")));
+            return keys;
+        }
+        if (q.Matchers.Count == 0 && q.GroupBy.Count == 0)
+        {
+            keys.Add(stream);
             return keys;
         }
         var pairs = new List<Label>();

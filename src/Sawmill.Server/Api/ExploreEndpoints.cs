@@ -66,15 +66,30 @@ public static class ExploreEndpoints
 
     private static async Task VolumeAsync(HttpContext http, ServerContext ctx, bool range)
     {
-        var (tenant, p, matchers, start, end) = await ReadAsync(http, ctx, TimeSpan.FromHours(1));
-        var limit = p.Limit(100);
+        var tenant = TenantResolver.Single(http, ctx.Config.AuthEnabled);
+        var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
+        // Loki: limit 0 means its default (100); a negative one is refused.
+        var limit = p.Limit(100, zeroIsDefault: true);
+        var (start, end) = p.Range(TimeSpan.FromHours(1));
+        var query = p.Get("query");
+        if (string.IsNullOrWhiteSpace(query))
+            throw new ApiException(400, "query parameter is required");
         var byLabels = p.Get("aggregateBy") switch
         {
             null or "" or "series" => false,
             "labels" => true,
-            var other => throw new ApiException(400, $"invalid aggregateBy parameter \"{other}\": use series or labels"),
+            _ => throw new ApiException(400, "invalid aggregation option"),
         };
+        // "{}" (Loki's match-any) selects every stream.
+        var matchers = query.Trim() == "{}" ? [] : SelectorParser.Parse(query);
         var targets = p.Get("targetLabels") is { Length: > 0 } t ? t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
+        if (targets != null)
+        {
+            // As Loki, every target label must be present: those the query does not match on get a ".+" matcher.
+            foreach (var target in targets)
+                if (!matchers.Exists(m => m.Name == target))
+                    matchers.Add(LabelMatcher.Create(MatchType.Regex, target, ".+"));
+        }
         var groupBy = targets ?? matchers.Select(m => m.Name).Distinct().ToArray();
         var step = range ? (p.Get("step") is { Length: > 0 } s ? RequestParams.ParseSecondsOrDuration(s, "step") : QueryEndpoints.DefaultStep(start, end)) : 1;
         if (step <= 0)

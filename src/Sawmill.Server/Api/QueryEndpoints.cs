@@ -146,6 +146,15 @@ public static class QueryEndpoints
         {
             throw new ApiException(400, e.Message);
         }
+        if (LiteralUnderAggregation(expr) is { } op)
+        {
+            // Loki cannot evaluate a literal as an aggregation's argument (sum(1)): the aggregations its frontend
+            // shards (sum, count, avg) and label_replace fail on the literal's missing matchers, the others in the
+            // evaluator.
+            if (op is "sum" or "count" or "avg" or "label_replace")
+                throw new ApiException(400, "parse error : " + Sawmill.LogQL.Syntax.LogQLParser.ErrAtLeastOneEqualityMatcher);
+            throw new ApiException(500, "unexpected expr type (*syntax.LiteralExpr) for Evaluator type (*logql.DefaultEvaluator)");
+        }
         if (HasNonFiniteLiteral(expr))
         {
             try
@@ -159,6 +168,17 @@ public static class QueryEndpoints
         }
         return expr;
     }
+
+    /// <summary>The first aggregation (or label_replace) whose argument is a bare literal, in evaluation order.</summary>
+    private static string? LiteralUnderAggregation(Sawmill.LogQL.Syntax.Expr e) => e switch
+    {
+        Sawmill.LogQL.Syntax.VectorAggregationExpr { Inner: Sawmill.LogQL.Syntax.LiteralExpr } v => Sawmill.LogQL.Syntax.LogQLNames.Name(v.Op),
+        Sawmill.LogQL.Syntax.LabelReplaceExpr { Inner: Sawmill.LogQL.Syntax.LiteralExpr } => "label_replace",
+        Sawmill.LogQL.Syntax.VectorAggregationExpr v => LiteralUnderAggregation(v.Inner),
+        Sawmill.LogQL.Syntax.LabelReplaceExpr lr => LiteralUnderAggregation(lr.Inner),
+        Sawmill.LogQL.Syntax.BinaryExpr b => LiteralUnderAggregation(b.Left) ?? LiteralUnderAggregation(b.Right),
+        _ => null,
+    };
 
     private static bool HasNonFiniteLiteral(Sawmill.LogQL.Syntax.Expr e) => e switch
     {

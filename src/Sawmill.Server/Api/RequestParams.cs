@@ -96,7 +96,7 @@ public sealed class RequestParams
         };
     }
 
-    public int Limit(int defaultLimit)
+    public int Limit(int defaultLimit, bool zeroIsDefault = false)
     {
         var v = Get("limit");
         if (string.IsNullOrEmpty(v))
@@ -105,6 +105,8 @@ public sealed class RequestParams
             throw new ApiException(400, IsInteger(v)
                 ? $"strconv.Atoi: parsing {GoQuote.Quote(v)}: value out of range"
                 : $"strconv.Atoi: parsing {GoQuote.Quote(v)}: invalid syntax");
+        if (n == 0 && zeroIsDefault)
+            return defaultLimit;
         if (n <= 0)
             throw new ApiException(400, "limit must be a positive value");
         return n;
