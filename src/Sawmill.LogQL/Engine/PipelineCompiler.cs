@@ -48,7 +48,7 @@ internal static class PipelineCompiler
                 }
                 catch (ArgumentException ex)
                 {
-                    var text = string.Join(" ", unit.Select(LogQLPrinter.PrintStage));
+                    var text = string.Join(" ", unit.Select(LogQLPrinter.PrintStageAsLoki));
                     return Parser.Plain($"stage '{text}' : {ex.Message}");
                 }
             }

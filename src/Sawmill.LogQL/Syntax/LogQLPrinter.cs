@@ -7,15 +7,45 @@ namespace Sawmill.LogQL.Syntax;
 
 /// <summary>
 /// Prints an AST as canonical LogQL, in the shape Loki's <c>String()</c> methods use (binary operations fully
-/// parenthesised, <c>sum by (a)(…)</c>, <c>vector(1.000000)</c>). Output always parses back to an equal AST.
+/// parenthesised, <c>sum by (a)(…)</c>, <c>vector(1.000000)</c>). Output always parses back to an equal AST, except in
+/// <see cref="PrintAsLoki"/>'s form, which prints byte sizes as Loki does (<c>1.0kB</c> for 1KiB: not exact).
 /// </summary>
 public static class LogQLPrinter
 {
+    [ThreadStatic]
+    private static bool _lokiBytes;
+
     public static string Print(Expr expr)
     {
         var sb = new StringBuilder();
         Write(sb, expr);
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Exactly Loki's String(): as <see cref="Print"/>, with byte sizes through go-humanize (<c>x&gt;2.0kB</c>), which
+    /// Loki's format_query and its stage errors show.
+    /// </summary>
+    public static string PrintAsLoki(Expr expr) => AsLoki(() => Print(expr));
+
+    /// <summary>A stage as Loki's String() prints it (see <see cref="PrintAsLoki"/>).</summary>
+    public static string PrintStageAsLoki(StageExpr stage) => AsLoki(() => PrintStage(stage));
+
+    /// <summary>A label filter as Loki's String() prints it (see <see cref="PrintAsLoki"/>).</summary>
+    public static string PrintLabelFilterAsLoki(LabelFilterExpr f) => AsLoki(() => PrintLabelFilter(f));
+
+    private static string AsLoki(Func<string> print)
+    {
+        var before = _lokiBytes;
+        _lokiBytes = true;
+        try
+        {
+            return print();
+        }
+        finally
+        {
+            _lokiBytes = before;
+        }
     }
 
     private static void Write(StringBuilder sb, Expr expr)
@@ -50,13 +80,16 @@ public static class LogQLPrinter
                 sb.Append(' ').Append(LogQLNames.Name(b.Op));
                 if (b.ReturnBool)
                     sb.Append(" bool");
-                if (b.Matching is { } m)
+                // Loki: "on (a) group_left (b)"; the group part (even when empty, hence a double space) follows only
+                // on/ignoring with labels; an empty include list is not printed.
+                if (b.Matching is { } m && (m.On || m.Labels.Count > 0))
                 {
-                    sb.Append(m.On ? " on (" : " ignoring (").AppendJoin(",", m.Labels).Append(')');
+                    sb.Append(m.On ? " on (" : " ignoring (").AppendJoin(",", m.Labels).Append(") ");
                     if (m.Cardinality != MatchCardinality.OneToOne)
                     {
-                        sb.Append(m.Cardinality == MatchCardinality.ManyToOne ? " group_left" : " group_right");
-                        sb.Append(" (").AppendJoin(",", m.Include).Append(')');
+                        sb.Append(m.Cardinality == MatchCardinality.ManyToOne ? "group_left" : "group_right");
+                        if (m.Include.Count > 0)
+                            sb.Append(" (").AppendJoin(",", m.Include).Append(')');
                     }
                 }
                 sb.Append(' ');
@@ -254,6 +287,19 @@ public static class LogQLPrinter
         }
     }
 
+    /// <summary>go-humanize's Bytes (SI units, one decimal under 10) without its space, as Loki prints byte filters.</summary>
+    internal static string HumanizeBytes(double value)
+    {
+        var s = (ulong)Math.Max(0, value);
+        if (s < 10)
+            return s.ToString(CultureInfo.InvariantCulture) + "B";
+        string[] sizes = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+        var e = Math.Floor(Math.Log(s) / Math.Log(1000));
+        var val = Math.Floor(s / Math.Pow(1000, e) * 10 + 0.5) / 10;
+        var number = val < 10 ? val.ToString("F1", CultureInfo.InvariantCulture) : val.ToString("F0", CultureInfo.InvariantCulture);
+        return number + sizes[(int)e];
+    }
+
     public static string PrintLabelFilter(LabelFilterExpr f)
     {
         var sb = new StringBuilder();
@@ -275,7 +321,7 @@ public static class LogQLPrinter
                 sb.Append(d.Name).Append(LogQLNames.Name(d.Op)).Append(GoFormat.Duration(d.ValueNs));
                 break;
             case BytesLabelFilterExpr b:
-                sb.Append(b.Name).Append(LogQLNames.Name(b.Op)).Append(GoFormat.Bytes(b.Bytes));
+                sb.Append(b.Name).Append(LogQLNames.Name(b.Op)).Append(_lokiBytes ? HumanizeBytes(b.Bytes) : GoFormat.Bytes(b.Bytes));
                 break;
             case IpLabelFilterExpr ip:
                 sb.Append(ip.Name).Append(ip.Equal ? "=" : "!=").Append("ip(");

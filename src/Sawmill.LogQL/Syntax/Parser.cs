@@ -586,18 +586,30 @@ internal sealed class Parser
         return left;
     }
 
+    /// <summary>
+    /// Label filters joined by <c>and</c> (left to right). As in Loki's grammar, where a comma or two filters side by
+    /// side have no precedence and yacc shifts, a comma (or juxtaposition) after a filter joins it with everything
+    /// that follows: <c>a and b , c or d</c> is <c>a and (b , (c or d))</c>.
+    /// </summary>
     private LabelFilterExpr ParseLabelFilterAnd()
     {
-        var left = ParseLabelFilterPrimary();
-        while (true)
+        var left = ParseLabelFilterWithRest();
+        while (IsWord("and"))
         {
-            // "and", a comma, or nothing at all (two filters side by side) join filters with and.
-            if (IsWord("and") || Cur.Kind == TokenKind.Comma)
-                Advance();
-            else if (!(Cur.Kind == TokenKind.LParen || (Cur.Kind == TokenKind.Identifier && !IsKeywordAt(0))))
-                return left;
-            left = new BinaryLabelFilterExpr(left, true, ParseLabelFilterPrimary());
+            Advance();
+            left = new BinaryLabelFilterExpr(left, true, ParseLabelFilterWithRest());
         }
+        return left;
+    }
+
+    private LabelFilterExpr ParseLabelFilterWithRest()
+    {
+        var first = ParseLabelFilterPrimary();
+        if (Cur.Kind == TokenKind.Comma)
+            Advance();
+        else if (!(Cur.Kind == TokenKind.LParen || (Cur.Kind == TokenKind.Identifier && !IsKeywordAt(0))))
+            return first;
+        return new BinaryLabelFilterExpr(first, true, ParseLabelFilterOr());
     }
 
     private LabelFilterExpr ParseLabelFilterPrimary()
