@@ -42,7 +42,11 @@ internal sealed class StreamIterator : IEntryIterator
     private readonly List<(ulong Hash, int Offset, int Length)> _run = [];
     private readonly HashSet<ulong> _runHashes = [];
 
-    public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> readDisk)
+    /// <param name="dedupeLines">
+    /// Decode lines even when the request does not return them, so that exact duplicates are dropped: a stream whose
+    /// sources come from several replicas holds most entries more than once.
+    /// </param>
+    public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> readDisk, bool dedupeLines = false)
     {
         Labels = labels;
         _start = request.StartNs;
@@ -51,7 +55,7 @@ internal sealed class StreamIterator : IEntryIterator
         _filter = request.LineFilter;
         _required = _filter?.RequiredSubstrings is { Count: > 0 } r ? r : null;
         _returnLines = (request.Fields & EntryFields.Lines) == EntryFields.Lines;
-        _decodeLines = _returnLines || _filter != null;
+        _decodeLines = _returnLines || _filter != null || dedupeLines;
         _metadata = (request.Fields & EntryFields.Metadata) != 0;
         _lengths = (request.Fields & EntryFields.LineLengths) != 0;
         _stats = request.Statistics;

@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Sawmill.Core;
+using Sawmill.Storage.Blocks;
+using Sawmill.Storage.Query;
+
+namespace Sawmill.Storage.Bucket;
+
+/// <summary>
+/// A read node's view of the blocks in a bucket. <see cref="SyncAsync"/> lists the bucket, fetches the <c>meta.json</c>
+/// and <c>index</c> of every committed block it has not seen (kept in the local cache directory, so a restart reads them
+/// from disk) and drops blocks that were deleted or replaced by a compactor's output; chunk bytes are fetched lazily
+/// through the <see cref="SegmentCache"/>. A node with an empty disk therefore answers everything in the bucket after
+/// its first sync. Queries take a lock-free snapshot of a tenant's blocks. Thread-safe; one sync runs at a time.
+/// </summary>
+public sealed class BucketBlockSet : IDisposable
+{
+    private readonly IBucket _bucket;
+    private readonly SegmentCache _cache;
+    private readonly ILogger _logger;
+    private readonly string _dir;
+    private readonly SemaphoreSlim _syncing = new(1, 1);
+    private readonly ConcurrentDictionary<string, BlockReader[]> _byTenant = new(StringComparer.Ordinal);
+    // Every block opened, by tenant/id; metas of replaced blocks too (their sources keep older blocks hidden).
+    private readonly Dictionary<string, BlockReader> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BlockMeta> _metas = new(StringComparer.Ordinal);
+    private readonly List<string> _dropLater = [];
+
+    public BucketBlockSet(IBucket bucket, SegmentCache cache, ILogger logger)
+    {
+        _bucket = bucket;
+        _cache = cache;
+        _logger = logger;
+        _dir = Path.Combine(cache.Directory, "blocks");
+        Directory.CreateDirectory(_dir);
+    }
+
+    public IBucket Bucket => _bucket;
+    public SegmentCache Cache => _cache;
+
+    /// <summary>When the last sync finished (UTC), <see cref="DateTime.MinValue"/> before the first.</summary>
+    public DateTime LastSync { get; private set; } = DateTime.MinValue;
+
+    /// <summary>
+    /// When the listing of the last successful sync started (UTC): every block committed before then is in the view.
+    /// <see cref="DateTime.MinValue"/> before the first sync.
+    /// </summary>
+    public DateTime ListedFrom { get; private set; } = DateTime.MinValue;
+
+    /// <summary>Blocks currently readable, over all tenants.</summary>
+    public int BlockCount => _byTenant.Values.Sum(b => b.Length);
+
+    public IReadOnlyList<string> Tenants() => _byTenant.Where(kv => kv.Value.Length > 0).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+
+    internal BlockReader[] Blocks(string tenant) => _byTenant.TryGetValue(tenant, out var b) ? b : [];
+
+    /// <summary>The blocks of a tenant as (id, origin, min, max) for tests and status pages.</summary>
+    public IReadOnlyList<(string Id, string? Origin, long MinTime, long MaxTime, IReadOnlyList<string> Sources)> Describe(string tenant) =>
+        Blocks(tenant).Select(b => (b.Meta.Id, b.Meta.Origin, b.Meta.MinTime, b.Meta.MaxTime, (IReadOnlyList<string>)b.Meta.Sources)).ToList();
+
+    /// <summary>Lists the bucket and brings the view up to date. Throws <see cref="BucketException"/> when the bucket cannot be read.</summary>
+    public async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        await _syncing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Blocks dropped by the previous sync lose their cache now: queries that held them have had a sync interval.
+            foreach (var dir in _dropLater)
+                _cache.Drop(dir);
+            _dropLater.Clear();
+
+            var listedFrom = DateTime.UtcNow;
+            var committed = new Dictionary<string, (string Tenant, string Id, long ChunksSize, bool HasIndex, bool HasChunks)>(StringComparer.Ordinal);
+            var parts = new Dictionary<string, (long ChunksSize, bool HasIndex, bool HasChunks, bool HasMeta)>(StringComparer.Ordinal);
+            await foreach (var o in _bucket.ListAsync(BucketLayout.BlocksPrefix, cancellationToken).ConfigureAwait(false))
+            {
+                if (!BucketLayout.TryParseBlockKey(o.Key, out var tenant, out var id, out var file) || Tenant.Validate(tenant) != null)
+                    continue;
+                var k = tenant + "/" + id;
+                parts.TryGetValue(k, out var p);
+                p = file switch
+                {
+                    BucketLayout.Chunks => p with { ChunksSize = o.Size, HasChunks = true },
+                    BucketLayout.Index => p with { HasIndex = true },
+                    BucketLayout.Meta => p with { HasMeta = true },
+                    _ => p,
+                };
+                parts[k] = p;
+            }
+            foreach (var (k, p) in parts)
+            {
+                if (!p.HasMeta)
+                    continue;
+                var slash = k.IndexOf('/', StringComparison.Ordinal);
+                committed[k] = (k[..slash], k[(slash + 1)..], p.ChunksSize, p.HasIndex, p.HasChunks);
+            }
+
+            // Metas of committed blocks not seen before (small; fetched in parallel).
+            var newMetas = committed.Keys.Where(k => !_metas.ContainsKey(k)).ToList();
+            await Parallel.ForEachAsync(newMetas, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (k, ct) =>
+            {
+                var (tenant, id, _, _, _) = committed[k];
+                var bytes = await CachedAsync(tenant, id, BucketLayout.Meta, ct).ConfigureAwait(false);
+                if (bytes == null)
+                    return;
+                try
+                {
+                    var meta = BlockReader.ParseMeta(bytes, BucketLayout.BlockKey(tenant, id, BucketLayout.Meta));
+                    lock (_metas)
+                        _metas[k] = meta;
+                }
+                catch (StorageCorruptionException e)
+                {
+                    _logger.LogError("unreadable block meta {Key}: {Message}; the block is skipped", e.Path, e.Message);
+                }
+            }).ConfigureAwait(false);
+            foreach (var k in _metas.Keys.Where(k => !committed.ContainsKey(k)).ToList())
+                _metas.Remove(k);
+
+            var replaced = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (k, meta) in _metas)
+            {
+                var tenant = k[..k.IndexOf('/', StringComparison.Ordinal)];
+                foreach (var source in meta.Sources)
+                    replaced.Add(tenant + "/" + source);
+            }
+            var live = _metas.Keys.Where(k => !replaced.Contains(k) && committed[k].HasChunks && committed[k].HasIndex).ToHashSet(StringComparer.Ordinal);
+
+            // Open what is live and not open yet (index fetched, kept in the cache directory).
+            var toOpen = live.Where(k => !_open.ContainsKey(k)).ToList();
+            var opened = new ConcurrentBag<(string Key, BlockReader Reader)>();
+            await Parallel.ForEachAsync(toOpen, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (k, ct) =>
+            {
+                var (tenant, id, chunksSize, _, _) = committed[k];
+                var meta = await CachedAsync(tenant, id, BucketLayout.Meta, ct).ConfigureAwait(false);
+                var index = await CachedAsync(tenant, id, BucketLayout.Index, ct).ConfigureAwait(false);
+                if (meta == null || index == null)
+                    return;
+                var dir = BlockDir(tenant, id);
+                var key = BucketLayout.BlockKey(tenant, id, BucketLayout.Chunks);
+                try
+                {
+                    opened.Add((k, BlockReader.Open(dir, meta, BucketLayout.BlockKey(tenant, id, BucketLayout.Meta), index,
+                        BucketLayout.BlockKey(tenant, id, BucketLayout.Index), new CachedChunkData(_bucket, key, chunksSize, dir, _cache))));
+                }
+                catch (StorageCorruptionException e)
+                {
+                    _logger.LogError("corrupt block in the bucket {Key}: {Message}; the block is skipped", e.Path, e.Message);
+                }
+            }).ConfigureAwait(false);
+            foreach (var (k, reader) in opened)
+                _open[k] = reader;
+
+            foreach (var k in _open.Keys.Where(k => !live.Contains(k)).ToList())
+            {
+                _dropLater.Add(_open[k].Directory);
+                _open.Remove(k);
+            }
+            var byTenant = _open.GroupBy(kv => kv.Key[..kv.Key.IndexOf('/', StringComparison.Ordinal)], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(kv => kv.Value).OrderBy(b => b.Meta.MinTime).ToArray(), StringComparer.Ordinal);
+            foreach (var tenant in _byTenant.Keys)
+                if (!byTenant.ContainsKey(tenant))
+                    _byTenant[tenant] = [];
+            foreach (var (tenant, blocks) in byTenant)
+                _byTenant[tenant] = blocks;
+            LastSync = DateTime.UtcNow;
+            ListedFrom = listedFrom;
+            if (toOpen.Count > 0)
+                _logger.LogInformation("bucket sync: {New} new blocks, {Total} readable in {Bucket}", opened.Count, _open.Count, _bucket.Description);
+        }
+        finally
+        {
+            _syncing.Release();
+        }
+    }
+
+    private string BlockDir(string tenant, string id) => Path.Combine(_dir, tenant, id);
+
+    /// <summary>A small block object (meta or index) from the cache directory, fetched and stored there on first use.</summary>
+    private async Task<byte[]?> CachedAsync(string tenant, string id, string file, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(BlockDir(tenant, id), file);
+        if (File.Exists(path))
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        var bytes = await _bucket.GetAsync(BucketLayout.BlockKey(tenant, id, file), cancellationToken).ConfigureAwait(false);
+        if (bytes == null)
+            return null;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + ".tmp" + Guid.NewGuid().ToString("N")[..8];
+        await File.WriteAllBytesAsync(tmp, bytes, cancellationToken).ConfigureAwait(false);
+        File.Move(tmp, path, overwrite: true);
+        return bytes;
+    }
+
+    /// <summary>Adds the bucket's chunks of matching streams in the request's range to <paramref name="groups"/>.</summary>
+    internal void Collect(SelectRequest request, Dictionary<Labels, List<Source>> groups, CancellationToken cancellationToken) =>
+        BlockSources.Collect(Blocks(request.Tenant), request.Matchers, request.StartNs, request.EndNs, groups, cancellationToken);
+
+    /// <summary>
+    /// Per-stream figures from the bucket. Blocks flushed by different ingesters hold replicas of the same entries, so
+    /// the figures of each stream are summed per origin and the largest origin's taken, plus compacted blocks (whose
+    /// replicas the compactor merged).
+    /// </summary>
+    public Dictionary<Labels, StreamSummary> Summaries(string tenant, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<Labels, StreamSummary>();
+        var blocks = Blocks(tenant);
+        BlockSources.Summarize(blocks.Where(b => b.Meta.Origin == null), matchers, startNs, endNs, result, cancellationToken);
+        var best = new Dictionary<Labels, StreamSummary>();
+        foreach (var group in blocks.Where(b => b.Meta.Origin != null).GroupBy(b => b.Meta.Origin))
+        {
+            var perOrigin = new Dictionary<Labels, StreamSummary>();
+            BlockSources.Summarize(group, matchers, startNs, endNs, perOrigin, cancellationToken);
+            foreach (var (labels, s) in perOrigin)
+                if (!best.TryGetValue(labels, out var b) || s.Entries > b.Entries)
+                    best[labels] = s;
+        }
+        foreach (var (labels, s) in best)
+        {
+            result.TryGetValue(labels, out var sum);
+            result[labels] = new StreamSummary(sum.Entries + s.Entries, sum.Bytes + s.Bytes, sum.Chunks + s.Chunks);
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in _open.Values)
+            b.Dispose();
+        _open.Clear();
+        _syncing.Dispose();
+    }
+}
