@@ -18,10 +18,6 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null 2>&1 || true
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
       || echo "test.sh: could not install ${need[*]}; tests that need them will fail" >&2
-    # The Debian packages start services on their default ports; tests start their own instances.
-    for s in prometheus prometheus-alertmanager prometheus-node-exporter etcd; do
-      (systemctl stop "$s" || service "$s" stop || pkill -f "/usr/bin/$s") >/dev/null 2>&1 || true
-    done
   else
     echo "test.sh: missing ${need[*]} (install them, or run as root to let this script do it)" >&2
   fi

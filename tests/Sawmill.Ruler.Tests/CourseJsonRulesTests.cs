@@ -113,7 +113,7 @@ public sealed class CourseJsonRulesTests
         await PushJsonAsync(client, 200, "INFO", "Prediction successful", new() { ["prediction"] = "churn", ["confidence"] = 0.91, ["model_version"] = "v1.2.3" });
 
         // The course's file as written, dropped in after the data so its first evaluation sees it.
-        await File.WriteAllTextAsync(Path.Combine(rulesDir, "fake", "course.yaml"), CourseRules.Text);
+        await File.WriteAllTextAsync(Path.Combine(rulesDir, "fake", "course.yaml"), RepositoryFiles.CourseAlertRules);
 
         var alerts = await EventuallyAsync(async () =>
         {

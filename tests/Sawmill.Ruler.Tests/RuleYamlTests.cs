@@ -1,3 +1,4 @@
+using Sawmill.Testing;
 using Sawmill.Server.Ruler;
 
 namespace Sawmill.Ruler.Tests;
@@ -7,7 +8,7 @@ public sealed class RuleYamlTests
     [Fact]
     public void Course_rule_file_loads_as_written()
     {
-        var groups = RuleYaml.ParseFile(CourseRules.Text, "course");
+        var groups = RuleYaml.ParseFile(RepositoryFiles.CourseAlertRules, "course");
         var g = Assert.Single(groups);
         Assert.Equal("log_alerts", g.Name);
         Assert.Equal("1m", g.Interval);

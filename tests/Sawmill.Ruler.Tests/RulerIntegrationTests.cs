@@ -177,7 +177,7 @@ public sealed class RulerIntegrationTests
         var dir = Directory.CreateTempSubdirectory("sawmill-ruler-api-").FullName;
         var rulesDir = Path.Combine(dir, "rules");
         Directory.CreateDirectory(Path.Combine(rulesDir, "fake"));
-        await File.WriteAllTextAsync(Path.Combine(rulesDir, "fake", "course.yaml"), CourseRules.Text);
+        await File.WriteAllTextAsync(Path.Combine(rulesDir, "fake", "course.yaml"), RepositoryFiles.CourseAlertRules);
         var configPath = Path.Combine(dir, "sawmill.yaml");
         await File.WriteAllTextAsync(configPath, $"ruler:\n  storage:\n    type: local\n    local:\n      directory: {rulesDir}\n  poll_interval: 1s\n");
         await using var sawmill = await SawmillProcess.StartAsync(["-config.file=" + configPath]);

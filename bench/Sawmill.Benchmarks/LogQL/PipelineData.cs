@@ -4,7 +4,7 @@ namespace Sawmill.Benchmarks.LogQL;
 
 /// <summary>
 /// Seeded, realistic log lines for the pipeline benchmarks: the course's churn-api JSON shape (~300 bytes),
-/// the same content as logfmt, and real lines from <c>/work/shared/data/loghub</c> when present.
+/// the same content as logfmt, and the real loghub lines in the repository's <c>testdata/loghub</c>.
 /// </summary>
 internal static class PipelineData
 {
@@ -47,23 +47,9 @@ internal static class PipelineData
         return lines;
     }
 
-    /// <summary>All loghub sample lines (several systems mixed), or generated text lines when the data set is absent.</summary>
-    public static byte[][] Loghub()
-    {
-        const string dir = "/work/shared/data/loghub";
-        var lines = new List<byte[]>();
-        if (Directory.Exists(dir))
-            foreach (var file in Directory.GetFiles(dir, "*_2k.log").Order(StringComparer.Ordinal))
-                foreach (var l in File.ReadLines(file))
-                    lines.Add(Encoding.UTF8.GetBytes(l));
-        if (lines.Count == 0)
-        {
-            var rng = new Random(7);
-            for (var i = 0; i < 20_000; i++)
-                lines.Add(Encoding.UTF8.GetBytes($"2023-12-15 10:30:{i % 60:D2} INFO worker-{rng.Next(16)} processed block blk_{rng.NextInt64()} in {rng.Next(900)} ms from 10.0.{rng.Next(255)}.{rng.Next(255)}"));
-        }
-        return lines.ToArray();
-    }
+    /// <summary>All loghub sample lines of the repository's <c>testdata/loghub</c> (16 systems mixed).</summary>
+    public static byte[][] Loghub() =>
+        Sawmill.Testing.Loghub.All().SelectMany(s => s.Lines).Select(Encoding.UTF8.GetBytes).ToArray();
 
     public static long TotalBytes(byte[][] lines)
     {

@@ -13,16 +13,7 @@ public class DrainBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string? dir = null;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null && dir == null; d = d.Parent)
-        {
-            var candidate = Path.Combine(d.FullName, "shared", "data", "loghub");
-            if (Directory.Exists(candidate))
-                dir = candidate;
-        }
-        _lines = dir == null ? [] : Directory.GetFiles(dir, "*_2k.log").SelectMany(File.ReadAllLines).ToArray();
-        if (_lines.Length == 0)
-            throw new InvalidOperationException("loghub samples not found (shared/data/loghub above the benchmark directory)");
+        _lines = Sawmill.Testing.Loghub.All().SelectMany(s => s.Lines).ToArray();
     }
 
     [Benchmark]

@@ -33,7 +33,7 @@ public class CourseRulesBenchmarks
         _ts = new DateTime(2026, 11, 27, 1, 0, 0, DateTimeKind.Utc);
         var streams = ChurnApiTraffic.Generate(TimeNs.FromDateTime(_ts));
         _store.PushAsync("fake", streams, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        var def = RuleYaml.ParseFile(Sawmill.Server.Ruler.CourseRules.Yaml, "course")[0];
+        var def = RuleYaml.ParseFile(Sawmill.Testing.RepositoryFiles.CourseAlertRules, "course")[0];
         if (Rule != "group")
             def.Rules = def.Rules!.Where(r => r.Alert == Rule).ToList();
         var runtime = new RulerRuntime { State = new AlertStateStore(Path.Combine(_dir, "state")) };

@@ -155,10 +155,8 @@ internal static class StorageFigures
     private static List<(string Name, List<byte[]> Lines)> DataSets()
     {
         var sets = new List<(string, List<byte[]>)>();
-        var loghub = "/work/shared/data/loghub";
-        if (Directory.Exists(loghub))
-            foreach (var file in Directory.GetFiles(loghub, "*_2k.log").OrderBy(f => f, StringComparer.Ordinal))
-                sets.Add((Path.GetFileName(file), File.ReadAllLines(file).Select(Encoding.UTF8.GetBytes).ToList()));
+        foreach (var (system, lines) in Loghub.All())
+            sets.Add((system + "_2k.log", lines.Select(Encoding.UTF8.GetBytes).ToList()));
         var gen = new LogGenerator(42);
         var mix = new List<byte[]>();
         for (var i = 0; i < 50_000; i++)

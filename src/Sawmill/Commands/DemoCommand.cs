@@ -80,7 +80,7 @@ internal static partial class DemoCommand
         dataDir ??= Directory.CreateTempSubdirectory("sawmill-demo-").FullName;
         Directory.CreateDirectory(Path.Combine(dataDir, "rules", "fake"));
         var rulesFile = Path.Combine(dataDir, "rules", "fake", "churn-api.yaml");
-        await File.WriteAllTextAsync(rulesFile, fast ? FastRules() : Sawmill.Server.Ruler.CourseRules.Yaml);
+        await File.WriteAllTextAsync(rulesFile, fast ? FastRules() : CourseRules());
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -177,7 +177,16 @@ internal static partial class DemoCommand
     /// group evaluated every 5s and every <c>for</c> 10s, so a demo shows a firing alert within about a minute.
     /// </summary>
     internal static string FastRules() =>
-        ForClause().Replace(Sawmill.Server.Ruler.CourseRules.Yaml.Replace("interval: 1m", "interval: 5s", StringComparison.Ordinal), "for: 10s");
+        ForClause().Replace(CourseRules().Replace("interval: 1m", "interval: 5s", StringComparison.Ordinal), "for: 10s");
+
+    /// <summary>The course's "Log-Based Alerts" file (examples/course/grafana-alert-rules.yaml, embedded in the binary).</summary>
+    internal static string CourseRules()
+    {
+        using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream("course-alert-rules.yaml")
+            ?? throw new InvalidOperationException("the course rules resource is missing from the sawmill binary");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"for: \d+m")]
     private static partial System.Text.RegularExpressions.Regex ForClause();

@@ -1,3 +1,4 @@
+using Sawmill.Testing;
 using Sawmill.Server.Patterns;
 using Xunit.Abstractions;
 
@@ -58,9 +59,9 @@ public sealed class DrainMinerTests(ITestOutputHelper output)
     public void Grouping_accuracy_on_the_loghub_samples_is_reported_and_high()
     {
         var total = 0.0;
-        foreach (var system in LoghubData.Systems)
+        foreach (var system in Loghub.Systems)
         {
-            var rows = LoghubData.Structured(system);
+            var rows = Loghub.Structured(system);
             var miner = new DrainMiner();
             var predicted = new List<int>(rows.Count);
             foreach (var (content, _) in rows)
@@ -68,11 +69,11 @@ public sealed class DrainMinerTests(ITestOutputHelper output)
             // Drain assigns early lines to clusters that later merge; re-match every line against the final clusters.
             for (var i = 0; i < rows.Count; i++)
                 predicted[i] = miner.Match(rows[i].Content)?.Id ?? predicted[i];
-            var accuracy = LoghubData.GroupingAccuracy(predicted, rows.ConvertAll(r => r.EventId));
+            var accuracy = Loghub.GroupingAccuracy(predicted, rows.ConvertAll(r => r.EventId));
             output.WriteLine($"{system,-12} grouping accuracy {accuracy:F3} ({miner.Clusters.Count} patterns)");
             total += accuracy;
         }
-        var mean = total / LoghubData.Systems.Length;
+        var mean = total / Loghub.Systems.Length;
         output.WriteLine($"mean         grouping accuracy {mean:F3}");
         Assert.True(mean >= 0.80, $"mean grouping accuracy {mean:F3} is below 0.80");
     }
@@ -80,6 +81,6 @@ public sealed class DrainMinerTests(ITestOutputHelper output)
     [Fact]
     public void Csv_fields_with_quotes_and_commas_are_read()
     {
-        Assert.Equal(["a", "b,c", "d\"e", ""], LoghubData.ParseCsvLine("a,\"b,c\",\"d\"\"e\","));
+        Assert.Equal(["a", "b,c", "d\"e", ""], Loghub.ParseCsvLine("a,\"b,c\",\"d\"\"e\","));
     }
 }
