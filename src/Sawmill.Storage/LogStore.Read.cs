@@ -58,8 +58,7 @@ public sealed partial class LogStore
                 blocks = state.Blocks;
             }
             if (omitUploadedBefore is { } before)
-                lock (_shipLock)
-                    blocks = blocks.Where(b => !_shippedAt.TryGetValue(b, out var at) || at >= before).ToArray();
+                blocks = WithoutUploadedBefore(blocks, before);
             BlockSources.Collect(blocks, request.Matchers, request.StartNs, request.EndNs, groups, cancellationToken);
         }
         var w = new Binary.ByteWriter(1 << 16);
@@ -88,7 +87,8 @@ public sealed partial class LogStore
     }
 
     /// <summary>Every stream matching <paramref name="matchers"/> (all when null) with data in [start, end), with its entry/byte/chunk figures.</summary>
-    public Dictionary<Labels, StreamSummary> Summaries(string tenant, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken)
+    /// <param name="omitUploadedBefore">Leave out blocks uploaded before this time (see <see cref="ExportSelectAsync"/>).</param>
+    public Dictionary<Labels, StreamSummary> Summaries(string tenant, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken, DateTime? omitUploadedBefore = null)
     {
         var result = new Dictionary<Labels, StreamSummary>();
         if (!_tenants.TryGetValue(tenant, out var state))
@@ -104,6 +104,8 @@ public sealed partial class LogStore
             }
             blocks = state.Blocks;
         }
+        if (omitUploadedBefore is { } before)
+            blocks = WithoutUploadedBefore(blocks, before);
         BlockSources.Summarize(blocks, matchers, startNs, endNs, result, cancellationToken);
         return result;
     }
@@ -134,4 +136,10 @@ public sealed partial class LogStore
 
     public IndexStats Stats(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken) =>
         StreamSummaries.Stats(Summaries(tenant, matchers, startNs, endNs, cancellationToken));
+
+    private BlockReader[] WithoutUploadedBefore(BlockReader[] blocks, DateTime before)
+    {
+        lock (_shipLock)
+            return blocks.Where(b => !_shippedAt.TryGetValue(b, out var at) || at >= before).ToArray();
+    }
 }

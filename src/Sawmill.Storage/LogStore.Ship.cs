@@ -187,4 +187,20 @@ public sealed partial class LogStore
         }
         UpdateDiskMetrics();
     }
+
+    /// <summary>
+    /// The oldest timestamp (Unix ns) of data this node holds that is not in the bucket yet — in memory or in blocks not
+    /// uploaded — or <see cref="long.MaxValue"/> when everything is shipped (write nodes publish it in their ring entry).
+    /// </summary>
+    public long OldestUnshippedNs()
+    {
+        var oldest = long.MaxValue;
+        foreach (var t in _tenants.Values)
+            foreach (var s in t.Head.All)
+                oldest = Math.Min(oldest, s.MinTimestamp);
+        lock (_shipLock)
+            foreach (var (_, b) in _toShip)
+                oldest = Math.Min(oldest, b.Meta.MinTime);
+        return oldest;
+    }
 }

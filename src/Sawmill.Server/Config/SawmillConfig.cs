@@ -46,6 +46,9 @@ public sealed record SawmillConfig
 
     public LimitsConfig Limits { get; init; } = new();
 
+    /// <summary>Ring, bucket and read-path settings of the scalable deployment (<c>-target=write|read|backend</c>).</summary>
+    public ClusterConfig Cluster { get; init; } = new();
+
     /// <summary>Sections the loader does not model (ruler, …) as raw YAML trees, for the components that own them.</summary>
     public IReadOnlyDictionary<string, object?> Extra { get; init; } = new Dictionary<string, object?>();
 

@@ -11,7 +11,7 @@ public sealed record S3Options
 
     public string Region { get; init; } = "";
 
-    public required string BucketName { get; init; }
+    public string BucketName { get; init; } = "";
 
     /// <summary>Static credentials; when both are empty the SDK's default chain (environment, instance profile…) is used.</summary>
     public string AccessKeyId { get; init; } = "";

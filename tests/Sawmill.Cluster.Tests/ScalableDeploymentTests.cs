@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using Sawmill.Testing;
+using Xunit.Abstractions;
+
+namespace Sawmill.Cluster.Tests;
+
+/// <summary>
+/// The simple scalable deployment end to end, with real processes: etcd, s3rver, write and read nodes. One scenario per
+/// test (each starts its own cluster) so that CI time stays modest.
+/// </summary>
+public sealed class ScalableDeploymentTests(ITestOutputHelper output)
+{
+    private static readonly string[] Tenants = ["team-a", "team-b"];
+    private const string Selector = "{job=\"load\"}";
+
+    /// <summary>Pushes batches through the given write nodes until stopped, recording what each tenant had acknowledged.</summary>
+    private sealed class Pusher
+    {
+        private long _seq;
+        public readonly long BaseNs = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 600_000) * 1_000_000;
+        public readonly ConcurrentDictionary<string, ConcurrentBag<string>> Acked = new();
+        public long Batches;
+
+        public long EndNs => BaseNs + (Interlocked.Read(ref _seq) + 10) * 1000;
+
+        public async Task RunAsync(SawmillProcess node, string tenant, CancellationToken stop)
+        {
+            using var http = node.CreateClient();
+            http.Timeout = TimeSpan.FromSeconds(30);
+            var bag = Acked.GetOrAdd(tenant, _ => []);
+            while (!stop.IsCancellationRequested)
+            {
+                var batch = new List<(string, long, string)>();
+                for (var i = 0; i < 40; i++)
+                {
+                    var seq = Interlocked.Increment(ref _seq);
+                    batch.Add(($"{{\"job\":\"load\",\"stream\":\"s{seq % 8}\"}}", BaseNs + seq * 1000, $"tenant={tenant} seq={seq}"));
+                }
+                if (await ClusterHarness.PushAsync(http, tenant, batch))
+                {
+                    foreach (var (_, _, line) in batch)
+                        bag.Add(line);
+                    Interlocked.Increment(ref Batches);
+                }
+                else if (node.HasExited)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task AssertEveryAckedLineOnceAsync(SawmillProcess reader, Pusher pusher, string when)
+    {
+        foreach (var tenant in Tenants)
+        {
+            var lines = await ClusterHarness.LinesAsync(reader, tenant, Selector, pusher.BaseNs, pusher.EndNs);
+            var seen = new HashSet<string>();
+            foreach (var line in lines)
+            {
+                Assert.True(seen.Add(line), $"{when}: {line} returned twice by {reader.BaseAddress}");
+                Assert.StartsWith($"tenant={tenant} ", line);
+            }
+            var acked = pusher.Acked[tenant];
+            var missing = acked.Where(l => !seen.Contains(l)).Take(5).ToList();
+            Assert.True(missing.Count == 0, $"{when}: {reader.BaseAddress} misses {acked.Count(l => !seen.Contains(l))} of {acked.Count} acknowledged lines of {tenant}, e.g. {string.Join(", ", missing)}");
+            var count = await ClusterHarness.InstantValueAsync(reader, tenant, $"sum(count_over_time({Selector}[1h]))", pusher.EndNs);
+            Assert.Equal(lines.Count, (long)count);
+            output.WriteLine($"{when}: {reader.BaseAddress} returns all {acked.Count} acknowledged lines of {tenant} once ({lines.Count} stored)");
+        }
+    }
+
+    [Fact]
+    public async Task Replicated_writes_survive_a_kill_and_everything_reads_back_from_the_bucket()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3);
+        var writers = new List<SawmillProcess>();
+        for (var i = 1; i <= 3; i++)
+            writers.Add(await cluster.StartNodeAsync("write", $"write-{i}"));
+        var readers = new List<SawmillProcess>();
+        for (var i = 1; i <= 2; i++)
+            readers.Add(await cluster.StartNodeAsync("read", $"read-{i}"));
+        await ClusterHarness.Eventually(async () => (await ClusterHarness.RingAsync(readers[0])).Values.Count(s => s == "ACTIVE") == 3, "3 active ingesters");
+
+        // Push through every write node, both tenants; kill -9 one write node in the middle.
+        var pusher = new Pusher();
+        using (var stop = new CancellationTokenSource())
+        {
+            var tasks = writers.SelectMany(w => Tenants.Select(t => pusher.RunAsync(w, t, stop.Token))).ToList();
+            await ClusterHarness.Eventually(() => Task.FromResult(Interlocked.Read(ref pusher.Batches) >= 60), "pushes acknowledged before the kill");
+            writers[1].Kill();
+            var killedAt = Interlocked.Read(ref pusher.Batches);
+            await ClusterHarness.Eventually(() => Task.FromResult(Interlocked.Read(ref pusher.Batches) >= killedAt + 60), "pushes acknowledged after the kill");
+            await stop.CancelAsync();
+            await Task.WhenAll(tasks);
+        }
+        output.WriteLine($"{pusher.Batches} batches acknowledged");
+        foreach (var r in readers)
+            await AssertEveryAckedLineOnceAsync(r, pusher, "after kill -9 of write-2");
+
+        // The killed node comes back on its data directory: it replays its WAL and rejoins; nothing is counted twice.
+        writers[1] = await cluster.StartNodeAsync("write", "write-2", cluster.DataDir("write-2"));
+        await ClusterHarness.Eventually(async () => (await ClusterHarness.RingAsync(readers[0])).Values.Count(s => s == "ACTIVE") == 3, "write-2 back in the ring");
+        await AssertEveryAckedLineOnceAsync(readers[1], pusher, "after write-2 restarted");
+
+        // A node that never comes back leaves the ring after the heartbeat timeout; its streams go to the others.
+        writers[2].Kill();
+        await ClusterHarness.Eventually(async () => !(await ClusterHarness.RingAsync(readers[0])).ContainsKey("write-3"), "write-3 removed from the ring", TimeSpan.FromSeconds(30));
+        using (var stop = new CancellationTokenSource())
+        {
+            var before = Interlocked.Read(ref pusher.Batches);
+            var tasks = writers.Take(2).SelectMany(w => Tenants.Select(t => pusher.RunAsync(w, t, stop.Token))).ToList();
+            await ClusterHarness.Eventually(() => Task.FromResult(Interlocked.Read(ref pusher.Batches) >= before + 40), "pushes acknowledged by the remaining ring");
+            await stop.CancelAsync();
+            await Task.WhenAll(tasks);
+        }
+        await AssertEveryAckedLineOnceAsync(readers[0], pusher, "after write-3 left the ring");
+
+        // Flush, stop every write node, and read everything back from the bucket through a fresh read node.
+        foreach (var w in writers.Take(2))
+        {
+            using var http = w.CreateClient();
+            using var flushed = await http.PostAsync("/flush", null);
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, flushed.StatusCode);
+        }
+        foreach (var w in writers.Take(2))
+            await w.StopAsync();
+        var fresh = await cluster.StartNodeAsync("read", "read-fresh");
+        Assert.Empty(await ClusterHarness.RingAsync(fresh));
+        await AssertEveryAckedLineOnceAsync(fresh, pusher, "fresh read node, bucket only");
+
+        // Tenants stay apart on every role: a tenant sees none of the other's streams or labels.
+        using var other = fresh.CreateClient("team-c");
+        Assert.Equal("{\"status\":\"success\",\"data\":[]}", await other.GetStringAsync($"/loki/api/v1/labels?start={pusher.BaseNs}&end={pusher.EndNs}"));
+    }
+}
