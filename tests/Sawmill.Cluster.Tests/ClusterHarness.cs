@@ -26,7 +26,8 @@ public sealed class ClusterHarness : IAsyncDisposable
     public string ConfigPath => Path.Combine(_dir, "sawmill.yaml");
 
     /// <summary>Starts etcd and s3rver and writes the config (<paramref name="extra"/> YAML appended at the top level).</summary>
-    public static async Task<ClusterHarness> StartAsync(int replicationFactor = 3, string extra = "", bool authEnabled = true)
+    /// <param name="limits">Extra <c>limits_config</c> lines (two-space indented).</param>
+    public static async Task<ClusterHarness> StartAsync(int replicationFactor = 3, string extra = "", bool authEnabled = true, string limits = "")
     {
         var etcd = await EtcdProcess.StartAsync();
         var s3 = await S3rverProcess.StartAsync();
@@ -65,6 +66,7 @@ public sealed class ClusterHarness : IAsyncDisposable
               per_stream_rate_limit: 1000MB
               per_stream_rate_limit_burst: 1000MB
               reject_old_samples: false
+            {{limits}}
             {{extra}}
             """);
         return h;

@@ -133,4 +133,58 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
         using var other = fresh.CreateClient("team-c");
         Assert.Equal("{\"status\":\"success\",\"data\":[]}", await other.GetStringAsync($"/loki/api/v1/labels?start={pusher.BaseNs}&end={pusher.EndNs}"));
     }
+
+    [Fact]
+    public async Task Long_range_queries_are_split_over_the_read_nodes_and_joined_exactly()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 1, authEnabled: false, limits: "  split_queries_by_interval: 2m");
+        var writer = await cluster.StartNodeAsync("write", "write-1");
+        var readers = new[] { await cluster.StartNodeAsync("read", "read-1"), await cluster.StartNodeAsync("read", "read-2") };
+        await ClusterHarness.Eventually(async () => (await ClusterHarness.RingAsync(readers[0], "/querier/ring")).Count == 2, "both read nodes in the querier ring");
+
+        // 20 minutes of entries, one every 3 s on each of two streams.
+        var startNs = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60 - 1500) * 1_000_000_000L;
+        var entries = new List<(string, long, string)>();
+        for (var i = 0; i < 400; i++)
+            foreach (var s in new[] { "a", "b" })
+                entries.Add(($"{{\"job\":\"split\",\"s\":\"{s}\"}}", startNs + i * 3_000_000_000L, $"{s} {i}"));
+        using (var http = writer.CreateClient())
+            Assert.True(await ClusterHarness.PushAsync(http, "fake", entries));
+        var endNs = startNs + 1200_000_000_000L;
+
+        foreach (var reader in readers)
+        {
+            using var http = reader.CreateClient();
+            // Metric query over 20 minutes at a 1-minute step: 10 pieces of 2 minutes, each minute counts 20 entries per stream.
+            var url = $"/loki/api/v1/query_range?query={Uri.EscapeDataString("sum by (s) (count_over_time({job=\"split\"}[1m]))")}&start={startNs + 60_000_000_000L}&end={endNs}&step=60";
+            using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(url));
+            var result = doc.RootElement.GetProperty("data").GetProperty("result");
+            Assert.Equal(2, result.GetArrayLength());
+            foreach (var series in result.EnumerateArray())
+            {
+                var values = series.GetProperty("values").EnumerateArray().ToList();
+                Assert.Equal(20, values.Count);
+                foreach (var v in values)
+                {
+                    // count_over_time[1m] at t counts the stream's entries in (t-1m, t].
+                    var t = (long)Math.Round(v[0].GetDouble() * 1000) * 1_000_000;
+                    var want = entries.Count(e => e.Item1.Contains($"\"s\":\"{series.GetProperty("metric").GetProperty("s").GetString()}\"") && e.Item2 > t - 60_000_000_000L && e.Item2 <= t);
+                    Assert.Equal(want.ToString(System.Globalization.CultureInfo.InvariantCulture), v[1].GetString());
+                }
+                Assert.Equal(values.Select(v => v[0].GetDouble()).Order(), values.Select(v => v[0].GetDouble()));
+            }
+            // Log query across pieces: the newest 150 entries, newest first, from both streams.
+            var logs = $"/loki/api/v1/query_range?query={Uri.EscapeDataString("{job=\"split\"}")}&start={startNs}&end={endNs}&limit=150&direction=backward";
+            using var logDoc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(logs));
+            var got = logDoc.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
+                .SelectMany(st => st.GetProperty("values").EnumerateArray().Select(v => v[1].GetString()!)).Order().ToList();
+            var expected = entries.OrderByDescending(e => e.Item2).ThenBy(e => e.Item3).Take(150).Select(e => e.Item3).Order().ToList();
+            Assert.Equal(expected, got);
+        }
+        // The pieces ran on both read nodes.
+        using var metrics = readers[0].CreateClient();
+        var text = await metrics.GetStringAsync("/metrics");
+        Assert.Matches("sawmill_query_frontend_subqueries_total\\{where=\"remote\"\\} [1-9]", text);
+        Assert.Matches("sawmill_query_frontend_subqueries_total\\{where=\"local\"\\} [1-9]", text);
+    }
 }

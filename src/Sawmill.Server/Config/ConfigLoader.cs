@@ -406,7 +406,11 @@ public static partial class ConfigLoader
             {
                 if (v == null)
                     continue;
-                config = bind(config, key, v);
+                var bound = bind(config, key, v);
+                // Keys of the scalable deployment are remembered: with -target=all they are reported as unused.
+                if (!ReferenceEquals(bound.Cluster, config.Cluster))
+                    bound = bound with { ClusterKeys = [.. bound.ClusterKeys, key] };
+                config = bound;
                 continue;
             }
             if (prefix.Length == 0 && Passthrough.Contains(key))
@@ -438,6 +442,24 @@ public static partial class ConfigLoader
             if (k.StartsWith(prefix, StringComparison.Ordinal))
                 return true;
         return false;
+    }
+
+    /// <summary>
+    /// Warnings for keys of the scalable deployment set in a config used with <c>-target=all</c>: one process keeps
+    /// everything under <c>common.path_prefix</c> and needs no ring or bucket. One warning per section.
+    /// </summary>
+    public static IEnumerable<string> SingleProcessWarnings(SawmillConfig config)
+    {
+        if (config.Target != "all")
+            yield break;
+        var sections = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var key in config.ClusterKeys)
+        {
+            var parts = key.Split('.');
+            sections.Add(parts[0] is "common" or "ingester" or "compactor" or "querier" or "limits_config" && parts.Length > 1 ? parts[0] + "." + parts[1] : parts[0]);
+        }
+        foreach (var section in sections)
+            yield return $"config key {section} is not used by Sawmill with -target=all (one process keeps its data under common.path_prefix; the write, read and backend targets use it)";
     }
 
     /// <summary>Expands <c>${VAR}</c> and <c>${VAR:-default}</c> as Loki's <c>-config.expand-env</c> does.</summary>

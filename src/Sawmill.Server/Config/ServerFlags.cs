@@ -110,7 +110,7 @@ public sealed class ServerFlags
             config = config with { Cluster = config.Cluster with { QueryIngestersWithin = ConfigLoader.Duration("-querier.query-ingesters-within", qiw) } };
         if (config.Target is not ("all" or "write" or "read" or "backend"))
             throw new ConfigException($"-target={config.Target}: Sawmill runs Loki's simple scalable targets: all (one process), write, read or backend");
-        return config;
+        return config with { Warnings = [.. config.Warnings, .. ConfigLoader.SingleProcessWarnings(config)] };
     }
 
     public bool Bool(string name) => Get(name) is { } v && ConfigLoader.Bool("-" + name, v);

@@ -113,6 +113,10 @@ public sealed class SawmillServer : IAsyncDisposable
             distributor = new Distributor(store!, limits, store!.HasStream, store!.StreamCount);
         else if (target == "write")
             distributor = WriteNodeDistributor(store!, cluster!, limits, loggerFactory);
+        var engine = engineFactory(reader, loggerFactory);
+        QueryFrontend? frontend = null;
+        if (target == "read")
+            engine = frontend = new QueryFrontend(engine, cluster!, config.Cluster.SplitQueriesByInterval, loggerFactory.CreateLogger("frontend"));
         var context = new ServerContext
         {
             Config = config,
@@ -121,7 +125,8 @@ public sealed class SawmillServer : IAsyncDisposable
             Deletes = deletes,
             Limits = limits,
             Distributor = distributor,
-            Engine = engineFactory(reader, loggerFactory),
+            Engine = engine,
+            Frontend = frontend,
             EngineFactory = engineFactory,
             LoggerFactory = loggerFactory,
             RuntimeOverrides = overrides,
@@ -242,6 +247,7 @@ public sealed class SawmillServer : IAsyncDisposable
             RingEndpoints.Map(app, context.Cluster);
         if (target == "write")
             IngesterEndpoints.Map(app, context, context.Cluster!);
+        context.Frontend?.Map(app, context);
         if (target is "all" or "read")
         {
             QueryEndpoints.Map(app, context);
@@ -324,6 +330,7 @@ public sealed class SawmillServer : IAsyncDisposable
             await Context.Compactor.DisposeAsync();
         if (Context.TailFeed != null)
             await Context.TailFeed.DisposeAsync();
+        Context.Frontend?.Dispose();
         Context.RuntimeOverrides?.Dispose();
         if (Context.Store != null)
             await Context.Store.DisposeAsync();

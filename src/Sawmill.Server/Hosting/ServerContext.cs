@@ -49,6 +49,9 @@ public sealed class ServerContext
     /// </summary>
     public Func<string, CancellationToken, Task>? TailFeedReady { get; set; }
 
+    /// <summary>Read nodes: the query frontend that splits long range queries over the read nodes (it is also <see cref="Engine"/>).</summary>
+    public Sawmill.Server.Cluster.QueryFrontend? Frontend { get; init; }
+
     /// <summary>Read nodes: the live feeds from the write nodes behind <see cref="TailFeedReady"/>.</summary>
     public Sawmill.Server.Cluster.RemoteTailFeed? TailFeed { get; set; }
 
