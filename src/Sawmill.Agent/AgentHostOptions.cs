@@ -11,8 +11,12 @@ public sealed record AgentHostOptions
     public TextWriter? Inspect { get; init; }
     /// <summary>Where dry-run output goes (stdout by default).</summary>
     public TextWriter? Output { get; init; }
-    /// <summary>The node's pod log directory read for kubernetes_sd_configs.</summary>
-    public string PodLogsDir { get; init; } = "/var/log/pods";
+    /// <summary>Overrides the host name (default $HOSTNAME, else the machine name) used for <c>__host__</c> and the pod field selector.</summary>
+    public string? Hostname { get; init; }
+    /// <summary>Where kubernetes_sd_configs' in-cluster config reads the service-account token, CA and namespace.</summary>
+    public string ServiceAccountDir { get; init; } = Discovery.Kubernetes.KubernetesClientFactory.ServiceAccountDir;
+    /// <summary>How long start-up waits for the Kubernetes discoveries' first lists before the first target sync.</summary>
+    public TimeSpan DiscoveryStartWait { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Overrides target_config.sync_period (tests use a short one).</summary>
     public TimeSpan? TargetSyncPeriod { get; init; }
     public TailerOptions Tailer { get; init; } = new();

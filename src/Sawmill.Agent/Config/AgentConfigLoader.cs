@@ -177,15 +177,10 @@ public static partial class AgentConfigLoader
         var fileSd = new List<(IReadOnlyList<string>, TimeSpan)>();
         foreach (var f in sc.Maps("file_sd_configs"))
             fileSd.Add((f.Strings("files"), f.Duration("refresh_interval", TimeSpan.FromMinutes(5))));
-        var k8s = false;
+        var k8s = new List<KubernetesSdConfig>();
         foreach (var k in sc.Maps("kubernetes_sd_configs"))
-        {
-            var role = k.Str("role", "pod");
-            if (role != "pod")
-                warnings.Add($"scrape_configs job \"{job}\": kubernetes_sd_configs role \"{role}\" is not supported; only role pod (read from the pod log directory) is");
-            else
-                k8s = true;
-        }
+            if (KubernetesSdConfig.Parse(k, job, warnings) is { } parsed)
+                k8s.Add(parsed);
         var relabels = new List<RelabelConfig>();
         foreach (var r in sc.Maps("relabel_configs"))
             relabels.Add(RelabelConfig.Parse(r));
@@ -195,7 +190,7 @@ public static partial class AgentConfigLoader
             JobName = job,
             StaticConfigs = statics,
             FileSdConfigs = fileSd,
-            KubernetesPods = k8s,
+            KubernetesSdConfigs = k8s,
             RelabelConfigs = relabels,
             PipelineStages = sc.Maps("pipeline_stages"),
             Encoding = sc.Str("encoding"),

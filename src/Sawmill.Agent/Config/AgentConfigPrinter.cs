@@ -69,8 +69,39 @@ public static class AgentConfigPrinter
                 foreach (var (files, refresh) in sc.FileSdConfigs)
                     sb.Append("      - files: [").Append(string.Join(", ", files.Select(Q))).Append("]\n        refresh_interval: ").Append(D(refresh)).Append('\n');
             }
-            if (sc.KubernetesPods)
-                sb.Append("    kubernetes_sd_configs:\n      - role: pod\n");
+            if (sc.KubernetesSdConfigs.Count > 0)
+            {
+                sb.Append("    kubernetes_sd_configs:\n");
+                foreach (var k in sc.KubernetesSdConfigs)
+                {
+                    sb.Append("      - role: ").Append(KubernetesSdConfig.RoleName(k.Role)).Append('\n');
+                    if (k.ApiServer != null)
+                        sb.Append("        api_server: ").Append(Q(k.ApiServer.ToString())).Append('\n');
+                    if (k.KubeconfigFile != null)
+                        sb.Append("        kubeconfig_file: ").Append(Q(k.KubeconfigFile)).Append('\n');
+                    if (k.Namespaces.Count > 0 || k.OwnNamespace)
+                    {
+                        sb.Append("        namespaces:\n          own_namespace: ").Append(k.OwnNamespace ? "true" : "false").Append('\n');
+                        sb.Append("          names: [").Append(string.Join(", ", k.Namespaces.Select(Q))).Append("]\n");
+                    }
+                    if (k.Selectors.Count > 0)
+                    {
+                        sb.Append("        selectors:\n");
+                        foreach (var sel in k.Selectors)
+                        {
+                            sb.Append("          - role: ").Append(KubernetesSdConfig.RoleName(sel.Role)).Append('\n');
+                            if (sel.Label != null)
+                                sb.Append("            label: ").Append(Q(sel.Label)).Append('\n');
+                            if (sel.Field != null)
+                                sb.Append("            field: ").Append(Q(sel.Field)).Append('\n');
+                        }
+                    }
+                    if (k.AttachNodeMetadata)
+                        sb.Append("        attach_metadata:\n          node: true\n");
+                    if (k.Http.BearerToken != null || k.Http.BearerTokenFile != null || k.Http.BasicAuthUser != null)
+                        sb.Append("        # credentials: <secret>\n");
+                }
+            }
             if (sc.RelabelConfigs.Count > 0)
             {
                 sb.Append("    relabel_configs:\n");

@@ -9,8 +9,8 @@ public sealed record ScrapeConfig
     public IReadOnlyList<TargetGroupConfig> StaticConfigs { get; init; } = [];
     /// <summary>file_sd_configs: file globs and their refresh interval.</summary>
     public IReadOnlyList<(IReadOnlyList<string> Files, TimeSpan Refresh)> FileSdConfigs { get; init; } = [];
-    /// <summary>True when kubernetes_sd_configs with role pod is present (mapped to the pod-log directory scan).</summary>
-    public bool KubernetesPods { get; init; }
+    /// <summary>kubernetes_sd_configs entries (roles pod, node, service, endpoints), discovered through the API server.</summary>
+    public IReadOnlyList<KubernetesSdConfig> KubernetesSdConfigs { get; init; } = [];
     public IReadOnlyList<RelabelConfig> RelabelConfigs { get; init; } = [];
     /// <summary>The raw <c>pipeline_stages</c> list; compiled by the stage factory.</summary>
     public IReadOnlyList<YamlMap> PipelineStages { get; init; } = [];

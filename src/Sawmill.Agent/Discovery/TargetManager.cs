@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sawmill.Agent.Client;
 using Sawmill.Agent.Config;
+using Sawmill.Agent.Discovery.Kubernetes;
 using Sawmill.Agent.Positions;
 using Sawmill.Agent.Relabel;
 using Sawmill.Agent.Stages;
@@ -9,13 +10,14 @@ using Sawmill.Agent.Tailing;
 namespace Sawmill.Agent.Discovery;
 
 /// <summary>
-/// Turns scrape configs into running file tailers: gathers target groups (static_configs, file_sd_configs, the
-/// pod-log discovery for kubernetes_sd_configs), relabels them, expands <c>__path__</c> minus <c>__path_exclude__</c>,
-/// and keeps one <see cref="FileTailer"/> per matching file with the target's public labels plus <c>filename</c>.
-/// Re-synced every <c>target_config.sync_period</c>. Files that stop matching are read to their end and released;
-/// the position of a file that no longer exists is forgotten.
+/// Turns scrape configs into running file tailers: gathers target groups (static_configs, file_sd_configs,
+/// kubernetes_sd_configs through the API server), relabels them, drops targets whose <c>__host__</c> names another host
+/// (as Promtail does), expands <c>__path__</c> minus <c>__path_exclude__</c>, and keeps one <see cref="FileTailer"/> per
+/// matching file with the target's public labels plus <c>filename</c>. Re-synced every <c>target_config.sync_period</c>
+/// and at once when Kubernetes objects change. Files that stop matching (a deleted pod's logs) are read to their end
+/// and released; the position of a file that no longer exists is forgotten.
 /// </summary>
-public sealed class TargetManager
+public sealed class TargetManager : IAsyncDisposable
 {
     private readonly AgentConfig _config;
     private readonly AgentHostOptions _options;
@@ -30,6 +32,9 @@ public sealed class TargetManager
     private readonly Dictionary<string, List<TargetGroup>> _fileSdCache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTime> _fileSdRead = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _syncLock = new(1, 1);
+    /// <summary>Released when discovery changed, to sync before the period ends.</summary>
+    private readonly SemaphoreSlim _kick = new(0, 1);
+    private readonly Dictionary<ScrapeConfig, List<KubernetesDiscovery>> _kubernetes = [];
 
     public TargetManager(AgentConfig config, AgentHostOptions options, PositionsFile positions, IEntrySink sink, AgentMetrics metrics, ILogger logger)
     {
@@ -39,23 +44,22 @@ public sealed class TargetManager
         _sink = sink;
         _metrics = metrics;
         _logger = logger;
+        Hostname = options.Hostname ?? (Environment.GetEnvironmentVariable("HOSTNAME") is { Length: > 0 } h ? h : Environment.MachineName);
+        foreach (var sc in config.ScrapeConfigs)
+            StageFactory.Validate(sc.PipelineStages);
         foreach (var sc in config.ScrapeConfigs)
         {
-            StageFactory.Validate(sc.PipelineStages);
-            if (!sc.KubernetesPods)
+            if (sc.KubernetesSdConfigs.Count == 0)
                 continue;
-            foreach (var r in sc.RelabelConfigs)
-            {
-                foreach (var l in r.SourceLabels)
-                {
-                    if (l.StartsWith("__meta_kubernetes_", StringComparison.Ordinal) && !KubernetesPodDiscovery.DerivableLabels.Contains(l))
-                        Warn($"scrape config \"{sc.JobName}\": relabel source {l} needs the Kubernetes API; the pod-log discovery cannot derive it from " +
-                             $"{options.PodLogsDir}/<namespace>_<pod>_<uid>/<container>/ so it is empty" +
-                             (r.Action == RelabelAction.Keep ? " and this keep rule drops every pod" : ""));
-                }
-            }
+            var list = new List<KubernetesDiscovery>();
+            foreach (var k in sc.KubernetesSdConfigs)
+                list.Add(new KubernetesDiscovery(k, Hostname, logger, Kick, options.ServiceAccountDir));
+            _kubernetes[sc] = list;
         }
     }
+
+    /// <summary>The host name targets' <c>__host__</c> must match and the pod field selector names: $HOSTNAME, else the machine name.</summary>
+    public string Hostname { get; }
 
     /// <summary>Number of files being followed.</summary>
     public int ActiveFiles
@@ -76,7 +80,29 @@ public sealed class TargetManager
         }
     }
 
+    /// <summary>True after a sync that saw every Kubernetes discovery listed.</summary>
     public bool Synced { get; private set; }
+
+    /// <summary>
+    /// Starts the Kubernetes discoveries and waits up to <paramref name="wait"/> for their first lists, so that the
+    /// first sync already has the pods (an API server that does not answer does not hold the agent back).
+    /// </summary>
+    public async Task StartDiscoveryAsync(TimeSpan wait, CancellationToken shutdown)
+    {
+        var all = _kubernetes.Values.SelectMany(l => l).ToList();
+        foreach (var d in all)
+            d.Start();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        timeout.CancelAfter(wait);
+        try
+        {
+            await Task.WhenAll(all.Select(d => d.WaitSyncedAsync(timeout.Token)));
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("kubernetes discovery has not listed every collection yet; targets follow when it has");
+        }
+    }
 
     public async Task RunAsync(CancellationToken shutdown)
     {
@@ -85,11 +111,24 @@ public sealed class TargetManager
             await SyncAsync(shutdown);
             try
             {
-                await Task.Delay(_options.TargetSyncPeriod ?? _config.TargetSyncPeriod, shutdown);
+                // Wait for the period, or less when discovery reports a change.
+                await _kick.WaitAsync(_options.TargetSyncPeriod ?? _config.TargetSyncPeriod, shutdown);
             }
             catch (OperationCanceledException)
             {
             }
+        }
+    }
+
+    private void Kick()
+    {
+        try
+        {
+            _kick.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A sync is already pending.
         }
     }
 
@@ -98,6 +137,7 @@ public sealed class TargetManager
         await _syncLock.WaitAsync(CancellationToken.None);
         try
         {
+            var kubernetesSynced = _kubernetes.Values.All(l => l.All(d => d.Synced));
             var desired = Discover();
             var toStop = new List<FileTailer>();
             lock (_tailers)
@@ -139,12 +179,12 @@ public sealed class TargetManager
             }
             foreach (var t in toStop)
             {
-                await t.StopAsync();
+                await t.StopAsync(drain: true);
                 if (!File.Exists(t.Path))
                     _positions.Remove(t.Path);
                 _logger.LogInformation("stopped tailing {Path}", t.Path);
             }
-            Synced = true;
+            Synced = kubernetesSynced;
         }
         finally
         {
@@ -199,14 +239,17 @@ public sealed class TargetManager
                 }
                 groups.AddRange(_fileSdCache[key]);
             }
-            if (sc.KubernetesPods)
-                groups.AddRange(KubernetesPodDiscovery.Discover(_options.PodLogsDir));
+            if (_kubernetes.TryGetValue(sc, out var discoveries))
+                foreach (var d in discoveries)
+                    groups.AddRange(d.Targets());
 
             foreach (var g in groups)
             {
                 // Promtail adds no job label by itself: "job" appears only when the config sets one.
                 var labels = new Dictionary<string, string>(g.Labels, StringComparer.Ordinal);
                 if (!Relabeler.Apply(sc.RelabelConfigs, labels))
+                    continue;
+                if (labels.TryGetValue("__host__", out var host) && host != Hostname)
                     continue;
                 if (!labels.TryGetValue("__path__", out var pathGlob) || pathGlob.Length == 0)
                 {
@@ -230,6 +273,12 @@ public sealed class TargetManager
             }
         }
         return desired;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var d in _kubernetes.Values.SelectMany(l => l))
+            await d.DisposeAsync();
     }
 
     private static bool FilesChanged(IReadOnlyList<string> patterns, DateTime since)

@@ -82,6 +82,7 @@ public sealed class AgentHost : IAsyncDisposable
             MaxLineSizeTruncate = Config.Limits.MaxLineSizeTruncate,
         };
         _targets = new TargetManager(Config, Options with { Tailer = tailerOptions }, Positions, sink, Metrics, LoggerFactory.CreateLogger("targets"));
+        await _targets.StartDiscoveryAsync(Options.DiscoveryStartWait, _shutdown.Token);
         await _targets.SyncAsync(_shutdown.Token);
         _targetLoop = Task.Run(() => _targets.RunAsync(_shutdown.Token));
         if (!Options.DryRun || Options.HttpListenPort != null)
@@ -144,6 +145,7 @@ public sealed class AgentHost : IAsyncDisposable
         await _shutdown.CancelAsync();
         await _targetLoop;
         await _targets.StopAsync();
+        await _targets.DisposeAsync();
         foreach (var c in _clients)
             await c.StopAsync(Options.ShutdownTimeout);
         if (!Options.DryRun)

@@ -31,6 +31,7 @@ public sealed class FileTailer
     private volatile Dictionary<string, string> _labels;
     private PositionTracker _tracker;
     private Task? _task;
+    private volatile bool _drain;
 
     public FileTailer(string path, Dictionary<string, string> labels, Pipeline pipeline, IEntrySink sink, PositionsFile positions,
         AgentMetrics metrics, TailerOptions options, ILogger logger)
@@ -66,9 +67,14 @@ public sealed class FileTailer
         _task = Task.Run(() => RunAsync(linked.Token));
     }
 
-    /// <summary>Stops reading after the data already in the file has been read and the pipeline flushed.</summary>
-    public Task StopAsync()
+    /// <summary>
+    /// Stops reading and flushes the pipeline. With <paramref name="drain"/> (the target went away, e.g. its pod was
+    /// deleted) everything up to the file's current end is read first; without it (shutdown) reading stops after the
+    /// current buffer, and the saved position resumes the rest next time.
+    /// </summary>
+    public Task StopAsync(bool drain = false)
     {
+        _drain = drain;
         _stop.Cancel();
         return _task ?? Task.CompletedTask;
     }
@@ -132,7 +138,7 @@ public sealed class FileTailer
                 {
                     offset = Split(buffer.AsSpan(0, n), offset, carry);
                     await DeliverAsync(stop);
-                    if (!stop.IsCancellationRequested)
+                    if (!stop.IsCancellationRequested || _drain)
                         continue;
                 }
                 _pipeline.Tick(TimeNs.Now(), _collect);

@@ -28,7 +28,6 @@ internal static class AgentCommand
           -positions.file string         Overrides positions.filename
           -server.http-listen-address    Overrides server.http_listen_address
           -server.http-listen-port int   Overrides server.http_listen_port (0 = any free port)
-          -kubernetes.pod-logs-dir dir   Pod log directory read for kubernetes_sd_configs (default /var/log/pods)
           -log.level level               debug, info, warn, error (default info)
         """;
 
@@ -140,7 +139,6 @@ internal static class AgentCommand
         {
             DryRun = Bool("dry-run"),
             Inspect = Bool("inspect") ? Console.Out : null,
-            PodLogsDir = flags.GetValueOrDefault("kubernetes.pod-logs-dir", "/var/log/pods"),
             HttpListenPort = flags.TryGetValue("server.http-listen-port", out var port) ? int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) : null,
             HttpListenAddress = flags.GetValueOrDefault("server.http-listen-address"),
         };

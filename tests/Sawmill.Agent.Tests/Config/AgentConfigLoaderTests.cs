@@ -1,54 +1,15 @@
 using Sawmill.Agent.Config;
 using Sawmill.Agent.Discovery;
 using Sawmill.Agent.Relabel;
+using Sawmill.Testing;
 
 namespace Sawmill.Agent.Tests.Config;
 
 public sealed class AgentConfigLoaderTests
 {
-    /// <summary>The Promtail part of the course's Helm values, verbatim in shape.</summary>
-    internal const string CourseValues = """
-        promtail:
-          config:
-            clients:
-              - url: http://loki:3100/loki/api/v1/push
+    /// <summary>The course's Helm values (its promtail.config is what this loads), from examples/course.</summary>
+    internal static string CourseValues => File.ReadAllText(RepositoryFiles.Path("examples", "course", "loki-values.yaml"));
 
-            positions:
-              filename: /tmp/positions.yaml
-
-            scrape_configs:
-              # Kubernetes pods
-              - job_name: kubernetes-pods
-                kubernetes_sd_configs:
-                  - role: pod
-
-                relabel_configs:
-                  # Only scrape pods with annotation
-                  - source_labels:
-                      - __meta_kubernetes_pod_annotation_prometheus_io_scrape
-                    action: keep
-                    regex: true
-
-                  # Add namespace label
-                  - source_labels:
-                      - __meta_kubernetes_namespace
-                    target_label: namespace
-
-                  # Add pod label
-                  - source_labels:
-                      - __meta_kubernetes_pod_name
-                    target_label: pod
-
-                  # Add container label
-                  - source_labels:
-                      - __meta_kubernetes_pod_container_name
-                    target_label: container
-
-                  # Add app label
-                  - source_labels:
-                      - __meta_kubernetes_pod_label_app
-                    target_label: app
-        """;
 
     [Fact]
     public void The_course_promtail_values_load()
@@ -58,41 +19,10 @@ public sealed class AgentConfigLoaderTests
         Assert.Equal("/tmp/positions.yaml", c.Positions.Filename);
         var sc = Assert.Single(c.ScrapeConfigs);
         Assert.Equal("kubernetes-pods", sc.JobName);
-        Assert.True(sc.KubernetesPods);
+        Assert.Equal(KubernetesRole.Pod, Assert.Single(sc.KubernetesSdConfigs).Role);
         Assert.Equal(5, sc.RelabelConfigs.Count);
         Assert.Equal(RelabelAction.Keep, sc.RelabelConfigs[0].Action);
         Assert.Empty(c.Warnings);
-    }
-
-    [Fact]
-    public void Pod_log_discovery_feeds_the_course_relabel_rules()
-    {
-        var dir = Directory.CreateTempSubdirectory("pods-").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(dir, "shop_api-7d9f_0a1b-2c3d", "api"));
-            Directory.CreateDirectory(Path.Combine(dir, "kube-system_coredns-1_9f9f", "coredns"));
-            Directory.CreateDirectory(Path.Combine(dir, "not-a-pod-dir"));
-            var groups = KubernetesPodDiscovery.Discover(dir);
-            Assert.Equal(2, groups.Count);
-            var rules = AgentConfigLoader.Load(CourseValues).ScrapeConfigs[0].RelabelConfigs;
-
-            // The annotation cannot come from a path, so the course's keep rule drops every pod …
-            Assert.False(Relabeler.Apply(rules, new Dictionary<string, string>(groups[1].Labels)));
-            // … and without it the path-derived labels flow through.
-            var labels = new Dictionary<string, string>(groups[1].Labels);
-            Assert.True(Relabeler.Apply(rules.Skip(1).ToList(), labels));
-            Assert.Equal("shop", labels["namespace"]);
-            Assert.Equal("api-7d9f", labels["pod"]);
-            Assert.Equal("api", labels["container"]);
-            Assert.Equal("0a1b-2c3d", labels["__meta_kubernetes_pod_uid"]);
-            Assert.Equal(Path.Combine(dir, "shop_api-7d9f_0a1b-2c3d", "api", "*.log"), labels["__path__"]);
-            Assert.False(labels.ContainsKey("app"));
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
     }
 
     [Fact]

@@ -30,9 +30,15 @@ internal sealed partial class AgentProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<AgentProcess> StartAsync(string configFile, params string[] extra)
+    public static Task<AgentProcess> StartAsync(string configFile, params string[] extra) => StartAsync(configFile, null, extra);
+
+    /// <summary>Starts the agent with extra environment variables (HOSTNAME for Kubernetes discovery).</summary>
+    public static async Task<AgentProcess> StartAsync(string configFile, IDictionary<string, string>? environment, params string[] extra)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (environment != null)
+            foreach (var (k, v) in environment)
+                psi.Environment[k] = v;
         psi.ArgumentList.Add(SawmillProcess.DllPath);
         psi.ArgumentList.Add("agent");
         psi.ArgumentList.Add("-config.file=" + configFile);

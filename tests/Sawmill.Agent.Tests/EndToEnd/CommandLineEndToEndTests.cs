@@ -84,7 +84,7 @@ public sealed class CommandLineEndToEndTests : IDisposable
 
         (code, output) = await RunAsync("agent", "--help");
         Assert.Equal(0, code);
-        foreach (var flag in new[] { "-config.file", "-dry-run", "-inspect", "-check-syntax", "-print-config-stderr", "-kubernetes.pod-logs-dir" })
+        foreach (var flag in new[] { "-config.file", "-dry-run", "-inspect", "-check-syntax", "-print-config-stderr" })
             Assert.Contains(flag, output, StringComparison.Ordinal);
     }
 

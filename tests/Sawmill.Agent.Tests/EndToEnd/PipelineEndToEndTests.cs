@@ -5,8 +5,7 @@ namespace Sawmill.Agent.Tests.EndToEnd;
 
 /// <summary>
 /// What pipeline stages and relabelling do is visible in a real server's query results: labels, timestamps, the
-/// output line, structured metadata, dropped entries; and pod logs discovered from the node's directory carry the
-/// course's namespace/pod/container labels.
+/// output line, structured metadata, dropped entries. (Pod logs through Kubernetes discovery: KubernetesEndToEndTests.)
 /// </summary>
 [Collection("end-to-end")]
 public sealed class PipelineEndToEndTests : IAsyncLifetime
@@ -97,64 +96,5 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 30).Where(i => i % 3 != 2 && i % 5 == 0).ToList(), u0.Select(e => E2E.SeqOf(e.Line)).ToList());
         var series = await http.GetStringAsync("/loki/api/v1/labels");
         Assert.DoesNotContain("\"user\"", series);
-    }
-
-    [Fact]
-    public async Task Pod_logs_from_the_node_directory_get_the_course_labels_and_cri_timestamps()
-    {
-        var pods = Path.Combine(_dir, "pods");
-        var container = Directory.CreateDirectory(Path.Combine(pods, "shop_cart-7d9f8_0b1c2d3e-aaaa-bbbb-cccc-000000000001", "cart")).FullName;
-        var other = Directory.CreateDirectory(Path.Combine(pods, "kube-system_coredns-1_0b1c2d3e-aaaa-bbbb-cccc-000000000002", "coredns")).FullName;
-        var baseTime = DateTimeOffset.UtcNow.AddMinutes(-5);
-        string Cri(int i, string stream, string flag, string text) =>
-            $"{baseTime.AddSeconds(i).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture)}00Z {stream} {flag} {text}";
-        // The course's relabel_configs, without its first rule: pod annotations only exist in the API server.
-        const string yaml = """
-            server:
-              http_listen_port: 0
-            positions:
-              filename: DIR/positions.yaml
-            clients:
-              - url: URL/loki/api/v1/push
-                batchwait: 100ms
-            target_config:
-              sync_period: 300ms
-            scrape_configs:
-              - job_name: kubernetes-pods
-                kubernetes_sd_configs:
-                  - role: pod
-                relabel_configs:
-                  - source_labels: [__meta_kubernetes_namespace]
-                    target_label: namespace
-                  - source_labels: [__meta_kubernetes_pod_name]
-                    target_label: pod
-                  - source_labels: [__meta_kubernetes_pod_container_name]
-                    target_label: container
-                  - source_labels: [__meta_kubernetes_pod_label_app]
-                    target_label: app
-                  - action: drop
-                    source_labels: [namespace]
-                    regex: kube-system
-                pipeline_stages:
-                  - cri: {}
-            """;
-        var config = E2E.WriteConfig(_dir, yaml.Replace("DIR", _dir, StringComparison.Ordinal).Replace("URL", _server.BaseAddress.ToString().TrimEnd('/'), StringComparison.Ordinal));
-        await using var agent = await AgentProcess.StartAsync(config, "-kubernetes.pod-logs-dir=" + pods);
-        File.WriteAllLines(Path.Combine(container, "0.log"),
-        [
-            Cri(0, "stdout", "F", "cart seq=000000 started"),
-            Cri(1, "stderr", "P", "cart seq=000001 part one "),
-            Cri(1, "stderr", "F", "and part two"),
-            Cri(2, "stdout", "F", "cart seq=000002 ready"),
-        ]);
-        File.WriteAllLines(Path.Combine(other, "0.log"), [Cri(0, "stdout", "F", "cart seq=000099 from kube-system")]);
-
-        using var http = _server.CreateClient();
-        await E2E.WaitForAllAsync(http, "{namespace=\"shop\"}", "cart", 3, TimeSpan.FromSeconds(60), () => agent.Output);
-        var entries = await E2E.QueryAsync(http, "{namespace=\"shop\", pod=\"cart-7d9f8\", container=\"cart\"}");
-        Assert.Equal(["cart seq=000000 started", "cart seq=000001 part one and part two", "cart seq=000002 ready"], entries.Select(e => e.Line));
-        Assert.Equal([0L, 1, 2], entries.Select(e => (e.Ns - baseTime.ToUnixTimeMilliseconds() * 1_000_000L) / 1_000_000_000L));
-        Assert.Contains(entries, e => e.Labels.GetValueOrDefault("stream") == "stderr");
-        Assert.DoesNotContain(await E2E.QueryAsync(http, "{container=~\".+\"}"), e => e.Labels["namespace"] == "kube-system");
     }
 }
