@@ -70,7 +70,7 @@ public sealed partial class LogStore
             var small = new List<BlockReader>();
             foreach (var b in blocks)
             {
-                if (NeedsRewrite(b, tenant.Name, policy))
+                if (RetentionScan.NeedsRewrite(b, tenant.Name, policy))
                     group.Add(b);
                 else if (b.Meta.StoredBytes < _options.CompactionSmallBlockBytes)
                     small.Add(b);
@@ -316,19 +316,5 @@ public sealed partial class LogStore
         }
 
         public RecompressionResult Result(int blocks, TimeSpan elapsed) => new(blocks, Chunks, _raw, _before, _after, elapsed);
-    }
-
-    private static bool NeedsRewrite(BlockReader block, string tenant, IRetentionPolicy? policy)
-    {
-        if (policy == null)
-            return false;
-        foreach (var (labels, chunks) in block.Series)
-        {
-            var cutoff = policy.Cutoff(tenant, labels);
-            foreach (var c in chunks)
-                if (c.MinT < cutoff || policy.MayDelete(tenant, labels, c.MinT, c.MaxT))
-                    return true;
-        }
-        return false;
     }
 }

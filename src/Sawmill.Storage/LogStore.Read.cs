@@ -12,6 +12,13 @@ public sealed partial class LogStore
     {
         if (!_tenants.TryGetValue(request.Tenant, out var state))
             return [];
+        var groups = CollectSources(state, request, null, cancellationToken);
+        return BlockSources.Iterators(groups, request);
+    }
+
+    /// <summary>The head's and the blocks' sources of the matching streams (blocks uploaded before <paramref name="omitUploadedBefore"/> left out).</summary>
+    private Dictionary<Labels, List<Source>> CollectSources(TenantState state, SelectRequest request, DateTime? omitUploadedBefore, CancellationToken cancellationToken)
+    {
         var lines = (request.Fields & EntryFields.Lines) == EntryFields.Lines || request.LineFilter != null;
         var metadata = (request.Fields & EntryFields.Metadata) != 0;
         var groups = new Dictionary<Labels, List<Source>>();
@@ -28,8 +35,10 @@ public sealed partial class LogStore
             }
             blocks = state.Blocks;
         }
+        if (omitUploadedBefore is { } before)
+            blocks = WithoutUploadedBefore(blocks, before);
         BlockSources.Collect(blocks, request.Matchers, request.StartNs, request.EndNs, groups, cancellationToken);
-        return BlockSources.Iterators(groups, request);
+        return groups;
     }
 
     /// <summary>
@@ -41,26 +50,9 @@ public sealed partial class LogStore
     public async Task ExportSelectAsync(SelectRequest request, Stream output, CancellationToken cancellationToken, DateTime? omitUploadedBefore = null)
     {
         var lines = (request.Fields & EntryFields.Lines) == EntryFields.Lines || request.LineFilter != null;
-        var metadata = (request.Fields & EntryFields.Metadata) != 0;
-        var groups = new Dictionary<Labels, List<Source>>();
-        if (_tenants.TryGetValue(request.Tenant, out var state))
-        {
-            BlockReader[] blocks;
-            lock (state.ViewLock)
-            {
-                foreach (var stream in state.Head.Match(request.Matchers))
-                {
-                    var list = new List<Source>();
-                    stream.CollectSources(request.StartNs, request.EndNs, lines, metadata, list);
-                    if (list.Count > 0)
-                        groups[stream.Labels] = list;
-                }
-                blocks = state.Blocks;
-            }
-            if (omitUploadedBefore is { } before)
-                blocks = WithoutUploadedBefore(blocks, before);
-            BlockSources.Collect(blocks, request.Matchers, request.StartNs, request.EndNs, groups, cancellationToken);
-        }
+        var groups = _tenants.TryGetValue(request.Tenant, out var state)
+            ? CollectSources(state, request, omitUploadedBefore, cancellationToken)
+            : [];
         var w = new Binary.ByteWriter(1 << 16);
         try
         {

@@ -84,14 +84,8 @@ public sealed class DistributedReader(RingClient ingesters, BucketBlockSet bucke
         var remote = new RemoteRequest { Matchers = matchers, StartNs = startNs, EndNs = endNs, OmitUploadedBeforeMs = OmitBeforeMs };
         var best = new Dictionary<Labels, StreamSummary>();
         foreach (var (addr, body) in AskAll(addr => client.SummariesAsync(addr, tenant, remote, cancellationToken), cancellationToken))
-            foreach (var (labels, s) in SummaryWire.Read(body, "ingester " + addr))
-                if (!best.TryGetValue(labels, out var b) || s.Entries > b.Entries)
-                    best[labels] = s;
-        foreach (var (labels, s) in best)
-        {
-            result.TryGetValue(labels, out var sum);
-            result[labels] = new StreamSummary(sum.Entries + s.Entries, sum.Bytes + s.Bytes, sum.Chunks + s.Chunks);
-        }
+            StreamSummaries.MaxInto(best, SummaryWire.Read(body, "ingester " + addr));
+        StreamSummaries.AddInto(result, best);
         return result;
     }
 

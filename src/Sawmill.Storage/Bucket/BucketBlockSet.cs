@@ -25,6 +25,9 @@ public sealed class BucketBlockSet : IDisposable
     private readonly Dictionary<string, BlockReader> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BlockMeta> _metas = new(StringComparer.Ordinal);
     private readonly List<string> _dropLater = [];
+    // When each committed block's meta.json appeared, and the objects of blocks without one (with their age).
+    private Dictionary<string, DateTimeOffset> _committedAt = new(StringComparer.Ordinal);
+    private List<(string Key, DateTimeOffset LastModified)> _uncommitted = [];
 
     public BucketBlockSet(IBucket bucket, SegmentCache cache, ILogger logger)
     {
@@ -72,11 +75,16 @@ public sealed class BucketBlockSet : IDisposable
             var listedFrom = DateTime.UtcNow;
             var committed = new Dictionary<string, (string Tenant, string Id, long ChunksSize, bool HasIndex, bool HasChunks)>(StringComparer.Ordinal);
             var parts = new Dictionary<string, (long ChunksSize, bool HasIndex, bool HasChunks, bool HasMeta)>(StringComparer.Ordinal);
+            var objects = new List<BucketObject>();
+            var committedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
             await foreach (var o in _bucket.ListAsync(BucketLayout.BlocksPrefix, cancellationToken).ConfigureAwait(false))
             {
                 if (!BucketLayout.TryParseBlockKey(o.Key, out var tenant, out var id, out var file) || Tenant.Validate(tenant) != null)
                     continue;
+                objects.Add(o);
                 var k = tenant + "/" + id;
+                if (file == BucketLayout.Meta)
+                    committedAt[k] = o.LastModified;
                 parts.TryGetValue(k, out var p);
                 p = file switch
                 {
@@ -87,6 +95,9 @@ public sealed class BucketBlockSet : IDisposable
                 };
                 parts[k] = p;
             }
+            _committedAt = committedAt;
+            _uncommitted = objects.Where(o => BucketLayout.TryParseBlockKey(o.Key, out var t, out var i, out _) && !parts[t + "/" + i].HasMeta)
+                .Select(o => (o.Key, o.LastModified)).ToList();
             foreach (var (k, p) in parts)
             {
                 if (!p.HasMeta)
@@ -176,6 +187,42 @@ public sealed class BucketBlockSet : IDisposable
 
     private string BlockDir(string tenant, string id) => Path.Combine(_dir, tenant, id);
 
+    /// <summary>True when the block's meta.json was in the bucket at the last sync.</summary>
+    public bool IsCommitted(string tenant, string id) => _committedAt.ContainsKey(tenant + "/" + id);
+
+    /// <summary>
+    /// Committed blocks that another committed block replaces, with when the earliest replacement was committed (the
+    /// compactor deletes them once its delay has passed).
+    /// </summary>
+    public IReadOnlyList<(string Tenant, string Id, DateTimeOffset ReplacedAt)> Replaced()
+    {
+        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var (k, meta) in _metas)
+        {
+            if (!_committedAt.TryGetValue(k, out var at))
+                continue;
+            var tenant = k[..k.IndexOf('/', StringComparison.Ordinal)];
+            foreach (var source in meta.Sources)
+            {
+                var sk = tenant + "/" + source;
+                if (_committedAt.ContainsKey(sk) && (!result.TryGetValue(sk, out var old) || at < old))
+                    result[sk] = at;
+            }
+        }
+        return result.Select(kv =>
+        {
+            var slash = kv.Key.IndexOf('/', StringComparison.Ordinal);
+            return (kv.Key[..slash], kv.Key[(slash + 1)..], kv.Value);
+        }).ToList();
+    }
+
+    /// <summary>Objects of blocks that have no meta.json, older than <paramref name="age"/> (uploads that died).</summary>
+    public IReadOnlyList<string> Orphans(TimeSpan age)
+    {
+        var cutoff = DateTimeOffset.UtcNow - age;
+        return _uncommitted.Where(o => o.LastModified < cutoff).Select(o => o.Key).ToList();
+    }
+
     /// <summary>A small block object (meta or index) from the cache directory, fetched and stored there on first use.</summary>
     private async Task<byte[]?> CachedAsync(string tenant, string id, string file, CancellationToken cancellationToken)
     {
@@ -211,15 +258,9 @@ public sealed class BucketBlockSet : IDisposable
         {
             var perOrigin = new Dictionary<Labels, StreamSummary>();
             BlockSources.Summarize(group, matchers, startNs, endNs, perOrigin, cancellationToken);
-            foreach (var (labels, s) in perOrigin)
-                if (!best.TryGetValue(labels, out var b) || s.Entries > b.Entries)
-                    best[labels] = s;
+            StreamSummaries.MaxInto(best, perOrigin);
         }
-        foreach (var (labels, s) in best)
-        {
-            result.TryGetValue(labels, out var sum);
-            result[labels] = new StreamSummary(sum.Entries + s.Entries, sum.Bytes + s.Bytes, sum.Chunks + s.Chunks);
-        }
+        StreamSummaries.AddInto(result, best);
         return result;
     }
 

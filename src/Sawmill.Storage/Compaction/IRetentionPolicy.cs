@@ -18,3 +18,22 @@ public interface IRetentionPolicy
     /// <summary>True when the entry is covered by a delete request (matchers, time range, optional line filter).</summary>
     bool IsDeleted(string tenant, Labels stream, long timestampNs, ReadOnlySpan<byte> line);
 }
+
+/// <summary>Questions a compaction asks of a policy about whole blocks. Stateless.</summary>
+internal static class RetentionScan
+{
+    /// <summary>True when the policy removes something from the block (a chunk older than its stream's cutoff, or one a delete may touch).</summary>
+    public static bool NeedsRewrite(Blocks.BlockReader block, string tenant, IRetentionPolicy? policy)
+    {
+        if (policy == null)
+            return false;
+        foreach (var (labels, chunks) in block.Series)
+        {
+            var cutoff = policy.Cutoff(tenant, labels);
+            foreach (var c in chunks)
+                if (c.MinT < cutoff || policy.MayDelete(tenant, labels, c.MinT, c.MaxT))
+                    return true;
+        }
+        return false;
+    }
+}

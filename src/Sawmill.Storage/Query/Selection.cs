@@ -7,7 +7,7 @@ namespace Sawmill.Storage.Query;
 /// A querier's select over several places at once: the sources of each matching stream from the bucket's blocks and
 /// from every ingester's answer (<see cref="LogStore.ExportSelectAsync"/>) are gathered per stream and read as one
 /// time-ordered sequence, so entries held by several replicas come out once: a stream with time-overlapping sources
-/// from different origins (an ingester's answer; a bucket block, by the ingester that flushed it) has its lines decoded
+/// from different origins (an ingester's answer; a bucket block) has its lines decoded
 /// to find the duplicates even when the request does not return lines. Ingesters must then be asked for lines too (<see cref="RemoteFields"/>).
 /// Add everything, then call <see cref="Iterators"/> once. Not thread-safe.
 /// </summary>
@@ -26,7 +26,9 @@ public sealed class Selection(SelectRequest request)
         bucket.Collect(request, blocks, cancellationToken);
         foreach (var (labels, sources) in blocks)
             foreach (var s in sources)
-                Add(labels, s, "bucket:" + (s is DiskChunkSource d ? d.Block.Meta.Origin : null));
+                // Each bucket block is its own origin: blocks of different ingesters hold replicas, and two compacted
+                // blocks may overlap too (a replica uploaded after its siblings were compacted).
+                Add(labels, s, "block:" + (s is DiskChunkSource d ? d.Block.Meta.Id : ""));
     }
 
     /// <summary>Adds an ingester's answer. Throws <see cref="StorageCorruptionException"/> naming <paramref name="origin"/>.</summary>

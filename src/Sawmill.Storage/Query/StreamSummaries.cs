@@ -42,4 +42,22 @@ public static class StreamSummaries
         }
         return new IndexStats(count, chunks, bytes, entries);
     }
+
+    /// <summary>Keeps, per stream, the figures with the most entries (replicas of one stream hold about the same).</summary>
+    public static void MaxInto(Dictionary<Labels, StreamSummary> best, IReadOnlyDictionary<Labels, StreamSummary> replica)
+    {
+        foreach (var (labels, s) in replica)
+            if (!best.TryGetValue(labels, out var b) || s.Entries > b.Entries)
+                best[labels] = s;
+    }
+
+    /// <summary>Adds <paramref name="more"/>'s figures per stream to <paramref name="into"/>.</summary>
+    public static void AddInto(Dictionary<Labels, StreamSummary> into, IReadOnlyDictionary<Labels, StreamSummary> more)
+    {
+        foreach (var (labels, s) in more)
+        {
+            into.TryGetValue(labels, out var sum);
+            into[labels] = new StreamSummary(sum.Entries + s.Entries, sum.Bytes + s.Bytes, sum.Chunks + s.Chunks);
+        }
+    }
 }
