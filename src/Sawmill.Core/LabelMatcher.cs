@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Core;
 

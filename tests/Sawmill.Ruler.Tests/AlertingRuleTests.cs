@@ -1,6 +1,6 @@
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
-using Sawmill.Server.Ruler;
+using Sawmill.Ruler;
 
 namespace Sawmill.Ruler.Tests;
 

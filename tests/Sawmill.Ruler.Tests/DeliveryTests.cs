@@ -1,7 +1,8 @@
+using Sawmill.GoCompat;
 using System.Text.Json;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
-using Sawmill.Server.Ruler;
+using Sawmill.Ruler;
 
 namespace Sawmill.Ruler.Tests;
 
@@ -45,5 +46,5 @@ public sealed class DeliveryTests
     [InlineData(0.001, "1e-03")]
     [InlineData(-3, "-3e+00")]
     public void Alert_values_print_as_Prometheus_API_prints_them(double v, string expected) =>
-        Assert.Equal(expected, RulerJson.FloatE(v));
+        Assert.Equal(expected, GoFormat.FloatE(v));
 }

@@ -1,5 +1,6 @@
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.Ruler.Tests;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sawmill.LogQL.Engine;
-using Sawmill.Server.Ruler;
+using Sawmill.Ruler;
 
 namespace Sawmill.Ruler.Tests;
 

@@ -1,5 +1,5 @@
 using Sawmill.Testing;
-using Sawmill.Server.Ruler;
+using Sawmill.Ruler;
 
 namespace Sawmill.Ruler.Tests;
 

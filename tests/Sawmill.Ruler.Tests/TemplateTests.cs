@@ -1,5 +1,6 @@
 using Sawmill.LogQL.Log;
-using Sawmill.Server.Ruler.Templates;
+using Sawmill.Ruler.Templates;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Ruler.Tests;
 

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Sawmill.Core;
 using Sawmill.LogQL.Log;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.Benchmarks.LogQL;
 
@@ -39,15 +40,15 @@ public class PipelineBenchmarks
         // A metric query such as sum(count_over_time({app="churn-api"} | json | level="ERROR" [5m])) needs no labels at the end.
         _jsonLevelError = new Pipeline([new JsonParserStage(), new LabelFilterStage(new StringLabelFilter(MatchType.Equal, "level", "ERROR"))],
             neededLabels: new HashSet<string>()).ForStream(Stream);
-        _jsonStatus = new Pipeline([new JsonParserStage(), new LabelFilterStage(new NumericLabelFilter("status_code", LabelComparison.GreaterOrEqual, 500))],
+        _jsonStatus = new Pipeline([new JsonParserStage(), new LabelFilterStage(new NumericLabelFilter("status_code", ComparisonOp.Gte, 500))],
             neededLabels: new HashSet<string>()).ForStream(Stream);
         _logfmtAll = new Pipeline([new LogfmtParserStage()]).ForStream(Stream);
         _logfmtLevel = new Pipeline([new LogfmtParserStage(), new LabelFilterStage(new StringLabelFilter(MatchType.Equal, "level", "error"))],
             neededLabels: new HashSet<string>()).ForStream(Stream);
-        _alternation = LineFilter.Create(LineFilterType.Regex, "error|failed|exception");
-        _caseInsensitive = LineFilter.Create(LineFilterType.Regex, "(?i)error");
-        _contains = LineFilter.Create(LineFilterType.Contains, "error");
-        _realRegex = LineFilter.Create(LineFilterType.Regex, "blk_-?\\d+ (is|was) \\w+");
+        _alternation = LineFilter.Create(LineFilterOp.Regex, "error|failed|exception");
+        _caseInsensitive = LineFilter.Create(LineFilterOp.Regex, "(?i)error");
+        _contains = LineFilter.Create(LineFilterOp.Contains, "error");
+        _realRegex = LineFilter.Create(LineFilterOp.Regex, "blk_-?\\d+ (is|was) \\w+");
     }
 
     private static int Run(StreamPipeline sp, byte[][] lines, bool buildLabels)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Sawmill.Core;
 using Sawmill.LogQL.Log;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.Benchmarks.LogQL;
 
@@ -28,15 +29,15 @@ internal static class PipelineMicro
         Measure("| json | level=\"ERROR\" (needed: none)", json, passes,
             new Pipeline([new JsonParserStage(), new LabelFilterStage(new StringLabelFilter(MatchType.Equal, "level", "ERROR"))], none).ForStream(Stream), true);
         Measure("| json | status_code >= 500 (needed: none)", json, passes,
-            new Pipeline([new JsonParserStage(), new LabelFilterStage(new NumericLabelFilter("status_code", LabelComparison.GreaterOrEqual, 500))], none).ForStream(Stream), true);
+            new Pipeline([new JsonParserStage(), new LabelFilterStage(new NumericLabelFilter("status_code", ComparisonOp.Gte, 500))], none).ForStream(Stream), true);
         Measure("| logfmt (all labels, label sets built)", logfmt, passes, new Pipeline([new LogfmtParserStage()]).ForStream(Stream), true);
         Measure("| logfmt (all labels, no label set)", logfmt, passes, new Pipeline([new LogfmtParserStage()]).ForStream(Stream), false);
         Measure("| logfmt | level=\"error\" (needed: none)", logfmt, passes,
             new Pipeline([new LogfmtParserStage(), new LabelFilterStage(new StringLabelFilter(MatchType.Equal, "level", "error"))], none).ForStream(Stream), true);
-        Measure("|~ \"error|failed|exception\" (loghub)", loghub, passes, LineFilter.Create(LineFilterType.Regex, "error|failed|exception"));
-        Measure("|~ \"(?i)error\" (loghub)", loghub, passes, LineFilter.Create(LineFilterType.Regex, "(?i)error"));
-        Measure("|= \"error\" (loghub)", loghub, passes, LineFilter.Create(LineFilterType.Contains, "error"));
-        Measure("|~ real regex (loghub)", loghub, passes, LineFilter.Create(LineFilterType.Regex, "blk_-?\\d+ (is|was) \\w+"));
+        Measure("|~ \"error|failed|exception\" (loghub)", loghub, passes, LineFilter.Create(LineFilterOp.Regex, "error|failed|exception"));
+        Measure("|~ \"(?i)error\" (loghub)", loghub, passes, LineFilter.Create(LineFilterOp.Regex, "(?i)error"));
+        Measure("|= \"error\" (loghub)", loghub, passes, LineFilter.Create(LineFilterOp.Contains, "error"));
+        Measure("|~ real regex (loghub)", loghub, passes, LineFilter.Create(LineFilterOp.Regex, "blk_-?\\d+ (is|was) \\w+"));
     }
 
     private static void Measure(string name, byte[][] lines, int passes, StreamPipeline sp, bool buildLabels) =>

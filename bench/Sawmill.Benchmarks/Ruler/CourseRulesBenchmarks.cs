@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
-using Sawmill.Server.Ruler;
+using Sawmill.Ruler;
 using Sawmill.Storage;
 
 namespace Sawmill.Benchmarks.Ruler;

@@ -1,8 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
-using Sawmill.Server.Ruler;
-using Sawmill.Server.Ruler.Templates;
+using Sawmill.Ruler;
+using Sawmill.Ruler.Templates;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Benchmarks.Ruler;
 
@@ -14,7 +15,7 @@ namespace Sawmill.Benchmarks.Ruler;
 public class RulerBenchmarks
 {
     private readonly List<Sample> _samples = [];
-    private readonly Sawmill.LogQL.Log.GoTemplate _template = TemplateData.Parse("Feature {{ $labels.feature }}: {{ $value | humanize }} req/s ({{ printf \"%.2f\" $value }})");
+    private readonly Sawmill.GoCompat.GoTemplate _template = TemplateData.Parse("Feature {{ $labels.feature }}: {{ $value | humanize }} req/s ({{ printf \"%.2f\" $value }})");
     private readonly TemplateData _data = new(new Dictionary<string, string> { ["feature"] = "age" }, new Dictionary<string, string>(), "", 12.345);
     private AlertingRule _rule = null!;
     private DateTime _ts = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Sawmill.Core;
 using YamlDotNet.RepresentationModel;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Agent.Config;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Sawmill.Agent.Tailing;
 using YamlDotNet.RepresentationModel;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Agent.Positions;
 
@@ -109,7 +110,7 @@ public sealed class PositionsFile
                 foreach (var (k, v) in _offsets.OrderBy(x => x.Key, StringComparer.Ordinal))
                 {
                     sb.Append("  ");
-                    Sawmill.Core.GoQuote.Append(sb, k);
+                    GoQuote.Append(sb, k);
                     sb.Append(": \"").Append(v.ToString(CultureInfo.InvariantCulture)).Append("\"\n");
                 }
                 text = sb.ToString();

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Sawmill.Agent.Config;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Agent.Relabel;
 

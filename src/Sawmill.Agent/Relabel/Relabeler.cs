@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Agent.Relabel;
 

@@ -1,3 +1,4 @@
+using Sawmill.GoCompat;
 using System.Text;
 
 namespace Sawmill.Agent.Stages;
@@ -33,7 +34,7 @@ public sealed class CriStage(int maxPartialLines, long maxPartialLineSize, bool 
         }
         var flags = line[(s2 + 1)..s3];
         var content = s3 < line.Length ? line[(s3 + 1)..] : "";
-        if (GoTimeLayout.TryParse(line[..s1], GoTimeLayout.Named["RFC3339Nano"], null, out var ns, out _))
+        if (GoTime.TryParse(line[..s1], GoTime.Named["RFC3339Nano"], null, out var ns, out _))
             entry.TimestampNs = ns;
         entry.Labels["stream"] = stream;
         entry.Extracted["stream"] = stream;

@@ -1,3 +1,4 @@
+using Sawmill.GoCompat;
 using System.Text.Json;
 
 namespace Sawmill.Agent.Stages;
@@ -20,7 +21,7 @@ public sealed class DockerStage() : TransformStage("docker")
             if (root.TryGetProperty("stream", out var stream) && stream.GetString() is { Length: > 0 } s)
                 entry.Labels["stream"] = s;
             if (root.TryGetProperty("time", out var time) && time.GetString() is { } t &&
-                GoTimeLayout.TryParse(t, GoTimeLayout.Named["RFC3339Nano"], null, out var ns, out _))
+                GoTime.TryParse(t, GoTime.Named["RFC3339Nano"], null, out var ns, out _))
                 entry.TimestampNs = ns;
             var line = log.GetString()!;
             entry.Line = line.EndsWith('\n') ? line[..^1] : line;

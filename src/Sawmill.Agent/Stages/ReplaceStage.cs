@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Agent.Stages;
 
@@ -28,7 +29,7 @@ public sealed class ReplaceStage(Regex regex, string? source, GoTemplate? templa
                     continue;
                 if (!int.TryParse(group.Name, out _))
                     entry.Extracted[group.Name] = group.Value;
-                var data = new Dictionary<string, object?>(entry.Extracted, StringComparer.Ordinal) { ["Value"] = group.Value };
+                var data = PromtailTemplate.Data(entry, ("Value", group.Value));
                 sb.Append(input, pos, group.Index - pos);
                 sb.Append(template?.Execute(data) ?? "");
                 pos = group.Index + group.Length;

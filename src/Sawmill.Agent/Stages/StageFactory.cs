@@ -3,6 +3,7 @@ using Sawmill.Agent.Config;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
 using YamlDotNet.RepresentationModel;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Agent.Stages;
 
@@ -42,8 +43,8 @@ public static class StageFactory
                 "logfmt" => new LogfmtStage(Mapping(c, "mapping"), c.Str("source")),
                 "regex" => new RegexStage(Regex(c, "expression", anchored: false), c.Str("source")),
                 "replace" => new ReplaceStage(Regex(c, "expression", anchored: false), c.Str("source"),
-                    c.Str("replace") is { } r ? GoTemplate.Parse(r) : null),
-                "template" => new TemplateStage(c.Required("source"), GoTemplate.Parse(c.Required("template"))),
+                    c.Str("replace") is { } r ? PromtailTemplate.Parse(r) : null),
+                "template" => new TemplateStage(c.Required("source"), PromtailTemplate.Parse(c.Required("template"))),
                 "labels" => new LabelsStage(Mapping(c, null), toMetadata: false),
                 "structured_metadata" => new LabelsStage(Mapping(c, null), toMetadata: true),
                 "labelallow" => new LabelFilterStage(StringsOrSelf(node, c), allow: true),
@@ -66,7 +67,7 @@ public static class StageFactory
                 _ => throw new ConfigException($"{entry.Path}: unknown pipeline stage type \"{type}\""),
             };
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
             throw new ConfigException($"{c.Path}: {e.Message}");
         }

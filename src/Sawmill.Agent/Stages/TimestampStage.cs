@@ -1,3 +1,4 @@
+using Sawmill.GoCompat;
 using System.Globalization;
 using Sawmill.Core;
 
@@ -43,7 +44,7 @@ public sealed class TimestampStage : TransformStage
         };
     }
 
-    private static string Resolve(string format) => GoTimeLayout.Named.TryGetValue(format, out var layout) ? layout : format;
+    private static string Resolve(string format) => GoTime.Named.TryGetValue(format, out var layout) ? layout : format;
 
     protected override bool Apply(PipelineEntry entry)
     {
@@ -95,7 +96,8 @@ public sealed class TimestampStage : TransformStage
             case "UnixNs":
                 return Scaled(value, 1, out unixNs);
             default:
-                return GoTimeLayout.TryParse(value, format, location, out unixNs, out _);
+                // Promtail gives layouts without a year (Stamp, Kitchen …) the current year.
+                return GoTime.TryParse(value, format, location, out unixNs, out _, yearIfMissing: DateTime.UtcNow.Year);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Sawmill.Core;
 using Sawmill.LogQL.Syntax;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Engine;
 

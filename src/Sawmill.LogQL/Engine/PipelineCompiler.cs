@@ -39,7 +39,7 @@ internal static class PipelineCompiler
         RegexpParserExpr r => new RegexpParserStage(r.Pattern),
         PatternParserExpr p => new PatternParserStage(p.Pattern),
         UnpackParserExpr => new UnpackParserStage(),
-        Syntax.LabelFilterStage lf => new Log.LabelFilterStage(CompileLabelFilter(lf.Filter)),
+        Syntax.LabelFilterStageExpr lf => new Log.LabelFilterStage(CompileLabelFilter(lf.Filter)),
         LineFormatExpr f => new LineFormatStage(f.Template),
         LabelFormatExpr f => new LabelFormatStage(f.Formats.Select(x => (x.Name, x.Value, x.Rename)).ToArray()),
         DropLabelsExpr d => new DropLabelsStage(
@@ -54,15 +54,7 @@ internal static class PipelineCompiler
 
     public static LogLineFilter CompileLineFilter(LineFilterExpr f)
     {
-        var type = f.Op switch
-        {
-            LineFilterOp.Contains => LineFilterType.Contains,
-            LineFilterOp.NotContains => LineFilterType.NotContains,
-            LineFilterOp.Regex => LineFilterType.Regex,
-            LineFilterOp.NotRegex => LineFilterType.NotRegex,
-            LineFilterOp.Pattern => LineFilterType.Pattern,
-            _ => LineFilterType.NotPattern,
-        };
+        var type = f.Op;
         var hasIp = false;
         foreach (var v in f.Values)
             hasIp |= v.IsIp;
@@ -76,40 +68,24 @@ internal static class PipelineCompiler
         return f.IsNegative ? LogLineFilter.Not(any) : any;
     }
 
-    private static LineFilterType PositiveOf(LineFilterType t) => t switch
+    private static LineFilterOp PositiveOf(LineFilterOp t) => t switch
     {
-        LineFilterType.NotContains => LineFilterType.Contains,
-        LineFilterType.NotRegex => LineFilterType.Regex,
-        LineFilterType.NotPattern => LineFilterType.Pattern,
+        LineFilterOp.NotContains => LineFilterOp.Contains,
+        LineFilterOp.NotRegex => LineFilterOp.Regex,
+        LineFilterOp.NotPattern => LineFilterOp.Pattern,
         _ => t,
     };
 
     public static LogLabelFilter CompileLabelFilter(LabelFilterExpr f) => f switch
     {
-        Syntax.StringLabelFilter s => new Log.StringLabelFilter(s.Matcher),
-        Syntax.NumericLabelFilter n => new Log.NumericLabelFilter(n.Name, Comparison(n.Op), n.Value),
-        Syntax.DurationLabelFilter d => new Log.DurationLabelFilter(d.Name, Comparison(d.Op), d.ValueNs),
-        Syntax.BytesLabelFilter b => new Log.BytesLabelFilter(b.Name, Comparison(b.Op), b.Bytes),
-        Syntax.IpLabelFilter ip => new Log.IpLabelFilter(ip.Name, !ip.Equal, IpRange.Parse(ip.Pattern)),
-        BinaryLabelFilter { And: true } b => LogLabelFilter.And(CompileLabelFilter(b.Left), CompileLabelFilter(b.Right)),
-        BinaryLabelFilter b => LogLabelFilter.Or(CompileLabelFilter(b.Left), CompileLabelFilter(b.Right)),
+        Syntax.StringLabelFilterExpr s => new Log.StringLabelFilter(s.Matcher),
+        Syntax.NumericLabelFilterExpr n => new Log.NumericLabelFilter(n.Name, n.Op, n.Value),
+        Syntax.DurationLabelFilterExpr d => new Log.DurationLabelFilter(d.Name, d.Op, d.ValueNs),
+        Syntax.BytesLabelFilterExpr b => new Log.BytesLabelFilter(b.Name, b.Op, b.Bytes),
+        Syntax.IpLabelFilterExpr ip => new Log.IpLabelFilter(ip.Name, !ip.Equal, IpRange.Parse(ip.Pattern)),
+        BinaryLabelFilterExpr { And: true } b => LogLabelFilter.And(CompileLabelFilter(b.Left), CompileLabelFilter(b.Right)),
+        BinaryLabelFilterExpr b => LogLabelFilter.Or(CompileLabelFilter(b.Left), CompileLabelFilter(b.Right)),
         _ => throw new InvalidOperationException("unknown label filter " + f.GetType().Name),
     };
 
-    private static LabelComparison Comparison(ComparisonOp op) => op switch
-    {
-        ComparisonOp.Eq => LabelComparison.Equal,
-        ComparisonOp.Neq => LabelComparison.NotEqual,
-        ComparisonOp.Gt => LabelComparison.Greater,
-        ComparisonOp.Gte => LabelComparison.GreaterOrEqual,
-        ComparisonOp.Lt => LabelComparison.Less,
-        _ => LabelComparison.LessOrEqual,
-    };
-
-    public static Log.UnwrapConversion Conversion(Syntax.UnwrapConversion c) => c switch
-    {
-        Syntax.UnwrapConversion.Duration or Syntax.UnwrapConversion.DurationSeconds => Log.UnwrapConversion.Duration,
-        Syntax.UnwrapConversion.Bytes => Log.UnwrapConversion.Bytes,
-        _ => Log.UnwrapConversion.Float,
-    };
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Sawmill.Core;
 using Sawmill.LogQL.Log;
 using Sawmill.LogQL.Syntax;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Engine;
 
@@ -40,7 +41,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
         if (pushed != null)
             pipeline = new Pipeline(PipelineCompiler.CompileStages(selector.Stages), needed, skipLeadingLineFilters: true);
         var postFilters = unwrap?.PostFilters.Select(PipelineCompiler.CompileLabelFilter).ToArray() ?? [];
-        var conversion = unwrap == null ? Log.UnwrapConversion.Float : PipelineCompiler.Conversion(unwrap.Conversion);
+        var conversion = unwrap?.Conversion ?? UnwrapConversion.None;
 
         // Window bounds over all steps: the earliest window opens after first - offset - range.
         var selectStart = grid.StartNs - range.OffsetNs - range.RangeNs + 1;
@@ -108,7 +109,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
                     {
                         var entry = sp.Entry;
                         // Fast path: a plain number the parser left as UTF-8 converts without creating a string.
-                        if (conversion == Log.UnwrapConversion.Float && entry.TryGetUtf8(unwrap.Label, out var raw) &&
+                        if (conversion == UnwrapConversion.None && entry.TryGetUtf8(unwrap.Label, out var raw) &&
                             System.Text.Ascii.IsValid(raw) && GoFloat.TryParse(raw, out value))
                         {
                         }

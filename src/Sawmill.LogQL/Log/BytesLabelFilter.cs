@@ -1,12 +1,13 @@
 using Sawmill.Core;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.LogQL.Log;
 
 /// <summary><c>size &gt; 20MB</c>: the label parsed as a humanized byte size. Missing label: no match. Unparsable: kept with LabelFilterErr.</summary>
-public sealed class BytesLabelFilter(string name, LabelComparison op, double bytes) : LabelFilter
+public sealed class BytesLabelFilter(string name, ComparisonOp op, double bytes) : LabelFilter
 {
     public string Name { get; } = name;
-    public LabelComparison Op { get; } = op;
+    public ComparisonOp Op { get; } = op;
     public double Bytes { get; } = bytes;
 
     public override bool Matches(EntryState entry)

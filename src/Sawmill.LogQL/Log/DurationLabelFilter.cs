@@ -1,12 +1,14 @@
 using Sawmill.Core;
+using Sawmill.GoCompat;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.LogQL.Log;
 
 /// <summary><c>latency &gt; 250ms</c>: the label parsed as a Go duration. Missing label: no match. Unparsable: kept with LabelFilterErr.</summary>
-public sealed class DurationLabelFilter(string name, LabelComparison op, long nanoseconds) : LabelFilter
+public sealed class DurationLabelFilter(string name, ComparisonOp op, long nanoseconds) : LabelFilter
 {
     public string Name { get; } = name;
-    public LabelComparison Op { get; } = op;
+    public ComparisonOp Op { get; } = op;
     public long Nanoseconds { get; } = nanoseconds;
 
     public override bool Matches(EntryState entry)

@@ -1,3 +1,4 @@
+using Sawmill.LogQL.Syntax;
 namespace Sawmill.LogQL.Log;
 
 /// <summary>
@@ -19,13 +20,13 @@ public abstract class LabelFilter
 
     public static LabelFilter Or(LabelFilter left, LabelFilter right) => new OrLabelFilter(left, right);
 
-    internal static bool Compare(LabelComparison op, double a, double b) => op switch
+    internal static bool Compare(ComparisonOp op, double a, double b) => op switch
     {
-        LabelComparison.Equal => a == b,
-        LabelComparison.NotEqual => a != b,
-        LabelComparison.Greater => a > b,
-        LabelComparison.GreaterOrEqual => a >= b,
-        LabelComparison.Less => a < b,
+        ComparisonOp.Eq => a == b,
+        ComparisonOp.Neq => a != b,
+        ComparisonOp.Gt => a > b,
+        ComparisonOp.Gte => a >= b,
+        ComparisonOp.Lt => a < b,
         _ => a <= b,
     };
 

@@ -1,4 +1,5 @@
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Log;
 
@@ -30,7 +31,7 @@ public sealed class LabelFormatStage : Stage
             {
                 try
                 {
-                    t = GoTemplate.Parse(value);
+                    t = LogTemplate.Parse(value);
                 }
                 catch (ArgumentException e)
                 {
@@ -61,7 +62,7 @@ public sealed class LabelFormatStage : Stage
                 }
                 continue;
             }
-            if (template.UsesLine)
+            if (template.UsesLine())
                 lineText ??= System.Text.Encoding.UTF8.GetString(line);
             sb.Clear();
             try

@@ -1,4 +1,5 @@
 using Sawmill.Core;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.LogQL.Log;
 
@@ -20,15 +21,15 @@ public abstract class LineFilter : ILineFilter
     /// when none does. Regex values are RE2; pattern values use Loki's pattern syntax.
     /// </summary>
     /// <exception cref="ArgumentException">A regex or pattern is invalid (the message reads like Loki's).</exception>
-    public static LineFilter Create(LineFilterType type, IReadOnlyList<string> values)
+    public static LineFilter Create(LineFilterOp type, IReadOnlyList<string> values)
     {
         if (values.Count == 0)
             throw new ArgumentException("a line filter needs at least one value");
-        var negative = type is LineFilterType.NotContains or LineFilterType.NotRegex or LineFilterType.NotPattern;
+        var negative = type is LineFilterOp.NotContains or LineFilterOp.NotRegex or LineFilterOp.NotPattern;
         var positive = type switch
         {
-            LineFilterType.Contains or LineFilterType.NotContains => LineFilterKind.Contains,
-            LineFilterType.Regex or LineFilterType.NotRegex => LineFilterKind.Regex,
+            LineFilterOp.Contains or LineFilterOp.NotContains => LineFilterKind.Contains,
+            LineFilterOp.Regex or LineFilterOp.NotRegex => LineFilterKind.Regex,
             _ => LineFilterKind.Pattern,
         };
         LineFilter f;
@@ -42,7 +43,7 @@ public abstract class LineFilter : ILineFilter
     }
 
     /// <summary>A single-value filter.</summary>
-    public static LineFilter Create(LineFilterType type, string value) => Create(type, [value]);
+    public static LineFilter Create(LineFilterOp type, string value) => Create(type, [value]);
 
     /// <summary><c>|= ip("…")</c> / <c>!= ip("…")</c>: lines containing an IP address inside the pattern (address, CIDR or range).</summary>
     /// <exception cref="ArgumentException">The pattern is not a valid address, CIDR or range.</exception>

@@ -1,4 +1,5 @@
 using System.Text;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Log;
 
@@ -17,7 +18,7 @@ public sealed class LineFormatStage : Stage
     {
         try
         {
-            _template = GoTemplate.Parse(template);
+            _template = LogTemplate.Parse(template);
         }
         catch (ArgumentException e)
         {
@@ -33,7 +34,7 @@ public sealed class LineFormatStage : Stage
         sb.Clear();
         try
         {
-            _template.Execute(entry, _template.UsesLine ? Encoding.UTF8.GetString(line) : null, sb);
+            _template.Execute(entry, _template.UsesLine() ? Encoding.UTF8.GetString(line) : null, sb);
         }
         catch (TemplateException e)
         {

@@ -1,10 +1,12 @@
+using Sawmill.GoCompat;
+using Sawmill.LogQL.Syntax;
 namespace Sawmill.LogQL.Log;
 
 /// <summary><c>status &gt;= 500</c>: the label parsed as a Go float. Missing label: no match. Unparsable: kept with LabelFilterErr.</summary>
-public sealed class NumericLabelFilter(string name, LabelComparison op, double value) : LabelFilter
+public sealed class NumericLabelFilter(string name, ComparisonOp op, double value) : LabelFilter
 {
     public string Name { get; } = name;
-    public LabelComparison Op { get; } = op;
+    public ComparisonOp Op { get; } = op;
     public double Value { get; } = value;
 
     public override bool Matches(EntryState entry)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Log;
 

@@ -1,14 +1,8 @@
 using Sawmill.Core;
+using Sawmill.GoCompat;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.LogQL.Log;
-
-/// <summary>The conversion of <c>| unwrap</c>: a plain float, <c>duration()</c>/<c>duration_seconds()</c> or <c>bytes()</c>.</summary>
-public enum UnwrapConversion
-{
-    Float,
-    Duration,
-    Bytes,
-}
 
 /// <summary>
 /// Converts an unwrapped label value to a sample value with Loki's rules; a failure gives
@@ -27,7 +21,7 @@ public static class UnwrapValue
             return false; // Loki: a missing or empty label is a SampleExtractionErr without details
         switch (conversion)
         {
-            case UnwrapConversion.Duration:
+            case UnwrapConversion.Duration or UnwrapConversion.DurationSeconds:
                 if (GoDuration.TryParse(value, out var ns))
                 {
                     result = ns / 1e9;

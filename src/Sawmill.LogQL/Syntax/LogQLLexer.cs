@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Sawmill.Core;
-using Sawmill.LogQL.Engine;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Syntax;
 
@@ -130,82 +130,9 @@ internal static class LogQLLexer
     {
         var start = i;
         var sb = new StringBuilder();
-        i++;
-        while (true)
-        {
-            if (i >= text.Length || text[i] == '\n')
-                throw Error(text, start, "literal not terminated");
-            var c = text[i];
-            if (c == '"')
-            {
-                i++;
-                return new Token(TokenKind.String, start, i, sb.ToString());
-            }
-            if (c != '\\')
-            {
-                sb.Append(c);
-                i++;
-                continue;
-            }
-            if (i + 1 >= text.Length)
-                throw Error(text, start, "literal not terminated");
-            var e = text[i + 1];
-            i += 2;
-            switch (e)
-            {
-                case 'a': sb.Append('\a'); break;
-                case 'b': sb.Append('\b'); break;
-                case 'f': sb.Append('\f'); break;
-                case 'n': sb.Append('\n'); break;
-                case 'r': sb.Append('\r'); break;
-                case 't': sb.Append('\t'); break;
-                case 'v': sb.Append('\v'); break;
-                case '\\': sb.Append('\\'); break;
-                case '"': sb.Append('"'); break;
-                case '\'': sb.Append('\''); break;
-                case 'x':
-                    sb.Append((char)ReadHex(text, ref i, 2, start));
-                    break;
-                case 'u':
-                    sb.Append(char.ConvertFromUtf32(CheckRune(text, ReadHex(text, ref i, 4, start), start)));
-                    break;
-                case 'U':
-                    sb.Append(char.ConvertFromUtf32(CheckRune(text, ReadHex(text, ref i, 8, start), start)));
-                    break;
-                case >= '0' and <= '7':
-                {
-                    var v = e - '0';
-                    for (var k = 0; k < 2; k++)
-                    {
-                        if (i >= text.Length || text[i] is < '0' or > '7')
-                            throw Error(text, start, "invalid syntax");
-                        v = v * 8 + (text[i++] - '0');
-                    }
-                    if (v > 255)
-                        throw Error(text, start, "invalid syntax");
-                    sb.Append((char)v);
-                    break;
-                }
-                default:
-                    throw Error(text, start, "invalid syntax");
-            }
-        }
-    }
-
-    private static int CheckRune(string text, int v, int start) =>
-        v is > 0x10FFFF or (>= 0xD800 and <= 0xDFFF) ? throw Error(text, start, "invalid syntax") : v;
-
-    private static int ReadHex(string text, ref int i, int digits, int start)
-    {
-        var v = 0;
-        for (var k = 0; k < digits; k++)
-        {
-            if (i >= text.Length || !char.IsAsciiHexDigit(text[i]))
-                throw Error(text, start, "invalid syntax");
-            v = v * 16 + Convert.ToInt32(text[i].ToString(), 16);
-            i++;
-        }
-        return v;
+        if (!GoQuote.TryUnquote(text, ref i, sb, out var error))
+            throw Error(text, start, error == UnquoteError.Unterminated ? "literal not terminated" : "invalid syntax");
+        return new Token(TokenKind.String, start, i, sb.ToString());
     }
 
     private static Token LexRange(string text, ref int i)

@@ -1,5 +1,4 @@
 using Sawmill.Core;
-using Sawmill.LogQL.Engine;
 
 namespace Sawmill.LogQL.Syntax;
 

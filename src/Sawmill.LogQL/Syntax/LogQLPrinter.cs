@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Syntax;
 
@@ -195,7 +196,7 @@ public static class LogQLPrinter
             case UnpackParserExpr:
                 sb.Append("| unpack");
                 break;
-            case LabelFilterStage lfs:
+            case LabelFilterStageExpr lfs:
                 sb.Append("| ");
                 WriteLabelFilter(sb, lfs.Filter, top: true);
                 break;
@@ -264,24 +265,24 @@ public static class LogQLPrinter
     {
         switch (f)
         {
-            case StringLabelFilter s:
+            case StringLabelFilterExpr s:
                 sb.Append(s.Matcher.ToString());
                 break;
-            case NumericLabelFilter n:
+            case NumericLabelFilterExpr n:
                 sb.Append(n.Name).Append(LogQLNames.Name(n.Op)).Append(GoFormat.Float(n.Value));
                 break;
-            case DurationLabelFilter d:
+            case DurationLabelFilterExpr d:
                 sb.Append(d.Name).Append(LogQLNames.Name(d.Op)).Append(GoFormat.Duration(d.ValueNs));
                 break;
-            case BytesLabelFilter b:
+            case BytesLabelFilterExpr b:
                 sb.Append(b.Name).Append(LogQLNames.Name(b.Op)).Append(GoFormat.Bytes(b.Bytes));
                 break;
-            case IpLabelFilter ip:
+            case IpLabelFilterExpr ip:
                 sb.Append(ip.Name).Append(ip.Equal ? "=" : "!=").Append("ip(");
                 GoQuote.Append(sb, ip.Pattern);
                 sb.Append(')');
                 break;
-            case BinaryLabelFilter bin:
+            case BinaryLabelFilterExpr bin:
                 // Always parenthesised so that and/or nesting survives a round trip.
                 sb.Append("( ");
                 WriteLabelFilter(sb, bin.Left, top: false);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Sawmill.Core;
-using Sawmill.LogQL.Engine;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Syntax;
 
@@ -191,7 +191,7 @@ internal sealed class Parser
                 throw Plain($"unexpected literal for right leg of logical/set binary operation ({name}): {rl.Value.ToString("F6", CultureInfo.InvariantCulture)}");
         }
         if (l is LiteralExpr a && r is LiteralExpr b)
-            return new LiteralExpr(Engine.ScalarMath.Apply(op, a.Value, b.Value, returnBool: true));
+            return new LiteralExpr(ScalarMath.Apply(op, a.Value, b.Value, returnBool: true));
         return new BinaryExpr(op, l, r, returnBool, matching);
     }
 
@@ -473,7 +473,7 @@ internal sealed class Parser
             }
         }
         if (t.Kind is TokenKind.Identifier or TokenKind.LParen)
-            return new LabelFilterStage(ParseLabelFilterOr());
+            return new LabelFilterStageExpr(ParseLabelFilterOr());
         throw Unexpected(t);
     }
 
@@ -551,7 +551,7 @@ internal sealed class Parser
         while (IsWord("or"))
         {
             Advance();
-            left = new BinaryLabelFilter(left, false, ParseLabelFilterAnd());
+            left = new BinaryLabelFilterExpr(left, false, ParseLabelFilterAnd());
         }
         _depth--;
         return left;
@@ -566,7 +566,7 @@ internal sealed class Parser
                 Advance();
             else if (!(Cur.Kind == TokenKind.LParen || (Cur.Kind == TokenKind.Identifier && Cur.Text != "or" && NextIsComparison(1))))
                 return left;
-            left = new BinaryLabelFilter(left, true, ParseLabelFilterPrimary());
+            left = new BinaryLabelFilterExpr(left, true, ParseLabelFilterPrimary());
         }
     }
 
@@ -587,7 +587,7 @@ internal sealed class Parser
                 if (Cur.Kind == TokenKind.String)
                 {
                     var v = Advance();
-                    return new StringLabelFilter(CreateMatcher(opTok.Kind == TokenKind.Assign ? MatchType.Equal : MatchType.NotEqual, name.Text, v));
+                    return new StringLabelFilterExpr(CreateMatcher(opTok.Kind == TokenKind.Assign ? MatchType.Equal : MatchType.NotEqual, name.Text, v));
                 }
                 if (IsWord("ip") && PeekAt(1).Kind == TokenKind.LParen)
                 {
@@ -597,13 +597,13 @@ internal sealed class Parser
                     Expect(TokenKind.RParen, ")");
                     if (!IpPattern.TryParse(s.Text, out _))
                         throw LogQLLexer.Error(_text, s.Start, $"invalid ip pattern: {s.Text}");
-                    return new IpLabelFilter(name.Text, opTok.Kind == TokenKind.Assign, s.Text);
+                    return new IpLabelFilterExpr(name.Text, opTok.Kind == TokenKind.Assign, s.Text);
                 }
                 return ParseValueFilter(name.Text, opTok.Kind == TokenKind.Assign ? ComparisonOp.Eq : ComparisonOp.Neq);
             case TokenKind.RegexMatch or TokenKind.NotRegexMatch:
             {
                 var v = Expect(TokenKind.String, "STRING");
-                return new StringLabelFilter(CreateMatcher(opTok.Kind == TokenKind.RegexMatch ? MatchType.Regex : MatchType.NotRegex, name.Text, v));
+                return new StringLabelFilterExpr(CreateMatcher(opTok.Kind == TokenKind.RegexMatch ? MatchType.Regex : MatchType.NotRegex, name.Text, v));
             }
             case TokenKind.Gt: return ParseValueFilter(name.Text, ComparisonOp.Gt);
             case TokenKind.Gte: return ParseValueFilter(name.Text, ComparisonOp.Gte);
@@ -628,13 +628,13 @@ internal sealed class Parser
         {
             case TokenKind.Number:
                 Advance();
-                return new NumericLabelFilter(name, op, sign * t.Number);
+                return new NumericLabelFilterExpr(name, op, sign * t.Number);
             case TokenKind.Duration:
                 Advance();
-                return new DurationLabelFilter(name, op, t.Nanos);
+                return new DurationLabelFilterExpr(name, op, t.Nanos);
             case TokenKind.Bytes:
                 Advance();
-                return new BytesLabelFilter(name, op, t.Number);
+                return new BytesLabelFilterExpr(name, op, t.Number);
             default:
                 throw Unexpected(t);
         }

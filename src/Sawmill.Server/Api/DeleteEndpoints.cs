@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
 using Sawmill.Server.Hosting;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.Server.Api;
 

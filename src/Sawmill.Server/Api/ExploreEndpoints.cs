@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Sawmill.Core;
 using Sawmill.Server.Hosting;
 using Sawmill.Server.Patterns;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Api;
 

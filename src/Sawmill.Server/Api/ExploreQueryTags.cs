@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Api;
 
@@ -71,7 +72,7 @@ public static class ExploreQueryTags
             extra.Append(k).Append('=').Append(v).Append(' ');
         }
         logger.LogInformation("executing query org_id={Tenant} query={Query} range_type={RangeType} length={Length} step={Step} duration={Duration} status={Status} limit={Limit} returned_lines={Returned} total_bytes={Bytes} query_tags={Tags} source={Source} {Extra}",
-            tenant, query, rangeType, Sawmill.Core.GoDuration.Format(lengthNs), Sawmill.Core.GoDuration.Format(stepNs), Sawmill.Core.GoDuration.Format(duration.Ticks * 100),
+            tenant, query, rangeType, GoDuration.Format(lengthNs), GoDuration.Format(stepNs), GoDuration.Format(duration.Ticks * 100),
             status, limit, returnedLines, totalBytes, tags, source, extra.ToString().TrimEnd());
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Api;
 

@@ -6,6 +6,8 @@ using Sawmill.LogQL.Engine;
 using Sawmill.Server.Config;
 using Sawmill.Server.Hosting;
 using Sawmill.Server.Telemetry;
+using Sawmill.GoCompat;
+using Sawmill.LogQL;
 
 namespace Sawmill.Server.Api;
 

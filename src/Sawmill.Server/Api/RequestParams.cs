@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Api;
 

@@ -9,6 +9,7 @@ using Sawmill.Core;
 using Sawmill.LogQL.Engine;
 using Sawmill.Server.Hosting;
 using Sawmill.Server.Tailing;
+using Sawmill.LogQL;
 
 namespace Sawmill.Server.Api;
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Sawmill.Cluster.Ring;
 using Sawmill.Core;
+using Sawmill.LogQL;
 using Sawmill.LogQL.Engine;
 using Sawmill.LogQL.Syntax;
 using Sawmill.Server.Api;

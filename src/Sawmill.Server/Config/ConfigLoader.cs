@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Sawmill.Core;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Config;
 
@@ -491,7 +492,7 @@ public static partial class ConfigLoader
             {
                 Sawmill.LogQL.Engine.LogSelector.Parse(selector);
             }
-            catch (Sawmill.LogQL.Engine.ParseException e)
+            catch (Sawmill.LogQL.Syntax.ParseException e)
             {
                 throw new ConfigException($"config key {at}.selector: \"{selector}\" is not a stream selector: {e.Message}");
             }

@@ -259,7 +259,7 @@ public sealed class SawmillServer : IAsyncDisposable
         if (target is "all" or "backend")
             DeleteEndpoints.Map(app, context);
         if (target is "all" or "backend")
-            Ruler.RulerService.Map(app, context);
+            RulerEndpoints.Map(app, context);
     }
 
     /// <summary>Maps exceptions to Loki's statuses and plain-text bodies and records request durations.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Sawmill.Core;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Server.Protocol;
 

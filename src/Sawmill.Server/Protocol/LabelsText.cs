@@ -1,3 +1,4 @@
+using Sawmill.GoCompat;
 using System.Text;
 using Sawmill.Core;
 
@@ -83,51 +84,11 @@ public static class LabelsText
             error = "expected a quoted label value";
             return null;
         }
-        var quote = s[i++];
+        var start = i;
         var sb = new StringBuilder();
-        while (i < s.Length)
-        {
-            var c = s[i++];
-            if (c == quote)
-                return sb.ToString();
-            if (c == '\\' && quote == '"')
-            {
-                if (i >= s.Length)
-                    break;
-                var e = s[i++];
-                switch (e)
-                {
-                    case 'n': sb.Append('\n'); break;
-                    case 't': sb.Append('\t'); break;
-                    case 'r': sb.Append('\r'); break;
-                    case 'a': sb.Append('\a'); break;
-                    case 'b': sb.Append('\b'); break;
-                    case 'f': sb.Append('\f'); break;
-                    case 'v': sb.Append('\v'); break;
-                    case '\\': sb.Append('\\'); break;
-                    case '"': sb.Append('"'); break;
-                    case '\'': sb.Append('\''); break;
-                    case 'x' when i + 2 <= s.Length:
-                        sb.Append((char)Convert.ToInt32(s.Substring(i, 2), 16));
-                        i += 2;
-                        break;
-                    case 'u' when i + 4 <= s.Length:
-                        sb.Append((char)Convert.ToInt32(s.Substring(i, 4), 16));
-                        i += 4;
-                        break;
-                    case 'U' when i + 8 <= s.Length:
-                        sb.Append(char.ConvertFromUtf32(Convert.ToInt32(s.Substring(i, 8), 16)));
-                        i += 8;
-                        break;
-                    default:
-                        error = $"invalid escape sequence \\{e}";
-                        return null;
-                }
-                continue;
-            }
-            sb.Append(c);
-        }
-        error = "unterminated quoted string";
+        if (GoQuote.TryUnquote(s, ref i, sb, out var bad))
+            return sb.ToString();
+        error = bad == UnquoteError.Unterminated ? "unterminated quoted string" : $"invalid escape sequence in {s[start..Math.Min(i + 1, s.Length)]}";
         return null;
     }
 }

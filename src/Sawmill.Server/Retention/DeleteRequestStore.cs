@@ -31,7 +31,7 @@ public sealed class DeleteRequestStore
         }
     }
 
-    /// <summary>Validates and records a request; throws <see cref="Sawmill.LogQL.Engine.ParseException"/> for a bad query.</summary>
+    /// <summary>Validates and records a request; throws <see cref="Sawmill.LogQL.Syntax.ParseException"/> for a bad query.</summary>
     public DeleteRequest Add(string tenant, string query, long startNs, long endNs)
     {
         LogSelector.Parse(query);

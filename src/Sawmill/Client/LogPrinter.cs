@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Client;
 
@@ -69,7 +70,7 @@ internal sealed class LogPrinter(TextWriter output, OutputMode mode, bool utc, b
                 sb.Append(", ");
             first = false;
             sb.Append(k).Append('=');
-            Core.GoQuote.Append(sb, v);
+            GoQuote.Append(sb, v);
         }
         return sb.Append('}').ToString();
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Client;
 
@@ -33,7 +34,7 @@ internal static class TimeArgs
 
     public static TimeSpan ParseDuration(string text)
     {
-        if (!Core.GoDuration.TryParse(text, out var ns))
+        if (!GoDuration.TryParse(text, out var ns))
             throw new ClientException($"invalid duration \"{text}\": use e.g. 30s, 5m, 1h", ExitCodes.Usage);
         return TimeSpan.FromTicks(ns / 100);
     }

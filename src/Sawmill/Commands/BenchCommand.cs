@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Sawmill.Core;
 using Sawmill.Core.Protocol;
+using Sawmill.GoCompat;
 
 namespace Sawmill.Commands;
 

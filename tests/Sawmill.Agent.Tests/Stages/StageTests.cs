@@ -85,6 +85,34 @@ public sealed class StageTests
     }
 
     [Fact]
+    public void Template_printf_hashes_and_empty_results_follow_promtail()
+    {
+        // Promtail hands templates strings; sprig's float64 converts, and fmt's %.2f rounds (the old agent engine
+        // read "%.2f" as a string verb). Hash is SHA3-256 of salt+input, Sha2Hash SHA-256; an empty result removes the key.
+        var h = new StageHarness("""
+              - logfmt:
+                  mapping: { latency: , user: }
+              - template:
+                  source: latency
+                  template: '{{ printf "%.2f" (float64 .Value) }}'
+              - template:
+                  source: h3
+                  template: '{{ Hash "salt" .user }}'
+              - template:
+                  source: h2
+                  template: '{{ Sha2Hash "salt" .user }}'
+              - template:
+                  source: user
+                  template: '{{ if eq .Value "nobody" }}{{ else }}{{ .Value }}{{ end }}'
+            """);
+        var e = h.Run("latency=3.14159 user=bob")[0];
+        Assert.Equal("3.14", e.Extracted["latency"]);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA3_256.HashData("saltbob"u8)), e.Extracted["h3"]);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("saltbob"u8)), e.Extracted["h2"]);
+        Assert.False(h.Run("latency=1 user=nobody")[0].Extracted.ContainsKey("user"));
+    }
+
+    [Fact]
     public void Static_labels_labeldrop_labelallow_structured_metadata()
     {
         var h = new StageHarness("""

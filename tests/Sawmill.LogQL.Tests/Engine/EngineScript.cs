@@ -1,6 +1,7 @@
 using System.Globalization;
 using Sawmill.Core;
 using Sawmill.LogQL.Syntax;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Tests.Engine;
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Tests.Engine;
 

@@ -3,6 +3,7 @@ using System.Text;
 using FsCheck.Xunit;
 using Sawmill.LogQL.Engine;
 using Sawmill.LogQL.Log;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Tests.Engine;
 

@@ -2,6 +2,8 @@ using System.Text;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
 using Sawmill.LogQL.Log;
+using Sawmill.GoCompat;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.LogQL.Tests.Log;
 
@@ -35,7 +37,7 @@ public sealed class FastPathDifferentialTests
     [InlineData("(?i)(error|exception)")]
     public void Literal_line_filters_agree_with_the_regex_engine(string pattern)
     {
-        var fast = LineFilter.Create(LineFilterType.Regex, pattern);
+        var fast = LineFilter.Create(LineFilterOp.Regex, pattern);
         var regex = Re2.Compile(pattern, anchored: false);
         var rng = new Random(pattern.Length * 7919);
         for (var i = 0; i < 3000; i++)
@@ -52,7 +54,7 @@ public sealed class FastPathDifferentialTests
         for (var i = 0; i < 300; i++)
         {
             var values = Enumerable.Range(0, rng.Next(2, 6)).Select(_ => Words[rng.Next(Words.Length)]).ToArray();
-            var f = LineFilter.Create(LineFilterType.Contains, values);
+            var f = LineFilter.Create(LineFilterOp.Contains, values);
             for (var k = 0; k < 20; k++)
             {
                 var line = RandomText(rng);
@@ -184,7 +186,7 @@ public sealed class FastPathDifferentialTests
             var line = Encoding.UTF8.GetBytes($"v=\"{v}\"");
             Assert.True(sp.Process(i, line, out _));
             var fast = sp.Entry.TryGetUtf8("v", out var raw) && Ascii.IsValid(raw) && GoFloat.TryParse(raw, out var f) ? f : (double?)null;
-            var slowOk = UnwrapValue.TryConvert(sp.Entry.Get("v") ?? "", UnwrapConversion.Float, out var s, out _);
+            var slowOk = UnwrapValue.TryConvert(sp.Entry.Get("v") ?? "", UnwrapConversion.None, out var s, out _);
             if (fast != null)
             {
                 Assert.True(slowOk, v);

@@ -1,6 +1,7 @@
 using Sawmill.Core;
 using Sawmill.LogQL.Log;
 using static Sawmill.LogQL.Tests.Log.PipelineRunner;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.LogQL.Tests.Log;
 
@@ -93,8 +94,8 @@ public sealed class FormatStageTests
         Assert.Equal(expected, Run(line, new DecolorizeStage()).Line);
 
     [Theory]
-    [InlineData("12.5", UnwrapConversion.Float, 12.5)]
-    [InlineData("1e3", UnwrapConversion.Float, 1000)]
+    [InlineData("12.5", UnwrapConversion.None, 12.5)]
+    [InlineData("1e3", UnwrapConversion.None, 1000)]
     [InlineData("250ms", UnwrapConversion.Duration, 0.25)]
     [InlineData("1m30s", UnwrapConversion.Duration, 90)]
     [InlineData("2KiB", UnwrapConversion.Bytes, 2048)]
@@ -106,8 +107,8 @@ public sealed class FormatStageTests
     }
 
     [Theory]
-    [InlineData("abc", UnwrapConversion.Float)]
-    [InlineData("", UnwrapConversion.Float)]
+    [InlineData("abc", UnwrapConversion.None)]
+    [InlineData("", UnwrapConversion.None)]
     [InlineData("fast", UnwrapConversion.Duration)]
     [InlineData("lots", UnwrapConversion.Bytes)]
     public void Unwrap_failures_set_SampleExtractionErr(string value, UnwrapConversion conversion)
@@ -140,10 +141,10 @@ public sealed class FormatStageTests
     public void Leading_line_filters_are_exposed_for_push_down()
     {
         var p = new Pipeline([
-            new LineFilterStage(LineFilter.Create(LineFilterType.Contains, "a")),
-            new LineFilterStage(LineFilter.Create(LineFilterType.Contains, "b")),
+            new LineFilterStage(LineFilter.Create(LineFilterOp.Contains, "a")),
+            new LineFilterStage(LineFilter.Create(LineFilterOp.Contains, "b")),
             new JsonParserStage(),
-            new LineFilterStage(LineFilter.Create(LineFilterType.Contains, "c")),
+            new LineFilterStage(LineFilter.Create(LineFilterOp.Contains, "c")),
         ], skipLeadingLineFilters: true);
         Assert.NotNull(p.LeadingLineFilter);
         Assert.True(p.LeadingLineFilter!.Matches("ab"u8));

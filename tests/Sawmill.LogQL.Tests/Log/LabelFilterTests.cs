@@ -1,6 +1,8 @@
 using Sawmill.Core;
 using Sawmill.LogQL.Log;
 using static Sawmill.LogQL.Tests.Log.PipelineRunner;
+using Sawmill.GoCompat;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.LogQL.Tests.Log;
 
@@ -13,23 +15,23 @@ public sealed class LabelFilterTests
     }
 
     [Theory]
-    [InlineData("status=500", LabelComparison.GreaterOrEqual, 500, true)]
-    [InlineData("status=499", LabelComparison.GreaterOrEqual, 500, false)]
-    [InlineData("status=500", LabelComparison.Equal, 500, true)]
-    [InlineData("status=500.0", LabelComparison.Equal, 500, true)]
-    [InlineData("status=1e3", LabelComparison.Greater, 999, true)]
-    [InlineData("status=500", LabelComparison.NotEqual, 500, false)]
-    [InlineData("status=10", LabelComparison.Less, 11, true)]
-    [InlineData("status=10", LabelComparison.LessOrEqual, 10, true)]
-    [InlineData("other=1", LabelComparison.Greater, 0, false)]
-    [InlineData("other=1", LabelComparison.NotEqual, 0, false)]
-    public void Numeric_filters(string line, LabelComparison op, double value, bool expected) =>
+    [InlineData("status=500", ComparisonOp.Gte, 500, true)]
+    [InlineData("status=499", ComparisonOp.Gte, 500, false)]
+    [InlineData("status=500", ComparisonOp.Eq, 500, true)]
+    [InlineData("status=500.0", ComparisonOp.Eq, 500, true)]
+    [InlineData("status=1e3", ComparisonOp.Gt, 999, true)]
+    [InlineData("status=500", ComparisonOp.Neq, 500, false)]
+    [InlineData("status=10", ComparisonOp.Lt, 11, true)]
+    [InlineData("status=10", ComparisonOp.Lte, 10, true)]
+    [InlineData("other=1", ComparisonOp.Gt, 0, false)]
+    [InlineData("other=1", ComparisonOp.Neq, 0, false)]
+    public void Numeric_filters(string line, ComparisonOp op, double value, bool expected) =>
         Assert.Equal(expected, Filter(line, new NumericLabelFilter("status", op, value)).Kept);
 
     [Fact]
     public void Unconvertible_number_keeps_entry_with_LabelFilterErr()
     {
-        var (kept, labels) = Filter("status=abc", new NumericLabelFilter("status", LabelComparison.Greater, 1));
+        var (kept, labels) = Filter("status=abc", new NumericLabelFilter("status", ComparisonOp.Gt, 1));
         Assert.True(kept);
         Assert.Equal("LabelFilterErr", labels.Get("__error__"));
         Assert.Equal("strconv.ParseFloat: parsing \"abc\": invalid syntax", labels.Get("__error_details__"));
@@ -38,33 +40,33 @@ public sealed class LabelFilterTests
     [Fact]
     public void Label_filter_error_does_not_overwrite_parser_error()
     {
-        var r = Run("{bad", new JsonParserStage(), new LabelFilterStage(new NumericLabelFilter("app", LabelComparison.Greater, 1)));
+        var r = Run("{bad", new JsonParserStage(), new LabelFilterStage(new NumericLabelFilter("app", ComparisonOp.Gt, 1)));
         Assert.Equal("JSONParserErr", r.Labels.Get("__error__"));
     }
 
     [Theory]
-    [InlineData("d=250ms", LabelComparison.Greater, "200ms", true)]
-    [InlineData("d=1m30s", LabelComparison.Equal, "90s", true)]
-    [InlineData("d=5s", LabelComparison.LessOrEqual, "4s", false)]
-    [InlineData("d=1.5h", LabelComparison.Greater, "1h", true)]
-    public void Duration_filters(string line, LabelComparison op, string value, bool expected) =>
+    [InlineData("d=250ms", ComparisonOp.Gt, "200ms", true)]
+    [InlineData("d=1m30s", ComparisonOp.Eq, "90s", true)]
+    [InlineData("d=5s", ComparisonOp.Lte, "4s", false)]
+    [InlineData("d=1.5h", ComparisonOp.Gt, "1h", true)]
+    public void Duration_filters(string line, ComparisonOp op, string value, bool expected) =>
         Assert.Equal(expected, Filter(line, new DurationLabelFilter("d", op, GoDuration.Parse(value))).Kept);
 
     [Fact]
     public void Unconvertible_duration_sets_error()
     {
-        var (kept, labels) = Filter("d=fast", new DurationLabelFilter("d", LabelComparison.Greater, 1));
+        var (kept, labels) = Filter("d=fast", new DurationLabelFilter("d", ComparisonOp.Gt, 1));
         Assert.True(kept);
         Assert.Equal("LabelFilterErr", labels.Get("__error__"));
     }
 
     [Theory]
-    [InlineData("size=21MB", LabelComparison.Greater, "20MB", true)]
-    [InlineData("size=20MB", LabelComparison.Equal, "20MB", true)]
-    [InlineData("size=1KiB", LabelComparison.Equal, "1024B", true)]
-    [InlineData("size=19MB", LabelComparison.Greater, "20MB", false)]
-    [InlineData("size=100", LabelComparison.Less, "1KB", true)]
-    public void Bytes_filters(string line, LabelComparison op, string value, bool expected)
+    [InlineData("size=21MB", ComparisonOp.Gt, "20MB", true)]
+    [InlineData("size=20MB", ComparisonOp.Eq, "20MB", true)]
+    [InlineData("size=1KiB", ComparisonOp.Eq, "1024B", true)]
+    [InlineData("size=19MB", ComparisonOp.Gt, "20MB", false)]
+    [InlineData("size=100", ComparisonOp.Lt, "1KB", true)]
+    public void Bytes_filters(string line, ComparisonOp op, string value, bool expected)
     {
         Assert.True(ByteSize.TryParse(value, out var b));
         Assert.Equal(expected, Filter(line, new BytesLabelFilter("size", op, b)).Kept);
@@ -102,8 +104,8 @@ public sealed class LabelFilterTests
     {
         // (a == 1 and b == 2) or a > 4
         var f = new OrLabelFilter(
-            new AndLabelFilter(new NumericLabelFilter("a", LabelComparison.Equal, 1), new NumericLabelFilter("b", LabelComparison.Equal, 2)),
-            new NumericLabelFilter("a", LabelComparison.Greater, 4));
+            new AndLabelFilter(new NumericLabelFilter("a", ComparisonOp.Eq, 1), new NumericLabelFilter("b", ComparisonOp.Eq, 2)),
+            new NumericLabelFilter("a", ComparisonOp.Gt, 4));
         Assert.Equal(expected, Filter(line, f).Kept);
     }
 

@@ -1,5 +1,7 @@
 using System.Text;
 using Sawmill.LogQL.Log;
+using Sawmill.GoCompat;
+using Sawmill.LogQL.Syntax;
 
 namespace Sawmill.LogQL.Tests.Log;
 
@@ -8,39 +10,39 @@ public sealed class LineFilterTests
     private static bool M(LineFilter f, string line) => f.Matches(Encoding.UTF8.GetBytes(line));
 
     [Theory]
-    [InlineData(LineFilterType.Contains, new[] { "error" }, "an error here", true)]
-    [InlineData(LineFilterType.Contains, new[] { "error" }, "an ERROR here", false)]
-    [InlineData(LineFilterType.Contains, new[] { "" }, "anything", true)]
-    [InlineData(LineFilterType.NotContains, new[] { "error" }, "fine", true)]
-    [InlineData(LineFilterType.NotContains, new[] { "error" }, "error", false)]
-    [InlineData(LineFilterType.Contains, new[] { "a", "b" }, "xbx", true)]
-    [InlineData(LineFilterType.Contains, new[] { "a", "b" }, "xcx", false)]
-    [InlineData(LineFilterType.NotContains, new[] { "a", "b" }, "xbx", false)]
-    [InlineData(LineFilterType.NotContains, new[] { "a", "b" }, "xcx", true)]
-    [InlineData(LineFilterType.Regex, new[] { "error|failed|exception" }, "request failed", true)]
-    [InlineData(LineFilterType.Regex, new[] { "error|failed|exception" }, "all good", false)]
-    [InlineData(LineFilterType.Regex, new[] { "(?i)error" }, "An ErRoR", true)]
-    [InlineData(LineFilterType.Regex, new[] { "(?i)error" }, "fine", false)]
-    [InlineData(LineFilterType.Regex, new[] { "(?i)(error|warn)" }, "WARN x", true)]
-    [InlineData(LineFilterType.Regex, new[] { ".*foo.*" }, "a foo b", true)]
-    [InlineData(LineFilterType.Regex, new[] { "^foo" }, "a foo", false)]
-    [InlineData(LineFilterType.Regex, new[] { "^foo" }, "foo a", true)]
-    [InlineData(LineFilterType.Regex, new[] { "status=5\\d\\d" }, "status=503", true)]
-    [InlineData(LineFilterType.Regex, new[] { "status=5\\d\\d" }, "status=404", false)]
-    [InlineData(LineFilterType.Regex, new[] { "a\\.b" }, "a.b", true)]
-    [InlineData(LineFilterType.Regex, new[] { "a\\.b" }, "axb", false)]
-    [InlineData(LineFilterType.Regex, new[] { "x", "y\\d" }, "y1", true)]
-    [InlineData(LineFilterType.NotRegex, new[] { "debug|trace" }, "info", true)]
-    [InlineData(LineFilterType.NotRegex, new[] { "debug|trace" }, "trace", false)]
-    [InlineData(LineFilterType.Pattern, new[] { "<_> error <_>" }, "an error here", true)]
-    [InlineData(LineFilterType.Pattern, new[] { "<_> error <_>" }, "error here", false)]
-    [InlineData(LineFilterType.Pattern, new[] { "<_> bar" }, "foo bar baz", false)]
-    [InlineData(LineFilterType.Pattern, new[] { "<_> baz" }, "foo bar baz", true)]
-    [InlineData(LineFilterType.Pattern, new[] { "foo <_>" }, "foo bar baz", true)]
-    [InlineData(LineFilterType.NotPattern, new[] { "<_> baz" }, "foo bar baz", false)]
-    [InlineData(LineFilterType.Contains, new[] { "é" }, "café", true)]
-    [InlineData(LineFilterType.Regex, new[] { "(?i)CAFÉ" }, "café", true)]
-    public void Line_filters_match_like_loki(LineFilterType type, string[] values, string line, bool expected) =>
+    [InlineData(LineFilterOp.Contains, new[] { "error" }, "an error here", true)]
+    [InlineData(LineFilterOp.Contains, new[] { "error" }, "an ERROR here", false)]
+    [InlineData(LineFilterOp.Contains, new[] { "" }, "anything", true)]
+    [InlineData(LineFilterOp.NotContains, new[] { "error" }, "fine", true)]
+    [InlineData(LineFilterOp.NotContains, new[] { "error" }, "error", false)]
+    [InlineData(LineFilterOp.Contains, new[] { "a", "b" }, "xbx", true)]
+    [InlineData(LineFilterOp.Contains, new[] { "a", "b" }, "xcx", false)]
+    [InlineData(LineFilterOp.NotContains, new[] { "a", "b" }, "xbx", false)]
+    [InlineData(LineFilterOp.NotContains, new[] { "a", "b" }, "xcx", true)]
+    [InlineData(LineFilterOp.Regex, new[] { "error|failed|exception" }, "request failed", true)]
+    [InlineData(LineFilterOp.Regex, new[] { "error|failed|exception" }, "all good", false)]
+    [InlineData(LineFilterOp.Regex, new[] { "(?i)error" }, "An ErRoR", true)]
+    [InlineData(LineFilterOp.Regex, new[] { "(?i)error" }, "fine", false)]
+    [InlineData(LineFilterOp.Regex, new[] { "(?i)(error|warn)" }, "WARN x", true)]
+    [InlineData(LineFilterOp.Regex, new[] { ".*foo.*" }, "a foo b", true)]
+    [InlineData(LineFilterOp.Regex, new[] { "^foo" }, "a foo", false)]
+    [InlineData(LineFilterOp.Regex, new[] { "^foo" }, "foo a", true)]
+    [InlineData(LineFilterOp.Regex, new[] { "status=5\\d\\d" }, "status=503", true)]
+    [InlineData(LineFilterOp.Regex, new[] { "status=5\\d\\d" }, "status=404", false)]
+    [InlineData(LineFilterOp.Regex, new[] { "a\\.b" }, "a.b", true)]
+    [InlineData(LineFilterOp.Regex, new[] { "a\\.b" }, "axb", false)]
+    [InlineData(LineFilterOp.Regex, new[] { "x", "y\\d" }, "y1", true)]
+    [InlineData(LineFilterOp.NotRegex, new[] { "debug|trace" }, "info", true)]
+    [InlineData(LineFilterOp.NotRegex, new[] { "debug|trace" }, "trace", false)]
+    [InlineData(LineFilterOp.Pattern, new[] { "<_> error <_>" }, "an error here", true)]
+    [InlineData(LineFilterOp.Pattern, new[] { "<_> error <_>" }, "error here", false)]
+    [InlineData(LineFilterOp.Pattern, new[] { "<_> bar" }, "foo bar baz", false)]
+    [InlineData(LineFilterOp.Pattern, new[] { "<_> baz" }, "foo bar baz", true)]
+    [InlineData(LineFilterOp.Pattern, new[] { "foo <_>" }, "foo bar baz", true)]
+    [InlineData(LineFilterOp.NotPattern, new[] { "<_> baz" }, "foo bar baz", false)]
+    [InlineData(LineFilterOp.Contains, new[] { "é" }, "café", true)]
+    [InlineData(LineFilterOp.Regex, new[] { "(?i)CAFÉ" }, "café", true)]
+    public void Line_filters_match_like_loki(LineFilterOp type, string[] values, string line, bool expected) =>
         Assert.Equal(expected, M(LineFilter.Create(type, values), line));
 
     [Theory]
@@ -71,23 +73,23 @@ public sealed class LineFilterTests
     [Fact]
     public void Required_substrings_come_from_case_sensitive_literals()
     {
-        var f = LineFilter.And([LineFilter.Create(LineFilterType.Contains, "abc-123"), LineFilter.Create(LineFilterType.Regex, "(?i)x"), LineFilter.Create(LineFilterType.Regex, "lit")]);
+        var f = LineFilter.And([LineFilter.Create(LineFilterOp.Contains, "abc-123"), LineFilter.Create(LineFilterOp.Regex, "(?i)x"), LineFilter.Create(LineFilterOp.Regex, "lit")]);
         var req = f.RequiredSubstrings.Select(Encoding.UTF8.GetString).ToArray();
         Assert.Equal(["abc-123", "lit"], req);
-        Assert.Empty(LineFilter.Create(LineFilterType.NotContains, "x").RequiredSubstrings);
-        Assert.Empty(LineFilter.Create(LineFilterType.Contains, ["a", "b"]).RequiredSubstrings);
+        Assert.Empty(LineFilter.Create(LineFilterOp.NotContains, "x").RequiredSubstrings);
+        Assert.Empty(LineFilter.Create(LineFilterOp.Contains, ["a", "b"]).RequiredSubstrings);
     }
 
     [Fact]
     public void Invalid_regex_is_rejected() =>
-        Assert.ThrowsAny<ArgumentException>(() => LineFilter.Create(LineFilterType.Regex, "(unclosed"));
+        Assert.ThrowsAny<ArgumentException>(() => LineFilter.Create(LineFilterOp.Regex, "(unclosed"));
 
     [Fact]
     public void Long_lines_use_pooled_buffers()
     {
         var line = new string('x', 100_000) + " needle";
-        Assert.True(M(LineFilter.Create(LineFilterType.Regex, "(?i)NEEDLE"), line));
-        Assert.True(M(LineFilter.Create(LineFilterType.Regex, "ne+dle$"), line));
+        Assert.True(M(LineFilter.Create(LineFilterOp.Regex, "(?i)NEEDLE"), line));
+        Assert.True(M(LineFilter.Create(LineFilterOp.Regex, "ne+dle$"), line));
     }
 
     [Fact]
@@ -98,8 +100,8 @@ public sealed class LineFilterTests
         string[] alphabet = ["error", "ERROR", "failed", "Warn", "abc", "x", "yz", " ", "exception", "é"];
         foreach (var p in patterns)
         {
-            var filter = LineFilter.Create(LineFilterType.Regex, p);
-            var regex = Sawmill.Core.Re2.Compile(p, anchored: false);
+            var filter = LineFilter.Create(LineFilterOp.Regex, p);
+            var regex = Re2.Compile(p, anchored: false);
             for (var i = 0; i < 200; i++)
             {
                 var sb = new StringBuilder();

@@ -1,5 +1,6 @@
 using Sawmill.Core;
 using Sawmill.LogQL.Log;
+using Sawmill.GoCompat;
 
 namespace Sawmill.LogQL.Tests.Log;
 
@@ -139,9 +140,9 @@ public sealed class TemplateTests
     [Fact]
     public void Templates_report_referenced_fields()
     {
-        Assert.Equal(["a", "b"], GoTemplate.Parse("{{.a}} {{ if .b }}x{{end}}").ReferencedFields!.Order());
-        Assert.Null(GoTemplate.Parse("{{ range $k, $v := . }}{{end}}").ReferencedFields);
-        Assert.True(GoTemplate.Parse("{{ __line__ }}").UsesLine);
+        Assert.Equal(["a", "b"], LogTemplate.Parse("{{.a}} {{ if .b }}x{{end}}").ReferencedFields!.Order());
+        Assert.Null(LogTemplate.Parse("{{ range $k, $v := . }}{{end}}").ReferencedFields);
+        Assert.True(LogTemplate.Parse("{{ __line__ }}").UsesLine());
     }
 
     [Theory]
@@ -156,7 +157,7 @@ public sealed class TemplateTests
     [InlineData("{{ (.a }}")]
     public void Syntax_errors_are_rejected(string template)
     {
-        var e = Assert.Throws<ArgumentException>(() => GoTemplate.Parse(template));
+        var e = Assert.Throws<ArgumentException>(() => LogTemplate.Parse(template));
         Assert.StartsWith("template: line:", e.Message);
     }
 }

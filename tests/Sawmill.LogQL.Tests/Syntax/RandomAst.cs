@@ -59,13 +59,13 @@ internal sealed class RandomAst(int seed)
             case 3: return new RegexpParserExpr("(?P<a>\\w+) \"(?P<b>.*)\"");
             case 4: return new PatternParserExpr("<a> - <_> \"<b>\"");
             case 5: return new UnpackParserExpr();
-            case 6: return new LabelFilterStage(LabelFilter(2));
+            case 6: return new LabelFilterStageExpr(LabelFilter(2));
             case 7: return new LineFormatExpr(Value());
             case 8: return new LabelFormatExpr(new[] { new LabelFormat("a", "b", true), new LabelFormat("c", Value(), false) });
             case 9: return new DropLabelsExpr(new[] { new LabelSelection("a", null), new LabelSelection("b", LabelMatcher.Create(MatchType.Equal, "b", Value())) });
             case 10: return new KeepLabelsExpr(new[] { new LabelSelection("a", null) });
             case 11: return new DecolorizeExpr();
-            default: return new LabelFilterStage(new StringLabelFilter(LabelMatcher.Create(MatchType.Equal, "__error__", "")));
+            default: return new LabelFilterStageExpr(new StringLabelFilterExpr(LabelMatcher.Create(MatchType.Equal, "__error__", "")));
         }
     }
 
@@ -74,12 +74,12 @@ internal sealed class RandomAst(int seed)
         var op = (ComparisonOp)_r.Next(6);
         switch (_r.Next(depth > 0 ? 7 : 5))
         {
-            case 0: return new StringLabelFilter(LabelMatcher.Create((MatchType)_r.Next(4), Name(), Value() is var v && v.Contains('*') ? v : "v"));
-            case 1: return new NumericLabelFilter(Name(), op, Math.Round(_r.NextDouble() * 1000 - 100, _r.Next(4)));
-            case 2: return new DurationLabelFilter(Name(), op, _r.Next(1, 100000) * TimeNs.PerMillisecond);
-            case 3: return new BytesLabelFilter(Name(), op, _r.Next(1, 5000) * (_r.Next(2) == 0 ? 1000.0 : 1024.0));
-            case 4: return new IpLabelFilter(Name(), _r.Next(2) == 0, "10.0.0.0/8");
-            default: return new BinaryLabelFilter(LabelFilter(depth - 1), _r.Next(2) == 0, LabelFilter(depth - 1));
+            case 0: return new StringLabelFilterExpr(LabelMatcher.Create((MatchType)_r.Next(4), Name(), Value() is var v && v.Contains('*') ? v : "v"));
+            case 1: return new NumericLabelFilterExpr(Name(), op, Math.Round(_r.NextDouble() * 1000 - 100, _r.Next(4)));
+            case 2: return new DurationLabelFilterExpr(Name(), op, _r.Next(1, 100000) * TimeNs.PerMillisecond);
+            case 3: return new BytesLabelFilterExpr(Name(), op, _r.Next(1, 5000) * (_r.Next(2) == 0 ? 1000.0 : 1024.0));
+            case 4: return new IpLabelFilterExpr(Name(), _r.Next(2) == 0, "10.0.0.0/8");
+            default: return new BinaryLabelFilterExpr(LabelFilter(depth - 1), _r.Next(2) == 0, LabelFilter(depth - 1));
         }
     }
 

@@ -15,7 +15,7 @@ public sealed class RoundTripPropertyTests
         {
             parsed = LogQLParser.ParseExpr(text);
         }
-        catch (Sawmill.LogQL.Engine.ParseException ex)
+        catch (Sawmill.LogQL.Syntax.ParseException ex)
         {
             throw new Xunit.Sdk.XunitException($"seed {seed}: {text}\n{ex.Message}");
         }

@@ -1,4 +1,0 @@
-namespace Sawmill.LogQL.Log;
-
-/// <summary>An error while executing a <see cref="GoTemplate"/>; the message reads like Go's.</summary>
-public sealed class TemplateException(string message) : Exception(message);

@@ -1,4 +1,0 @@
-namespace Sawmill.LogQL.Syntax;
-
-/// <summary><c>| filter</c> where filter is a <see cref="LabelFilterExpr"/> tree.</summary>
-public sealed record LabelFilterStage(LabelFilterExpr Filter) : StageExpr;

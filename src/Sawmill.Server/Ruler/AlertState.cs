@@ -1,9 +1,0 @@
-namespace Sawmill.Server.Ruler;
-
-/// <summary>Prometheus's alert states; a resolved alert is <see cref="Inactive"/> with a ResolvedAt time.</summary>
-public enum AlertState
-{
-    Inactive,
-    Pending,
-    Firing,
-}

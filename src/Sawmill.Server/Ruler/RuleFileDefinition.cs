@@ -1,9 +1,0 @@
-using YamlDotNet.Serialization;
-
-namespace Sawmill.Server.Ruler;
-
-/// <summary>A whole rule file: <c>groups: [...]</c>.</summary>
-public sealed class RuleFileDefinition
-{
-    [YamlMember(Alias = "groups")] public List<RuleGroupDefinition>? Groups { get; set; }
-}
