@@ -187,4 +187,132 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
         Assert.Matches("sawmill_query_frontend_subqueries_total\\{where=\"remote\"\\} [1-9]", text);
         Assert.Matches("sawmill_query_frontend_subqueries_total\\{where=\"local\"\\} [1-9]", text);
     }
+
+    [Fact]
+    public async Task Backends_compact_the_replicas_apply_retention_and_run_each_rule_group_once()
+    {
+        var rules = Directory.CreateTempSubdirectory("sawmill-cluster-rules-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(rules, "fake"));
+            await File.WriteAllTextAsync(Path.Combine(rules, "fake", "alerts.yaml"), """
+                groups:
+                  - name: errors
+                    interval: 1s
+                    rules:
+                      - alert: ErrorsSeen
+                        expr: sum(count_over_time({job="rules"} |= "error" [10m])) > 0
+                        labels:
+                          severity: page
+                """);
+            await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3, authEnabled: false, limits: "  retention_period: 48h", extra: $$"""
+                compactor:
+                  compaction_interval: 1s
+                  retention_enabled: true
+                  retention_delete_delay: 1s
+                ruler:
+                  storage:
+                    type: local
+                    local:
+                      directory: {{rules}}
+                  evaluation_interval: 1s
+                  poll_interval: 1s
+                """);
+            var writers = new List<SawmillProcess>();
+            for (var i = 1; i <= 3; i++)
+                writers.Add(await cluster.StartNodeAsync("write", $"write-{i}"));
+            var reader = await cluster.StartNodeAsync("read", "read-1");
+            var backends = new[] { await cluster.StartNodeAsync("backend", "backend-1"), await cluster.StartNodeAsync("backend", "backend-2") };
+            await ClusterHarness.Eventually(async () => (await ClusterHarness.RingAsync(backends[0], "/backend/ring")).Count == 2, "both backends in the backend ring");
+
+            // Three days of entries, replicated to the three write nodes, then flushed to the bucket.
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+            var entries = new List<(string, long, string)>();
+            for (var i = 0; i < 72; i++)
+                entries.Add(("{\"job\":\"old\"}", now - (72 - i) * 3_600_000_000_000L, $"hour {i}"));
+            using (var http = writers[0].CreateClient())
+                Assert.True(await ClusterHarness.PushAsync(http, "fake", entries));
+            foreach (var w in writers)
+            {
+                using var http = w.CreateClient();
+                using var flushed = await http.PostAsync("/flush", null);
+                Assert.Equal(System.Net.HttpStatusCode.NoContent, flushed.StatusCode);
+            }
+            // Queries hide what is past the retention period at once…
+            var visible = await ClusterHarness.LinesAsync(reader, "fake", "{job=\"old\"}", now - 80 * 3_600_000_000_000L, now);
+            Assert.Equal(entries.Where(e => e.Item2 > now - 48 * 3_600_000_000_000L).Select(e => e.Item3).Order(), visible.Order());
+
+            // …and the backend holding the compactor lease removes it from the bucket and merges the three replicas into
+            // one copy: the bucket ends up with compacted blocks only, holding each kept entry once.
+            using var bucket = new Sawmill.Storage.Bucket.S3Bucket(new Sawmill.Storage.Bucket.S3Options
+            {
+                Endpoint = cluster.S3.Endpoint,
+                BucketName = cluster.S3.Bucket,
+                AccessKeyId = S3rverProcess.AccessKey,
+                SecretAccessKey = S3rverProcess.SecretKey,
+                Insecure = true,
+                ForcePathStyle = true,
+                UseChunkEncoding = false,
+            });
+            using var view = new Sawmill.Storage.Bucket.BucketBlockSet(bucket,
+                new Sawmill.Storage.Bucket.SegmentCache(Path.Combine(rules, "cache"), 1 << 30, 1 << 20, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            await ClusterHarness.Eventually(async () =>
+            {
+                await view.SyncAsync(default);
+                var blocks = view.Describe("fake");
+                return blocks.Count > 0 && blocks.All(b => b.Origin == null && b.MinTime >= now - 49 * 3_600_000_000_000L);
+            }, "the bucket compacted and trimmed to the retention period");
+            var selection = new Sawmill.Storage.Query.Selection(new Sawmill.Core.SelectRequest
+            {
+                Tenant = "fake",
+                Matchers = [Sawmill.Core.LabelMatcher.Equal("job", "old")],
+                StartNs = 0,
+                EndNs = long.MaxValue,
+                Fields = Sawmill.Core.EntryFields.Timestamps,
+            });
+            selection.AddBucket(view, default);
+            var stored = 0;
+            foreach (var it in selection.Iterators())
+                using (it)
+                    while (it.Next())
+                        stored++;
+            Assert.Equal(visible.Count, stored);
+            var leaders = 0;
+            foreach (var b in backends)
+            {
+                using var http = b.CreateClient();
+                var metrics = await http.GetStringAsync("/metrics");
+                leaders += metrics.Contains("sawmill_bucket_compactor_leader 1", StringComparison.Ordinal) ? 1 : 0;
+            }
+            Assert.Equal(1, leaders);
+
+            // The alerting group runs on one backend: the alert fires there and only there.
+            using (var http = writers[1].CreateClient())
+                Assert.True(await ClusterHarness.PushAsync(http, "fake", [("{\"job\":\"rules\"}", now, "an error happened")]));
+            async Task<(int Firing, int Groups)> RulerStateAsync()
+            {
+                int firing = 0, groups = 0;
+                foreach (var b in backends)
+                {
+                    using var http = b.CreateClient();
+                    using var alerts = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/prometheus/api/v1/alerts"));
+                    firing += alerts.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray().Count(a => a.GetProperty("state").GetString() == "firing");
+                    using var rulesDoc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/prometheus/api/v1/rules"));
+                    groups += rulesDoc.RootElement.GetProperty("data").GetProperty("groups").GetArrayLength();
+                }
+                return (firing, groups);
+            }
+            await ClusterHarness.Eventually(async () => (await RulerStateAsync()).Firing >= 1, "the alert fires");
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal((1, 1), await RulerStateAsync());
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+        finally
+        {
+            Directory.Delete(rules, recursive: true);
+        }
+    }
 }

@@ -167,6 +167,8 @@ public sealed class SawmillServer : IAsyncDisposable
             {
                 RecompressAfter = config.RecompressAfter,
             };
+        if (target == "backend")
+            context.BucketCompactor = new BucketCompactorService(cluster!, config, governed, deletes, dataDir, loggerFactory);
         if (target == "read")
         {
             var feed = new RemoteTailFeed(context.Tails, cluster!.Ingesters, cluster.Client, loggerFactory.CreateLogger("tail"));
@@ -176,6 +178,7 @@ public sealed class SawmillServer : IAsyncDisposable
         var server = new SawmillServer(app, context, logger);
         await app.StartAsync();
         context.Compactor?.Start();
+        context.BucketCompactor?.Start();
         if (cluster != null)
         {
             var port = new Uri(server.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
@@ -328,6 +331,8 @@ public sealed class SawmillServer : IAsyncDisposable
         await _app.DisposeAsync();
         if (Context.Compactor != null)
             await Context.Compactor.DisposeAsync();
+        if (Context.BucketCompactor != null)
+            await Context.BucketCompactor.DisposeAsync();
         if (Context.TailFeed != null)
             await Context.TailFeed.DisposeAsync();
         Context.Frontend?.Dispose();

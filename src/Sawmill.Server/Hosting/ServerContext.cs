@@ -49,6 +49,9 @@ public sealed class ServerContext
     /// </summary>
     public Func<string, CancellationToken, Task>? TailFeedReady { get; set; }
 
+    /// <summary>Backend nodes: the compactor on the bucket (runs where the etcd lease is held).</summary>
+    public Sawmill.Server.Cluster.BucketCompactorService? BucketCompactor { get; set; }
+
     /// <summary>Read nodes: the query frontend that splits long range queries over the read nodes (it is also <see cref="Engine"/>).</summary>
     public Sawmill.Server.Cluster.QueryFrontend? Frontend { get; init; }
 
