@@ -98,7 +98,12 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
         foreach (var r in readers)
             await AssertEveryAckedLineOnceAsync(r, pusher, "after kill -9 of write-2");
 
-        // The killed node comes back on its data directory: it replays its WAL and rejoins; nothing is counted twice.
+        // Another node given a live node's instance id does not start (it would overwrite that node's ring entry).
+        var clash = await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.StartNodeAsync("write", "write-1", cluster.DataDir("write-1-clash")));
+        Assert.Contains("ring ingester already has a live instance write-1", clash.Message);
+
+        // The killed node comes back on its data directory (at once, on another port: it takes its old ring entry over),
+        // replays its WAL and rejoins; nothing is counted twice.
         writers[1] = await cluster.StartNodeAsync("write", "write-2", cluster.DataDir("write-2"));
         await ClusterHarness.Eventually(async () => (await ClusterHarness.RingAsync(readers[0])).Values.Count(s => s == "ACTIVE") == 3, "write-2 back in the ring");
         await AssertEveryAckedLineOnceAsync(readers[1], pusher, "after write-2 restarted");

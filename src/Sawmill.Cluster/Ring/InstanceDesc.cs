@@ -39,6 +39,13 @@ public sealed record InstanceDesc
     public long RegisteredMs { get; init; }
 
     /// <summary>
+    /// A random id kept in the node's data directory: the same node restarted (perhaps on another port) has the same one,
+    /// so it may take over its old entry; another node that was given the same instance id has another one.
+    /// </summary>
+    [JsonPropertyName("node")]
+    public string Node { get; init; } = "";
+
+    /// <summary>
     /// Write nodes: the oldest timestamp (Unix ns) of data the node holds that is not in the bucket yet
     /// (<see cref="long.MaxValue"/> when none) — the compactor marks a delete request processed only past it.
     /// </summary>

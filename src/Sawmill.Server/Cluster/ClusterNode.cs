@@ -30,6 +30,7 @@ public sealed class ClusterNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task? _syncLoop;
+    private string _nodeId = "";
 
     private ClusterNode(ClusterConfig config, string target, IKvStore kv, IBucket bucket, RingClient ingesters, IngesterClient client, ILogger logger)
     {
@@ -84,6 +85,7 @@ public sealed class ClusterNode : IAsyncDisposable
         var node = new ClusterNode(c, config.Target, kv, bucket, ingesters, new IngesterClient(TimeSpan.FromSeconds(30)), logger)
         {
             InstanceId = c.InstanceId.Length > 0 ? c.InstanceId : Dns.GetHostName(),
+            _nodeId = NodeId(dataDir),
         };
         try
         {
@@ -118,6 +120,17 @@ public sealed class ClusterNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>This data directory's node id (created on first start): tells a restarted node from another one with its instance id.</summary>
+    private static string NodeId(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "node_id");
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } id)
+            return id;
+        id = Guid.NewGuid().ToString("N");
+        File.WriteAllText(path, id);
+        return id;
+    }
+
     /// <summary>Bytes per cached chunk segment: a few chunks (chunk_target_size is 1.5 MiB compressed).</summary>
     public const int SegmentSize = 4 << 20;
 
@@ -147,10 +160,10 @@ public sealed class ClusterNode : IAsyncDisposable
         };
         await client.RefreshAsync(cancellationToken).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (client.Current.Instances.FirstOrDefault(i => i.Id == InstanceId) is { } other && other.Addr != addr && other.IsHealthy(Operation.Read, c.HeartbeatTimeout, now))
+        if (client.Current.Instances.FirstOrDefault(i => i.Id == InstanceId) is { } other && other.Node != _nodeId && other.IsHealthy(Operation.Read, c.HeartbeatTimeout, now))
             throw new ConfigException($"ring {ring} already has a live instance {InstanceId} at {other.Addr}; give each node its own common.ring.instance_id");
         var tokens = Target == "read" ? [] : HashRing.TokensFor(InstanceId, c.NumTokens);
-        var desc = new InstanceDesc { Id = InstanceId, Addr = addr, Tokens = tokens, RegisteredMs = now, HeartbeatMs = now };
+        var desc = new InstanceDesc { Id = InstanceId, Addr = addr, Tokens = tokens, RegisteredMs = now, HeartbeatMs = now, Node = _nodeId };
         Lifecycler = new Lifecycler(Kv, c.KvPrefix, ring, desc, c.HeartbeatPeriod, c.HeartbeatTimeout, _logger) { Update = update };
         await Lifecycler.StartAsync(cancellationToken).ConfigureAwait(false);
         await client.RefreshAsync(cancellationToken).ConfigureAwait(false);
