@@ -70,7 +70,7 @@ public sealed partial class LogStore
             var small = new List<BlockReader>();
             foreach (var b in blocks)
             {
-                if (RetentionScan.NeedsRewrite(b, tenant.Name, policy))
+                if (CompactionScan.NeedsRewrite(b, tenant.Name, policy))
                     group.Add(b);
                 else if (b.Meta.StoredBytes < _options.CompactionSmallBlockBytes)
                     small.Add(b);
@@ -81,15 +81,7 @@ public sealed partial class LogStore
                 continue;
 
             long tenantRemoved = 0;
-            var series = new Dictionary<Labels, List<(BlockReader Block, ChunkMeta Chunk)>>();
-            foreach (var b in group)
-                foreach (var (labels, chunks) in b.Series)
-                {
-                    if (!series.TryGetValue(labels, out var list))
-                        series[labels] = list = [];
-                    foreach (var c in chunks)
-                        list.Add((b, c));
-                }
+            var series = CompactionScan.SeriesOf(group);
             IEnumerable<Chunk> Produce(Labels labels, List<(BlockReader Block, ChunkMeta Chunk)> refs)
             {
                 var cutoff = policy?.Cutoff(tenant.Name, labels) ?? long.MinValue;

@@ -117,7 +117,7 @@ public sealed class BucketCompactor(BucketBlockSet view, BucketCompactorOptions 
         var small = new List<BlockReader>();
         foreach (var b in blocks)
         {
-            if (b.Meta.Origin != null || RetentionScan.NeedsRewrite(b, tenant, policy))
+            if (b.Meta.Origin != null || CompactionScan.NeedsRewrite(b, tenant, policy))
                 chosen.Add(b);
             else if (b.Meta.StoredBytes < options.SmallBlockBytes)
                 small.Add(b);
@@ -141,22 +141,14 @@ public sealed class BucketCompactor(BucketBlockSet view, BucketCompactorOptions 
         if (current.Count > 0)
             groups.Add(current);
         // A lone compacted block is rewritten only when the policy removes something from it.
-        return groups.Where(g => g.Count > 1 || g[0].Meta.Origin != null || RetentionScan.NeedsRewrite(g[0], tenant, policy)).ToList();
+        return groups.Where(g => g.Count > 1 || g[0].Meta.Origin != null || CompactionScan.NeedsRewrite(g[0], tenant, policy)).ToList();
     }
 
     private sealed record Rewritten(bool Output, long Bytes, long Removed, long Duplicates, int Recompressed);
 
     private async Task<Rewritten> RewriteAsync(string tenant, List<BlockReader> group, IRetentionPolicy? policy, long coldCutoff, Func<bool> stillLeader, CancellationToken cancellationToken)
     {
-        var series = new Dictionary<Labels, List<(BlockReader Block, ChunkMeta Chunk)>>();
-        foreach (var b in group)
-            foreach (var (labels, chunks) in b.Series)
-            {
-                if (!series.TryGetValue(labels, out var list))
-                    series[labels] = list = [];
-                foreach (var c in chunks)
-                    list.Add((b, c));
-            }
+        var series = CompactionScan.SeriesOf(group);
         long removed = 0, duplicates = 0;
         var recompressed = 0;
 

@@ -19,9 +19,24 @@ public interface IRetentionPolicy
     bool IsDeleted(string tenant, Labels stream, long timestampNs, ReadOnlySpan<byte> line);
 }
 
-/// <summary>Questions a compaction asks of a policy about whole blocks. Stateless.</summary>
-internal static class RetentionScan
+/// <summary>What a compaction (of the local store or of the bucket) looks at in its input blocks. Stateless.</summary>
+internal static class CompactionScan
 {
+    /// <summary>The chunks of every series of the blocks, by series.</summary>
+    public static Dictionary<Labels, List<(Blocks.BlockReader Block, Blocks.ChunkMeta Chunk)>> SeriesOf(IEnumerable<Blocks.BlockReader> blocks)
+    {
+        var series = new Dictionary<Labels, List<(Blocks.BlockReader Block, Blocks.ChunkMeta Chunk)>>();
+        foreach (var b in blocks)
+            foreach (var (labels, chunks) in b.Series)
+            {
+                if (!series.TryGetValue(labels, out var list))
+                    series[labels] = list = [];
+                foreach (var c in chunks)
+                    list.Add((b, c));
+            }
+        return series;
+    }
+
     /// <summary>True when the policy removes something from the block (a chunk older than its stream's cutoff, or one a delete may touch).</summary>
     public static bool NeedsRewrite(Blocks.BlockReader block, string tenant, IRetentionPolicy? policy)
     {

@@ -242,37 +242,24 @@ internal static class SourceWire
         return bytes.Span[pos++];
     }
 
-    private static ulong UVarint(ReadOnlyMemory<byte> bytes, ref int pos)
+    private delegate T ReadFn<T>(ref ByteReader r);
+
+    /// <summary>One bounds-checked read at <paramref name="pos"/> (the reader is a ref struct over the span, made per read).</summary>
+    private static T Read<T>(ReadOnlyMemory<byte> bytes, ref int pos, ReadFn<T> read)
     {
         var r = new ByteReader(bytes.Span) { Position = pos };
-        var v = r.ReadUVarint();
+        var v = read(ref r);
         pos = r.Position;
         return v;
     }
 
-    private static long Varint(ReadOnlyMemory<byte> bytes, ref int pos)
-    {
-        var r = new ByteReader(bytes.Span) { Position = pos };
-        var v = r.ReadVarint();
-        pos = r.Position;
-        return v;
-    }
+    private static ulong UVarint(ReadOnlyMemory<byte> bytes, ref int pos) => Read(bytes, ref pos, static (ref ByteReader r) => r.ReadUVarint());
 
-    private static int Count(ReadOnlyMemory<byte> bytes, ref int pos)
-    {
-        var r = new ByteReader(bytes.Span) { Position = pos };
-        var v = r.ReadCount();
-        pos = r.Position;
-        return v;
-    }
+    private static long Varint(ReadOnlyMemory<byte> bytes, ref int pos) => Read(bytes, ref pos, static (ref ByteReader r) => r.ReadVarint());
 
-    private static string Str(ReadOnlyMemory<byte> bytes, ref int pos)
-    {
-        var r = new ByteReader(bytes.Span) { Position = pos };
-        var v = r.ReadString();
-        pos = r.Position;
-        return v;
-    }
+    private static int Count(ReadOnlyMemory<byte> bytes, ref int pos) => Read(bytes, ref pos, static (ref ByteReader r) => r.ReadCount());
+
+    private static string Str(ReadOnlyMemory<byte> bytes, ref int pos) => Read(bytes, ref pos, static (ref ByteReader r) => r.ReadString());
 
     private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> bytes, ref int pos, int length)
     {
