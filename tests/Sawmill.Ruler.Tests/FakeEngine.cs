@@ -19,6 +19,10 @@ internal sealed class FakeEngine : IQueryEngine
         return Task.FromResult(f(query.StartNs));
     }
 
+    /// <summary>The ruler never asks for volumes.</summary>
+    public Task<VolumeResult> VolumeAsync(string tenant, VolumeQuery query, QueryLimits limits, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the ruler does not query volumes");
+
     public static VectorResult Vector(params (double Value, (string, string)[] Labels)[] samples) =>
         new(samples.Select(s => new Sample(Labels.From(s.Labels), 0, s.Value)).ToList());
 }

@@ -1,3 +1,4 @@
+using Sawmill.Testing;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sawmill.Core;

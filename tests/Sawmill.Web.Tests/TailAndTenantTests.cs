@@ -62,7 +62,9 @@ public sealed class TailAndTenantTests(WebFixture fx)
         await page.Pane(0).Locator(".log-row .line", new() { HasText = "only team-b sees this" }).WaitForAsync();
         Assert.Equal(1, await page.Pane(0).Locator(".log-row").CountAsync());
         Assert.Contains("tenant=team-b", page.Url);
-        // The tenant list comes from the server's per-tenant metrics.
+        // The tenant list comes from the server's per-tenant metrics, loaded after the page: wait for it, not for a time.
+        foreach (var tenant in new[] { "team-a", "team-b" })
+            await page.Locator($"#tenant-list option[value='{tenant}']").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
         var options = await page.Locator("#tenant-list option").EvaluateAllAsync<string[]>("els => els.map(e => e.value)");
         Assert.Contains("team-a", options);
         Assert.Contains("team-b", options);

@@ -12,6 +12,9 @@ namespace Sawmill.LogQL.Engine;
 public interface IQueryEngine
 {
     Task<QueryResult> ExecuteAsync(string tenant, QueryParams query, QueryLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>Bytes of log lines per group of streams over time (Loki's volume endpoints), under the same limits.</summary>
+    Task<VolumeResult> VolumeAsync(string tenant, VolumeQuery query, QueryLimits limits, CancellationToken cancellationToken);
 }
 
 /// <summary>A query rejected by a limit (series, entries, length); HTTP 400.</summary>

@@ -39,6 +39,14 @@ public sealed class LogQLEngine : IQueryEngine
         return result;
     }
 
+    public async Task<VolumeResult> VolumeAsync(string tenant, VolumeQuery query, QueryLimits limits, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (limits.QueryTimeout > TimeSpan.Zero)
+            cts.CancelAfter(limits.QueryTimeout);
+        return await Task.Run(() => VolumeEvaluator.Evaluate(_reader, tenant, query, limits, cts.Token), cts.Token).ConfigureAwait(false);
+    }
+
     /// <summary>Synchronous evaluation of an already parsed query (tests and benchmarks call it directly).</summary>
     internal QueryResult Execute(string tenant, Expr expr, QueryParams query, QueryLimits limits, QueryStatistics stats, CancellationToken token)
     {

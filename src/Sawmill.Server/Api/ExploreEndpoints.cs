@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Sawmill.Core;
+using Sawmill.LogQL.Engine;
 using Sawmill.Server.Hosting;
 using Sawmill.Server.Patterns;
 using Sawmill.GoCompat;
@@ -51,6 +52,18 @@ public static class ExploreEndpoints
         return (tenant, p, SelectorParser.Parse(query), start, end);
     }
 
+    /// <summary>Like <see cref="ReadAsync"/>, but the query stays LogQL text for the engine (pipelines allowed).</summary>
+    private static async Task<(string Tenant, RequestParams P, string Query, long Start, long End)> ReadQueryAsync(HttpContext http, ServerContext ctx, TimeSpan defaultSince)
+    {
+        var tenant = TenantResolver.Single(http, ctx.Config.AuthEnabled);
+        var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
+        var (start, end) = p.Range(defaultSince);
+        var query = p.Get("query");
+        if (string.IsNullOrWhiteSpace(query))
+            throw new ApiException(400, "query parameter is required");
+        return (tenant, p, query, start, end);
+    }
+
     private static async Task VolumeAsync(HttpContext http, ServerContext ctx, bool range)
     {
         var (tenant, p, matchers, start, end) = await ReadAsync(http, ctx, TimeSpan.FromHours(1));
@@ -63,52 +76,22 @@ public static class ExploreEndpoints
         };
         var targets = p.Get("targetLabels") is { Length: > 0 } t ? t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
         var groupBy = targets ?? matchers.Select(m => m.Name).Distinct().ToArray();
-        var step = range ? (p.Get("step") is { Length: > 0 } s ? RequestParams.ParseSecondsOrDuration(s, "step") : QueryEndpoints.DefaultStep(start, end)) : end - start + 1;
+        var step = range ? (p.Get("step") is { Length: > 0 } s ? RequestParams.ParseSecondsOrDuration(s, "step") : QueryEndpoints.DefaultStep(start, end)) : 1;
         if (step <= 0)
             throw new ApiException(400, "zero or negative query resolution step widths are not accepted. Try a positive integer");
-        var buckets = range ? (int)Math.Min((end - start) / step + 1, QueryEndpoints.MaxPointsPerSeries) : 1;
-        var totals = new Dictionary<Labels, long[]>();
-        var iterators = ctx.Reader.Select(new SelectRequest
+        var limits = ctx.Limits.For(tenant);
+        var volume = await QueryEndpoints.RunEngineAsync(http, tenant, limits, token => ctx.Engine.VolumeAsync(tenant, new VolumeQuery
         {
-            Tenant = tenant,
             Matchers = matchers,
             StartNs = start,
-            EndNs = end + 1,
-            Fields = EntryFields.LineLengths,
-        }, http.RequestAborted);
-        foreach (var it in iterators)
-        {
-            using (it)
-            {
-                var keys = new List<Labels>();
-                if (byLabels)
-                {
-                    foreach (var l in it.Labels.AsSpan())
-                        if (targets == null || targets.Contains(l.Name))
-                            keys.Add(Labels.From((l.Name, "")));
-                }
-                else
-                {
-                    var pairs = new List<Label>();
-                    foreach (var name in groupBy)
-                        if (it.Labels.Get(name) is { } v)
-                            pairs.Add(new Label(name, v));
-                    keys.Add(Labels.From(pairs));
-                }
-                while (it.Next())
-                {
-                    // Bucket i covers (start + (i-1)·step, start + i·step]; the instant form has one bucket.
-                    var i = range ? (int)Math.Clamp((it.TimestampNs - start + step - 1) / step, 0, buckets - 1) : 0;
-                    foreach (var key in keys)
-                    {
-                        if (!totals.TryGetValue(key, out var arr))
-                            totals[key] = arr = new long[buckets];
-                        arr[i] += it.LineLength;
-                    }
-                }
-            }
-        }
-        var top = totals.OrderByDescending(kv => kv.Value.Sum()).ThenBy(kv => kv.Key).Take(limit).ToList();
+            EndNs = end,
+            StepNs = range ? step : 0,
+            GroupBy = groupBy,
+            AggregateByLabels = byLabels,
+            TargetLabels = targets,
+            Limit = limit,
+        }, QueryEndpoints.EngineLimits(limits), token));
+        var top = volume.Groups;
         await JsonResponses.WriteAsync(http.Response, w =>
         {
             w.WriteStartObject();
@@ -150,38 +133,36 @@ public static class ExploreEndpoints
         }, http.RequestAborted);
     }
 
-    private static IEnumerable<(long Ts, Labels Stream, string Line, Label[]? Metadata)> Lines(ServerContext ctx, string tenant, List<LabelMatcher> matchers, long start, long end, int max, CancellationToken ct)
+    /// <summary>
+    /// The newest <paramref name="max"/> lines of a log query (a selector, optionally with a pipeline), run by the query
+    /// engine with the tenant's timeout, parallelism and cancellation; its line cap is the endpoint's own sample size.
+    /// </summary>
+    /// <remarks><c>Stream</c> is the stream's own labels: what the pipeline parsed out of the line is not among them.</remarks>
+    private static async Task<List<(long Ts, Labels Stream, string Line, Label[]? Metadata)>> SampleLinesAsync(
+        HttpContext http, ServerContext ctx, string tenant, string query, long start, long end, int max)
     {
-        var iterators = ctx.Reader.Select(new SelectRequest { Tenant = tenant, Matchers = matchers, StartNs = start, EndNs = end + 1, Direction = Direction.Backward }, ct);
-        var n = 0;
-        try
-        {
-            foreach (var it in iterators)
-            {
-                while (n < max && it.Next())
-                {
-                    n++;
-                    var md = it.Metadata;
-                    yield return (it.TimestampNs, it.Labels, Encoding.UTF8.GetString(it.Line), md.IsEmpty ? null : md.ToArray());
-                }
-            }
-        }
-        finally
-        {
-            foreach (var it in iterators)
-                it.Dispose();
-        }
+        var limits = ctx.Limits.For(tenant);
+        var result = await QueryEndpoints.RunEngineAsync(http, tenant, limits, token => ctx.Engine.ExecuteAsync(tenant,
+            new QueryParams { Query = query, StartNs = start, EndNs = end + 1, Limit = max, Direction = Direction.Backward },
+            QueryEndpoints.EngineLimits(limits) with { MaxEntriesLimitPerQuery = 0 }, token));
+        if (result is not StreamsResult streams)
+            throw new ApiException(400, "only log queries are supported here: the query must be a stream selector, optionally with a pipeline");
+        var lines = new List<(long, Labels, string, Label[]?)>();
+        foreach (var stream in streams.Streams)
+            foreach (var e in stream.Entries)
+                lines.Add((e.TimestampNs, e.Parsed == null ? stream.Labels : Labels.From(stream.Labels.AsSpan().ToArray().Where(l => !e.Parsed.Any(x => x.Name == l.Name))), e.Line, e.StructuredMetadata));
+        return lines;
     }
 
     private static async Task PatternsAsync(HttpContext http, ServerContext ctx)
     {
-        var (tenant, p, matchers, start, end) = await ReadAsync(http, ctx, TimeSpan.FromHours(1));
+        var (tenant, p, query, start, end) = await ReadQueryAsync(http, ctx, TimeSpan.FromHours(1));
         var step = p.Get("step") is { Length: > 0 } s ? RequestParams.ParseSecondsOrDuration(s, "step") : QueryEndpoints.DefaultStep(start, end);
         if (step <= 0)
             throw new ApiException(400, "zero or negative query resolution step widths are not accepted. Try a positive integer");
         var miner = new DrainMiner();
         var stepMs = Math.Max(step / TimeNs.PerMillisecond, 1);
-        foreach (var (ts, _, line, _) in Lines(ctx, tenant, matchers, start, end, PatternLineLimit, http.RequestAborted))
+        foreach (var (ts, _, line, _) in await SampleLinesAsync(http, ctx, tenant, query, start, end, PatternLineLimit))
             miner.Train(line, ts / TimeNs.PerMillisecond, stepMs);
         var patterns = miner.Clusters.OrderByDescending(c => c.Count).Take(MaxPatterns).ToList();
         await JsonResponses.WriteAsync(http.Response, w =>
@@ -254,12 +235,12 @@ public static class ExploreEndpoints
 
     private static async Task DetectedFieldsAsync(HttpContext http, ServerContext ctx, string? onlyField)
     {
-        var (tenant, p, matchers, start, end) = await ReadAsync(http, ctx, TimeSpan.FromHours(1));
+        var (tenant, p, query, start, end) = await ReadQueryAsync(http, ctx, TimeSpan.FromHours(1));
         var lineLimit = p.Get("line_limit") is { Length: > 0 } ll && int.TryParse(ll, out var n) && n > 0 ? n : DefaultLineLimit;
         var fieldLimit = p.Get("field_limit") is { Length: > 0 } fl && int.TryParse(fl, out var f) && f > 0 ? f : 1000;
         var limit = p.Get("limit") is { Length: > 0 } lim && int.TryParse(lim, out var l) && l > 0 ? l : 1000;
         var fields = new Dictionary<string, Field>(StringComparer.Ordinal);
-        foreach (var (_, stream, line, metadata) in Lines(ctx, tenant, matchers, start, end, lineLimit, http.RequestAborted))
+        foreach (var (_, stream, line, metadata) in await SampleLinesAsync(http, ctx, tenant, query, start, end, lineLimit))
         {
             foreach (var (name, value, parser, path) in FieldDetection.Extract(line))
             {

@@ -137,24 +137,8 @@ public static class QueryEndpoints
 
     private static async Task RunAsync(HttpContext http, ServerContext ctx, string tenant, LimitsConfig limits, QueryParams qp)
     {
-        using var timeout = new CancellationTokenSource(limits.QueryTimeout > TimeSpan.Zero ? limits.QueryTimeout : Timeout.InfiniteTimeSpan);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, http.RequestAborted);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        QueryResult result;
-        try
-        {
-            result = await ctx.Engine.ExecuteAsync(tenant, qp, EngineLimits(limits), linked.Token);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
-        {
-            ServerMetrics.QueriesTotal.WithLabels(tenant, "unknown", "timeout").Inc();
-            throw new ApiException(504, $"context deadline exceeded: the query ran longer than the query timeout ({GoDuration.Format(limits.QueryTimeout.Ticks * 100)})");
-        }
-        catch (LogQLException e)
-        {
-            ServerMetrics.QueriesTotal.WithLabels(tenant, "unknown", "error").Inc();
-            throw new ApiException(400, e.Message);
-        }
+        var result = await RunEngineAsync(http, tenant, limits, token => ctx.Engine.ExecuteAsync(tenant, qp, EngineLimits(limits), token));
         if (qp.Instant && result is StreamsResult)
         {
             // Loki 3.x answers log queries on /query with this error whatever the engine would return.
@@ -173,6 +157,31 @@ public static class QueryEndpoints
         ExploreQueryTags.LogQuery(ctx.LoggerFactory.CreateLogger("metrics"), http.Request, tenant, qp.Query, qp.Instant ? "instant" : "range", qp.EndNs - qp.StartNs, qp.StepNs,
             started.Elapsed, 200, qp.Limit, returned, result.Statistics.DecompressedBytes + result.Statistics.HeadBytes);
         await JsonResponses.WriteAsync(http.Response, w => QueryResultWriter.Write(w, result, categorize, returned, qp.Direction), http.RequestAborted);
+    }
+
+    /// <summary>
+    /// Runs engine work for a request, as every query-like endpoint does: under the tenant's <c>query_timeout</c> (504
+    /// with Loki's text), stopped when the client goes away, query errors (parse, limits) answered 400. Counted in
+    /// <c>sawmill_queries_total</c> when it fails.
+    /// </summary>
+    internal static async Task<T> RunEngineAsync<T>(HttpContext http, string tenant, LimitsConfig limits, Func<CancellationToken, Task<T>> work)
+    {
+        using var timeout = new CancellationTokenSource(limits.QueryTimeout > TimeSpan.Zero ? limits.QueryTimeout : Timeout.InfiniteTimeSpan);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, http.RequestAborted);
+        try
+        {
+            return await work(linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        {
+            ServerMetrics.QueriesTotal.WithLabels(tenant, "unknown", "timeout").Inc();
+            throw new ApiException(504, $"context deadline exceeded: the query ran longer than the query timeout ({GoDuration.Format(limits.QueryTimeout.Ticks * 100)})");
+        }
+        catch (LogQLException e)
+        {
+            ServerMetrics.QueriesTotal.WithLabels(tenant, "unknown", "error").Inc();
+            throw new ApiException(400, e.Message);
+        }
     }
 
     internal static string Seconds(long ns) => (ns / (double)TimeNs.PerSecond).ToString(CultureInfo.InvariantCulture);

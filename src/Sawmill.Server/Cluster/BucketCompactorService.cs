@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using Sawmill.Cluster.Ring;
 using Sawmill.Core;
-using Sawmill.Server.Compaction;
 using Sawmill.Server.Retention;
 using Sawmill.Storage.Bucket;
 
@@ -24,7 +23,7 @@ public sealed class BucketCompactorService : IAsyncDisposable
 
     private readonly ClusterNode _node;
     private readonly BucketCompactor _compactor;
-    private readonly GovernedReader _retention;
+    private readonly RetentionPolicy _retention;
     private readonly DeleteRequestStore _deletes;
     private readonly Config.SawmillConfig _config;
     private readonly LeaderLease _lease;
@@ -33,7 +32,7 @@ public sealed class BucketCompactorService : IAsyncDisposable
     private readonly SemaphoreSlim _running = new(1, 1);
     private Task? _loop;
 
-    public BucketCompactorService(ClusterNode node, Config.SawmillConfig config, GovernedReader retention, DeleteRequestStore deletes, string dataDir, ILoggerFactory loggers)
+    public BucketCompactorService(ClusterNode node, Config.SawmillConfig config, RetentionPolicy retention, DeleteRequestStore deletes, string dataDir, ILoggerFactory loggers)
     {
         _node = node;
         _config = config;
@@ -92,7 +91,7 @@ public sealed class BucketCompactorService : IAsyncDisposable
                 return false;
             var now = TimeNs.Now();
             var due = _deletes.Due(now);
-            var policy = new CompactorPolicy(_config.RetentionEnabled ? _retention.Cutoff : null, due);
+            var policy = _retention.ForCompaction(_config.RetentionEnabled, due);
             var cold = _config.RecompressAfter > TimeSpan.Zero ? now - _config.RecompressAfter.Ticks * 100 : long.MinValue;
             BucketCompactionResult result;
             try

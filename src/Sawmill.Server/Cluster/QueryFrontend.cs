@@ -67,6 +67,10 @@ public sealed class QueryFrontend : IQueryEngine, IDisposable
         return result;
     }
 
+    /// <summary>Volume queries run here (they are one pass over the index figures, not worth splitting).</summary>
+    public Task<VolumeResult> VolumeAsync(string tenant, VolumeQuery query, QueryLimits limits, CancellationToken cancellationToken) =>
+        _local.VolumeAsync(tenant, query, limits, cancellationToken);
+
     private async Task<QueryResult> MetricAsync(string tenant, QueryParams query, QueryLimits limits, long split, CancellationToken cancellationToken)
     {
         var step = query.StepNs > 0 ? query.StepNs : LogQLEngine.DefaultStepNs(query.StartNs, query.EndNs);

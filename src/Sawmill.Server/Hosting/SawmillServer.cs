@@ -106,7 +106,8 @@ public sealed class SawmillServer : IAsyncDisposable
             ? new DistributedReader(cluster!.Ingesters, cluster.Blocks!, cluster.Client, config.Cluster.QueryIngestersWithin, loggerFactory.CreateLogger("querier"))
             : store!;
         var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
-        var governed = new Retention.GovernedReader(stored, limits, deletes);
+        var retention = new Retention.RetentionPolicy(limits);
+        var governed = new Retention.GovernedReader(stored, retention, deletes);
         var reader = new Tenancy.MultiTenantReader(governed);
         Distributor? distributor = null;
         if (target == "all")
@@ -163,12 +164,12 @@ public sealed class SawmillServer : IAsyncDisposable
         MapEndpoints(app, context);
 
         if (target == "all")
-            context.Compactor = new Compaction.Compactor(store!, governed, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"))
+            context.Compactor = new Retention.Compactor(store!, retention, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"))
             {
                 RecompressAfter = config.RecompressAfter,
             };
         if (target == "backend")
-            context.BucketCompactor = new BucketCompactorService(cluster!, config, governed, deletes, dataDir, loggerFactory);
+            context.BucketCompactor = new BucketCompactorService(cluster!, config, retention, deletes, dataDir, loggerFactory);
         if (target == "read")
         {
             var feed = new RemoteTailFeed(context.Tails, cluster!.Ingesters, cluster.Client, loggerFactory.CreateLogger("tail"));

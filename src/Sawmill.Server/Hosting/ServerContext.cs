@@ -36,7 +36,7 @@ public sealed class ServerContext
     public Sawmill.Server.Tenancy.RuntimeOverrides? RuntimeOverrides { get; init; }
 
     /// <summary>Applies retention and delete requests to disk every <c>compactor.compaction_interval</c>.</summary>
-    public Sawmill.Server.Compaction.Compactor? Compactor { get; set; }
+    public Sawmill.Server.Retention.Compactor? Compactor { get; set; }
 
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
 

@@ -17,7 +17,25 @@ public sealed class DeleteRequestStore
     private List<DeleteRequest> _requests = [];
     private volatile Compiled[] _active = [];
 
-    public sealed record Compiled(DeleteRequest Request, IReadOnlyList<LabelMatcher> Matchers, ILineFilter? Filter);
+    /// <summary>A request with its selector compiled: the one place that decides which streams and entries it removes.</summary>
+    public sealed record Compiled(DeleteRequest Request, IReadOnlyList<LabelMatcher> Matchers, ILineFilter? Filter)
+    {
+        /// <summary>True when the request's matchers select the stream.</summary>
+        public bool Selects(Labels stream)
+        {
+            foreach (var m in Matchers)
+                if (!m.Matches(stream.Get(m.Name)))
+                    return false;
+            return true;
+        }
+
+        /// <summary>True when its time range [start, end] (inclusive, ns) overlaps [minT, maxT].</summary>
+        public bool Overlaps(long minT, long maxT) => Request.StartNs <= maxT && Request.EndNs >= minT;
+
+        /// <summary>True when the request removes this entry of a stream it selects (time range, then line filter).</summary>
+        public bool Removes(long timestampNs, ReadOnlySpan<byte> line) =>
+            timestampNs >= Request.StartNs && timestampNs <= Request.EndNs && (Filter == null || Filter.Matches(line));
+    }
 
     public DeleteRequestStore(string dataDir, TimeSpan cancelPeriod)
     {

@@ -5,6 +5,9 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sawmill.Core;
 using Sawmill.Core.Protocol;
+using Sawmill.Server.Config;
+using Sawmill.Server.Distribution;
+using Sawmill.Server.Retention;
 using Sawmill.Storage;
 using Sawmill.Storage.Compaction;
 
@@ -86,7 +89,8 @@ internal static class RetentionBench
 
             await using (var store = await LogStore.OpenAsync(options, NullLogger.Instance))
             {
-                var r = await Run(store, new PeriodRetentionPolicy(TimeSpan.FromDays(7)), blocks);
+                var sevenDays = new RetentionPolicy(new TenantLimits(new LimitsConfig { RetentionPeriod = TimeSpan.FromDays(7) }));
+                var r = await Run(store, sevenDays.ForCompaction(retentionEnabled: true, dueDeletes: []), blocks);
                 Console.WriteLine($"retention 7d: {r.Result.EntriesRemoved:N0} entries removed, blocks {r.Before / GiB:F3} → {r.After / GiB:F3} GiB ({(r.Before - r.After) / MiB:N0} MiB reclaimed, {100.0 * (r.Before - r.After) / r.Before:F1}%) in {r.Result.Elapsed.TotalSeconds:F1}s = {r.Before / GiB / r.Result.Elapsed.TotalMinutes:F2} GiB/min of input blocks; load {LoadAverage()}");
                 var d = await Run(store, new EveryChunkDelete(), blocks);
                 Console.WriteLine($"line-filter delete (every chunk decoded + re-encoded): {d.Result.EntriesRemoved:N0} entries removed, blocks {d.Before / GiB:F3} → {d.After / GiB:F3} GiB in {d.Result.Elapsed.TotalSeconds:F1}s = {d.Before / GiB / d.Result.Elapsed.TotalMinutes:F2} GiB/min of input blocks; load {LoadAverage()}");

@@ -71,6 +71,28 @@ public sealed class ExploreEndpointsTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Patterns_and_detected_fields_run_a_log_query_with_its_pipeline()
+    {
+        // The engine runs the query: a line filter keeps only the ERROR lines (2 of the 6 JSON lines), so no logfmt field shows.
+        using (var doc = await Client.GetJsonAsync(Http, "/loki/api/v1/patterns", [.. Range($"{{app=\"{_app}\"}} |= \"ERROR\""), ("step", "1m")]))
+            Assert.Equal(2, doc.RootElement.GetProperty("data").EnumerateArray().Sum(p => p.GetProperty("samples").EnumerateArray().Sum(x => x[1].GetInt64())));
+        using var fields = await Client.GetJsonAsync(Http, "/loki/api/v1/detected_fields", Range($"{{app=\"{_app}\"}} |= \"ERROR\" | json"));
+        var names = fields.RootElement.GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("label").GetString()).ToList();
+        Assert.Contains("confidence", names);
+        Assert.DoesNotContain("took", names);
+    }
+
+    [Fact]
+    public async Task Explore_endpoints_answer_query_errors_with_400()
+    {
+        using var metric = await Http.GetAsync("/loki/api/v1/detected_fields?query=" + Uri.EscapeDataString($"count_over_time({{app=\"{_app}\"}}[1m])"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, metric.StatusCode);
+        using var bad = await Http.GetAsync("/loki/api/v1/patterns?query=" + Uri.EscapeDataString("{app=\"x\"} |= "));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("parse error", await bad.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Detected_labels_report_cardinality()
     {
         using var doc = await Client.GetJsonAsync(Http, "/loki/api/v1/detected_labels", Range($"{{app=\"{_app}\"}}"));

@@ -1,10 +1,11 @@
 using Sawmill.Core;
+using Sawmill.Storage.Compaction;
 
-namespace Sawmill.Storage.Compaction;
+namespace Sawmill.Testing;
 
 /// <summary>
-/// A retention policy of periods only: a global period, optionally overridden per tenant (zero keeps forever), and no
-/// deletes. The server composes its own policy with stream rules and delete requests; this one serves tests and tools.
+/// A test's retention policy of periods only: a global period, optionally overridden per tenant (zero keeps forever),
+/// and no deletes, for driving the store's compaction directly. The product's policy is the server's RetentionPolicy.
 /// </summary>
 public sealed class PeriodRetentionPolicy(TimeSpan global, IReadOnlyDictionary<string, TimeSpan>? perTenant = null, Func<long>? now = null) : IRetentionPolicy
 {

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Sawmill.Core;
-using Sawmill.Server.Retention;
 using Sawmill.Storage;
 
-namespace Sawmill.Server.Compaction;
+namespace Sawmill.Server.Retention;
 
 /// <summary>
 /// The compactor: every <c>compactor.compaction_interval</c> it rewrites the persisted blocks, removing entries past
@@ -12,7 +11,7 @@ namespace Sawmill.Server.Compaction;
 /// <c>compactor.retention_enabled</c>, as in Loki) and entries of delete requests whose cancel period is over, and
 /// merging small blocks. A delete request becomes <c>processed</c> once a run finished while none of its entries were
 /// still waiting in memory to be flushed — from then on its lines are gone from disk. Queries hide both kinds of entry
-/// from the start (<see cref="GovernedReader"/>), so a run only gives the disk space back. After that, each run
+/// from the start (<see cref="GovernedReader"/>, with the same <see cref="RetentionPolicy"/>), so a run only gives the disk space back. After that, each run
 /// recompresses the blocks whose newest entry is older than <see cref="RecompressAfter"/> (Sawmill's
 /// <c>compactor.recompress_after</c>) for cold storage, once per chunk (<see cref="LogStore.RecompressAsync"/>). Runs
 /// never overlap; a failed run is logged, counted and retried on the next interval. Thread-safe.
@@ -30,7 +29,7 @@ public sealed class Compactor : IAsyncDisposable
     private static readonly Counter DeletesProcessed = Metrics.CreateCounter("sawmill_compactor_delete_requests_processed_total", "Delete requests whose lines are gone from disk.");
 
     private readonly LogStore _store;
-    private readonly GovernedReader _retention;
+    private readonly RetentionPolicy _retention;
     private readonly DeleteRequestStore _deletes;
     private readonly bool _retentionEnabled;
     private readonly TimeSpan _interval;
@@ -39,7 +38,7 @@ public sealed class Compactor : IAsyncDisposable
     private readonly SemaphoreSlim _running = new(1, 1);
     private Task? _loop;
 
-    public Compactor(LogStore store, GovernedReader retention, DeleteRequestStore deletes, bool retentionEnabled, TimeSpan interval, ILogger logger)
+    public Compactor(LogStore store, RetentionPolicy retention, DeleteRequestStore deletes, bool retentionEnabled, TimeSpan interval, ILogger logger)
     {
         _store = store;
         _retention = retention;
@@ -91,7 +90,7 @@ public sealed class Compactor : IAsyncDisposable
             // reaches disk with a later flush and a later run removes it.
             var waiting = due.Where(d => _store.HeadHolds(d.Request.Tenant, d.Matchers, d.Request.StartNs, d.Request.EndNs))
                 .Select(d => d.Request.RequestId).ToHashSet(StringComparer.Ordinal);
-            var policy = new CompactorPolicy(_retentionEnabled ? _retention.Cutoff : null, due);
+            var policy = _retention.ForCompaction(_retentionEnabled, due);
             Storage.Compaction.CompactionResult result;
             try
             {
