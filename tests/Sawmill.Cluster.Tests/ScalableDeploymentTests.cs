@@ -215,6 +215,7 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
                   compaction_interval: 1s
                   retention_enabled: true
                   retention_delete_delay: 1s
+                  delete_request_cancel_period: 2s
                 ruler:
                   storage:
                     type: local
@@ -291,6 +292,53 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
                 leaders += metrics.Contains("sawmill_bucket_compactor_leader 1", StringComparison.Ordinal) ? 1 : 0;
             }
             Assert.Equal(1, leaders);
+
+            // A delete request sent to one backend hides the lines on the read nodes, is applied to the bucket by the
+            // compactor (wherever its lease is) and shows as processed on the other backend.
+            var lines = Enumerable.Range(0, 20).Select(i => ("{\"job\":\"del\"}", now - (20 - i) * 1_000_000_000L, i % 4 == 0 ? $"secret {i}" : $"public {i}")).ToList();
+            using (var http = writers[2].CreateClient())
+                Assert.True(await ClusterHarness.PushAsync(http, "fake", lines));
+            foreach (var w in writers)
+            {
+                using var http = w.CreateClient();
+                using var flushed = await http.PostAsync("/flush", null);
+                Assert.Equal(System.Net.HttpStatusCode.NoContent, flushed.StatusCode);
+            }
+            using (var http = backends[0].CreateClient())
+            {
+                var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["query"] = "{job=\"del\"} |= \"secret\"", ["start"] = ((now - 60_000_000_000L) / 1_000_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                using var posted = await http.PostAsync("/loki/api/v1/delete", form);
+                Assert.Equal(System.Net.HttpStatusCode.NoContent, posted.StatusCode);
+            }
+            await ClusterHarness.Eventually(async () =>
+            {
+                var got = await ClusterHarness.LinesAsync(reader, "fake", "{job=\"del\"}", now - 60_000_000_000L, now + 1);
+                return got.Count == 15 && got.All(l => l.StartsWith("public", StringComparison.Ordinal));
+            }, "the read node hides the deleted lines");
+            await ClusterHarness.Eventually(async () =>
+            {
+                using var http = backends[1].CreateClient();
+                using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/loki/api/v1/delete"));
+                return doc.RootElement.EnumerateArray().Any(r => r.GetProperty("status").GetString() == "processed");
+            }, "the delete request processed, seen from the other backend");
+            await ClusterHarness.Eventually(async () =>
+            {
+                await view.SyncAsync(default);
+                var sel = new Sawmill.Storage.Query.Selection(new Sawmill.Core.SelectRequest
+                {
+                    Tenant = "fake",
+                    Matchers = [Sawmill.Core.LabelMatcher.Equal("job", "del")],
+                    StartNs = 0,
+                    EndNs = long.MaxValue,
+                });
+                sel.AddBucket(view, default);
+                var inBucket = new List<string>();
+                foreach (var it in sel.Iterators())
+                    using (it)
+                        while (it.Next())
+                            inBucket.Add(System.Text.Encoding.UTF8.GetString(it.Line));
+                return inBucket.Count == 15 && inBucket.All(l => l.StartsWith("public", StringComparison.Ordinal));
+            }, "the deleted lines are gone from the bucket");
 
             // The alerting group runs on one backend: the alert fires there and only there.
             using (var http = writers[1].CreateClient())

@@ -109,7 +109,7 @@ public sealed class BucketCompactorService : IAsyncDisposable
             await _node.Ingesters.RefreshAsync(cancellationToken).ConfigureAwait(false);
             var unshipped = _node.Ingesters.Current.Instances.Select(i => i.OldestUnshippedNs).DefaultIfEmpty(long.MaxValue).Min();
             var processed = due.Where(d => d.Request.EndNs < unshipped).Select(d => d.Request.RequestId).ToList();
-            _deletes.MarkProcessed(processed, TimeNs.Now());
+            await _deletes.MarkProcessedAsync(processed, TimeNs.Now(), cancellationToken).ConfigureAwait(false);
             Runs.WithLabels("success").Inc();
             Merged.Inc(result.DuplicatesMerged);
             if (result.BlocksIn > 0 || result.BlocksDeleted > 0 || processed.Count > 0)

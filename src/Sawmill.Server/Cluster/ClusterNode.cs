@@ -30,6 +30,7 @@ public sealed class ClusterNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task? _syncLoop;
+    private readonly List<Task> _loops = [];
     private string _nodeId = "";
 
     private ClusterNode(ClusterConfig config, string target, IKvStore kv, IBucket bucket, RingClient ingesters, IngesterClient client, ILogger logger)
@@ -208,6 +209,35 @@ public sealed class ClusterNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="refresh"/> every <paramref name="period"/> until the node stops (failures are logged once per streak).</summary>
+    public void RefreshPeriodically(TimeSpan period, Func<CancellationToken, Task> refresh, string what)
+    {
+        _loops.Add(Task.Run(async () =>
+        {
+            var token = _stop.Token;
+            var failing = false;
+            while (!token.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(period, token).ConfigureAwait(false);
+                    await refresh(token).ConfigureAwait(false);
+                    failing = false;
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    if (!failing)
+                        _logger.LogError("refreshing {What} failed: {Message}; the next refresh retries", what, e.Message);
+                    failing = true;
+                }
+            }
+        }));
+    }
+
     /// <summary>Leaves the ring now (graceful shutdown or <c>/ingester/shutdown</c>).</summary>
     public async Task LeaveAsync(CancellationToken cancellationToken)
     {
@@ -220,6 +250,7 @@ public sealed class ClusterNode : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_syncLoop != null)
             await _syncLoop.ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
         if (Lifecycler != null)
             await Lifecycler.DisposeAsync().ConfigureAwait(false);
         await Ingesters.DisposeAsync().ConfigureAwait(false);

@@ -105,7 +105,18 @@ public sealed class SawmillServer : IAsyncDisposable
         ILogReader stored = target is "read" or "backend"
             ? new DistributedReader(cluster!.Ingesters, cluster.Blocks!, cluster.Client, config.Cluster.QueryIngestersWithin, loggerFactory.CreateLogger("querier"))
             : store!;
-        var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
+        // A single process keeps delete requests on its disk; the nodes of a scalable deployment share them in the bucket
+        // (recorded on backends, hidden on read nodes, applied by the compactor), each re-reading them periodically.
+        Retention.DeleteRequestStore deletes;
+        if (cluster == null)
+        {
+            deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
+        }
+        else
+        {
+            deletes = await Retention.DeleteRequestStore.OpenSharedAsync(cluster.Bucket, config.DeleteRequestCancelPeriod, CancellationToken.None);
+            cluster.RefreshPeriodically(TimeSpan.FromTicks(Math.Min(config.Cluster.ResyncInterval.Ticks, TimeSpan.FromSeconds(10).Ticks)), deletes.RefreshAsync, "delete requests");
+        }
         var retention = new Retention.RetentionPolicy(limits);
         var governed = new Retention.GovernedReader(stored, retention, deletes);
         var reader = new Tenancy.MultiTenantReader(governed);
