@@ -49,11 +49,17 @@ public sealed partial class LogStore
         }
         var result = new List<IEntryIterator>(groups.Count);
         foreach (var (labels, sources) in groups)
-            result.Add(new StreamIterator(labels, sources, request, ReadDiskChunk));
+            result.Add(new StreamIterator(labels, sources, request, ReadDiskChunk, ChunkDamaged));
         return result;
     }
 
+    /// <summary>
+    /// Reads a chunk of a persisted block. A damaged one is read again each time (its intact blocks still answer, the
+    /// damaged ones are skipped with a warning), so every query over it returns the same until compaction repairs it.
+    /// </summary>
     private static Chunk? ReadDiskChunk(DiskChunkSource source, IReadOnlyList<byte[]>? required) => source.Block.ReadChunk(source.Meta, required);
+
+    private string ChunkDamaged(DiskChunkSource source, StorageCorruptionException error) => _damaged.Report(source.Block, source.Meta, error);
 
     /// <summary>Every stream matching <paramref name="matchers"/> with data in [start, end), with its entry/byte/chunk figures.</summary>
     private Dictionary<Labels, (long Entries, long Bytes, long Chunks)> Summaries(string tenant, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken)

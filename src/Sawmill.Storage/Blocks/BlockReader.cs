@@ -118,6 +118,17 @@ internal sealed class BlockReader : IDisposable
         return ChunkFormat.Read(bytes, ChunksPath);
     }
 
+    /// <summary>The chunk's bytes as stored, as far as the file holds them (for setting a damaged chunk aside).</summary>
+    public byte[] ReadRawBytes(ChunkMeta meta)
+    {
+        var length = RandomAccess.GetLength(_chunks);
+        var n = (int)Math.Clamp(length - meta.Offset, 0, meta.Length);
+        var bytes = new byte[n];
+        if (n > 0)
+            RandomAccess.Read(_chunks, bytes, meta.Offset);
+        return bytes;
+    }
+
     /// <summary>
     /// True when the chunk was recompressed for cold storage (version 2 with the recompressed flag), found by reading its
     /// first 8 bytes only. Throws <see cref="StorageCorruptionException"/> when they are not a chunk's.
