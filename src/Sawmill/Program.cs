@@ -22,6 +22,7 @@ internal static class Program
         ["volume"] = ("Show log volume for a selector", ClientCommands.VolumeAsync),
         ["demo"] = ("Start the server, the churn API example and a traffic generator", DemoCommand.RunAsync),
         ["bench"] = ("Load-test a running server (push and query throughput)", BenchCommand.RunAsync),
+        ["check"] = ("Verify a data directory offline (blocks, chunks, WAL) and report damage", CheckCommand.RunAsync),
     };
 
     public static async Task<int> Main(string[] args)
