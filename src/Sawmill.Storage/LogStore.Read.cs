@@ -13,8 +13,15 @@ public sealed partial class LogStore
         if (!_tenants.TryGetValue(request.Tenant, out var state))
             return [];
         var groups = CollectSources(state, request, null, cancellationToken);
-        return BlockSources.Iterators(groups, request);
+        return BlockSources.Iterators(groups, request, ChunkDamaged);
     }
+
+    /// <summary>
+    /// A damaged chunk of a persisted block: reported (warning, metric, log once); the query skips it and goes on. It is
+    /// read again each time (its intact blocks still answer), so every query over it returns the same until compaction
+    /// repairs it.
+    /// </summary>
+    private string ChunkDamaged(DiskChunkSource source, StorageCorruptionException error) => _damaged.Report(source.Block, source.Meta, error);
 
     /// <summary>The head's and the blocks' sources of the matching streams (blocks uploaded before <paramref name="omitUploadedBefore"/> left out).</summary>
     private Dictionary<Labels, List<Source>> CollectSources(TenantState state, SelectRequest request, DateTime? omitUploadedBefore, CancellationToken cancellationToken)

@@ -39,9 +39,13 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         _settings = new HeadSettings(options.Codec, options.BlockSize, options.ChunkTargetSize);
         _walDir = Path.Combine(options.Directory, "wal");
         _blocksDir = Path.Combine(options.Directory, "blocks");
+        _damaged = new Query.DamagedChunks(Metrics, logger);
     }
 
     public StorageMetrics Metrics { get; } = new();
+
+    /// <summary>Chunks found damaged while reading: skipped by queries, moved aside by the next compaction.</summary>
+    private readonly Query.DamagedChunks _damaged;
 
     public static Task<LogStore> OpenAsync(LogStoreOptions options, ILogger logger)
     {

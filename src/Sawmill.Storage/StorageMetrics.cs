@@ -13,6 +13,8 @@ public sealed class StorageMetrics
     internal long CheckpointsCount;
     internal long FlushFailuresCount;
     internal long CorruptBlocksCount;
+    internal long DamagedChunksCount;
+    internal long QuarantinedChunksCount;
     internal long StreamsEvictedCount;
     internal long RecompressedBytesBeforeCount;
     internal long RecompressedBytesAfterCount;
@@ -44,6 +46,12 @@ public sealed class StorageMetrics
 
     /// <summary>Block directories found corrupt at open and set aside.</summary>
     public long CorruptBlocks => Interlocked.Read(ref CorruptBlocksCount);
+
+    /// <summary>Distinct chunks found damaged (checksum, bounds or decoding failure) while reading, since start.</summary>
+    public long DamagedChunks => Interlocked.Read(ref DamagedChunksCount);
+
+    /// <summary>Damaged chunks compaction moved aside (out of their block, into <c>blocks/&lt;tenant&gt;/damaged/</c>), since start.</summary>
+    public long QuarantinedChunks => Interlocked.Read(ref QuarantinedChunksCount);
 
     /// <summary>Streams removed from the head after their data was flushed and they stayed idle.</summary>
     public long StreamsEvicted => Interlocked.Read(ref StreamsEvictedCount);

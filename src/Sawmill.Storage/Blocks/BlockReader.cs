@@ -163,6 +163,19 @@ internal sealed class BlockReader : IDisposable
     }
 
     /// <summary>
+    /// The chunk's bytes as stored, as far as the file holds them: to set a damaged chunk aside, or to ship a chunk to
+    /// another node without decoding it.
+    /// </summary>
+    public byte[] ReadRawBytes(ChunkMeta meta)
+    {
+        var n = (int)Math.Clamp(_chunks.Length - meta.Offset, 0, meta.Length);
+        var bytes = new byte[n];
+        if (n > 0)
+            ReadExactly(bytes, meta.Offset);
+        return bytes;
+    }
+
+    /// <summary>
     /// True when the chunk was recompressed for cold storage (version 2 with the recompressed flag), found by reading its
     /// first 8 bytes only. Throws <see cref="StorageCorruptionException"/> when they are not a chunk's.
     /// </summary>
@@ -177,13 +190,6 @@ internal sealed class BlockReader : IDisposable
 
     private void ReadExactly(byte[] buffer, long offset) => _chunks.ReadExactly(buffer, offset);
 
-    /// <summary>A chunk's stored bytes as they are (to ship them to another node without decoding).</summary>
-    public byte[] ReadChunkBytes(ChunkMeta meta)
-    {
-        var bytes = new byte[meta.Length];
-        ReadExactly(bytes, meta.Offset);
-        return bytes;
-    }
 
     public void Dispose() => _chunks.Dispose();
 }

@@ -25,6 +25,7 @@ public sealed class BucketBlockSet : IDisposable
     private readonly Dictionary<string, BlockReader> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BlockMeta> _metas = new(StringComparer.Ordinal);
     private readonly List<string> _dropLater = [];
+    private readonly DamagedChunks _damaged;
     // When each committed block's meta.json appeared, and the objects of blocks without one (with their age).
     private Dictionary<string, DateTimeOffset> _committedAt = new(StringComparer.Ordinal);
     private List<(string Key, DateTimeOffset LastModified)> _uncommitted = [];
@@ -36,7 +37,11 @@ public sealed class BucketBlockSet : IDisposable
         _logger = logger;
         _dir = Path.Combine(cache.Directory, "blocks");
         Directory.CreateDirectory(_dir);
+        _damaged = new DamagedChunks(new StorageMetrics(), logger);
     }
+
+    /// <summary>A bucket chunk that failed its checks: logged once; queries skip it and report a warning.</summary>
+    internal string ChunkDamaged(DiskChunkSource source, StorageCorruptionException error) => _damaged.Report(source.Block, source.Meta, error);
 
     public IBucket Bucket => _bucket;
     public SegmentCache Cache => _cache;

@@ -70,7 +70,18 @@ public sealed class BucketCompactor(BucketBlockSet view, BucketCompactorOptions 
             foreach (var group in Groups(tenant, policy))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var r = await RewriteAsync(tenant, group, policy, recompressOlderThanNs, stillLeader, cancellationToken).ConfigureAwait(false);
+                Rewritten r;
+                try
+                {
+                    r = await RewriteAsync(tenant, group, policy, recompressOlderThanNs, stillLeader, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StorageCorruptionException e)
+                {
+                    // A damaged chunk stays where it is (queries skip it with a warning; `sawmill check` names it): its
+                    // group is left as it was and the other groups go on.
+                    logger.LogError("compaction of {Blocks} blocks of tenant {Tenant} skipped: damaged data in {Path}: {Message}", group.Count, tenant, e.Path, e.Message);
+                    continue;
+                }
                 blocksIn += group.Count;
                 blocksOut += r.Output ? 1 : 0;
                 removed += r.Removed;

@@ -56,12 +56,16 @@ internal static class BlockSources
         }
     }
 
-    /// <summary>Iterators over the collected sources, one per stream; <paramref name="dedupe"/> names the streams that hold replicas.</summary>
-    public static List<IEntryIterator> Iterators(Dictionary<Labels, List<Source>> groups, SelectRequest request, Func<Labels, bool>? dedupe = null)
+    /// <summary>
+    /// Iterators over the collected sources, one per stream; <paramref name="damaged"/> reports a damaged chunk (which is
+    /// then skipped), <paramref name="dedupe"/> names the streams that hold replicas.
+    /// </summary>
+    public static List<IEntryIterator> Iterators(Dictionary<Labels, List<Source>> groups, SelectRequest request,
+        Func<DiskChunkSource, StorageCorruptionException, string>? damaged, Func<Labels, bool>? dedupe = null)
     {
         var result = new List<IEntryIterator>(groups.Count);
         foreach (var (labels, sources) in groups)
-            result.Add(new StreamIterator(labels, sources, request, ReadDiskChunk, dedupe?.Invoke(labels) ?? false));
+            result.Add(new StreamIterator(labels, sources, request, ReadDiskChunk, damaged, dedupe?.Invoke(labels) ?? false));
         return result;
     }
 

@@ -14,6 +14,7 @@ namespace Sawmill.Storage.Query;
 public sealed class Selection(SelectRequest request)
 {
     private readonly Dictionary<Labels, List<(Source Source, string Origin)>> _groups = new();
+    private BucketBlockSet? _bucket;
 
     public SelectRequest Request => request;
 
@@ -22,6 +23,7 @@ public sealed class Selection(SelectRequest request)
 
     public void AddBucket(BucketBlockSet bucket, CancellationToken cancellationToken)
     {
+        _bucket = bucket;
         var blocks = new Dictionary<Labels, List<Source>>();
         bucket.Collect(request, blocks, cancellationToken);
         foreach (var (labels, sources) in blocks)
@@ -58,7 +60,7 @@ public sealed class Selection(SelectRequest request)
             if (Overlapping(list))
                 replicated.Add(labels);
         }
-        return BlockSources.Iterators(groups, request, replicated.Contains);
+        return BlockSources.Iterators(groups, request, _bucket == null ? null : _bucket.ChunkDamaged, replicated.Contains);
     }
 
     /// <summary>True when two sources of different origins overlap in time (bounds inclusive): they may share entries.</summary>

@@ -51,7 +51,7 @@ internal static class SourceWire
                     break;
                 case DiskChunkSource d:
                     w.WriteByte(KindChunk);
-                    w.WriteLengthPrefixed(d.Block.ReadChunkBytes(d.Meta));
+                    w.WriteLengthPrefixed(d.Block.ReadRawBytes(d.Meta));
                     break;
                 case EncodedBlockSource e:
                     w.WriteByte(KindBlock);
