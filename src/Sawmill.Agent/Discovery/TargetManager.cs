@@ -34,7 +34,7 @@ public sealed class TargetManager : IAsyncDisposable
     private readonly SemaphoreSlim _syncLock = new(1, 1);
     /// <summary>Released when discovery changed, to sync before the period ends.</summary>
     private readonly SemaphoreSlim _kick = new(0, 1);
-    private readonly Dictionary<ScrapeConfig, List<KubernetesDiscovery>> _kubernetes = [];
+    private readonly Dictionary<ScrapeConfig, List<KubernetesDiscovery>> _kubernetes = new(ReferenceEqualityComparer.Instance);
 
     public TargetManager(AgentConfig config, AgentHostOptions options, PositionsFile positions, IEntrySink sink, AgentMetrics metrics, ILogger logger)
     {

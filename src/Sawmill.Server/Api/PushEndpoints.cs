@@ -61,7 +61,7 @@ public static class PushEndpoints
                 streams = ProtobufPushDecoder.Decode(rawBuffer.AsMemory(0, rawLength));
             }
 
-            var outcome = await ctx.Distributor.PushAsync(tenant, streams, http.RequestAborted);
+            var outcome = await ctx.Distributor!.PushAsync(tenant, streams, http.RequestAborted);
             http.Response.StatusCode = outcome.Status;
             if (outcome.Body != null)
             {

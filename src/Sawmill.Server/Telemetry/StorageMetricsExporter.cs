@@ -20,9 +20,16 @@ public static class StorageMetricsExporter
     private static readonly Gauge Checkpoints = Metrics.CreateGauge("sawmill_wal_checkpoints_total", "WAL checkpoints completed since start.");
     private static readonly Gauge FlushFailures = Metrics.CreateGauge("sawmill_ingester_flush_failures_total", "Flushes that failed (the data stays in memory and in the WAL; the next flush retries).");
     private static readonly Gauge CorruptBlocks = Metrics.CreateGauge("sawmill_store_corrupt_blocks_total", "Block directories found corrupt at open and set aside.");
+    private static readonly Gauge DamagedChunks = Metrics.CreateGauge("sawmill_store_damaged_chunks_total", "Distinct chunks found damaged while reading; queries skip them and answer with a warning.");
+    private static readonly Gauge QuarantinedChunks = Metrics.CreateGauge("sawmill_store_quarantined_chunks_total", "Damaged chunks compaction moved out of their block into blocks/<tenant>/damaged/.");
     private static readonly Gauge Blocks = Metrics.CreateGauge("sawmill_store_blocks", "Persisted blocks currently open.");
     private static readonly Gauge BlockBytes = Metrics.CreateGauge("sawmill_store_block_bytes", "Bytes of persisted blocks on disk (chunks and index).");
     private static readonly Gauge WalDiskBytes = Metrics.CreateGauge("sawmill_wal_disk_bytes", "Bytes of WAL segments and checkpoints on disk.");
+    private static readonly Gauge BlocksUploaded = Metrics.CreateGauge("sawmill_store_blocks_uploaded_total", "Blocks uploaded to the bucket since start (write nodes).");
+    private static readonly Gauge BytesUploaded = Metrics.CreateGauge("sawmill_store_bytes_uploaded_total", "Bytes uploaded to the bucket (chunks, index, meta) since start (write nodes).");
+    private static readonly Gauge UploadFailures = Metrics.CreateGauge("sawmill_store_upload_failures_total", "Block uploads that failed and are retried (the block stays on local disk).");
+    private static readonly Gauge PendingUpload = Metrics.CreateGauge("sawmill_store_blocks_pending_upload", "Blocks on local disk waiting for their upload.");
+    private static readonly Gauge BlocksDropped = Metrics.CreateGauge("sawmill_store_blocks_dropped_total", "Uploaded blocks removed from local disk after the retain period.");
 
     public static void Update(StorageMetrics m)
     {
@@ -40,8 +47,15 @@ public static class StorageMetricsExporter
         Checkpoints.Set(m.Checkpoints);
         FlushFailures.Set(m.FlushFailures);
         CorruptBlocks.Set(m.CorruptBlocks);
+        DamagedChunks.Set(m.DamagedChunks);
+        QuarantinedChunks.Set(m.QuarantinedChunks);
         Blocks.Set(m.Blocks);
         BlockBytes.Set(m.BlockBytes);
         WalDiskBytes.Set(m.WalDiskBytes);
+        BlocksUploaded.Set(m.BlocksUploaded);
+        BytesUploaded.Set(m.BytesUploaded);
+        UploadFailures.Set(m.UploadFailures);
+        PendingUpload.Set(m.BlocksPendingUpload);
+        BlocksDropped.Set(m.BlocksDropped);
     }
 }
