@@ -68,12 +68,13 @@ public static partial class ConfigLoader
         ["limits_config.discover_log_levels"] = (c, k, v) => c with { Limits = c.Limits with { DiscoverLogLevels = Bool(k, v) } },
         ["limits_config.log_level_fields"] = (c, k, v) => c with { Limits = c.Limits with { LogLevelFields = StringList(k, v) } },
         ["limits_config.log_level_from_json_max_depth"] = (c, k, v) => c with { Limits = c.Limits with { LogLevelFromJsonMaxDepth = Int(k, v) } },
-        ["limits_config.split_queries_by_interval"] = (c, k, v) => c with { Limits = c.Limits with { SplitQueriesByInterval = Duration(k, v) } },
+        // One key, two readers: the per-tenant limit (metric range queries aligned to their step, as Loki's splitting
+        // frontend does) and a read node's frontend splitting interval.
+        ["limits_config.split_queries_by_interval"] = (c, k, v) => Cluster(c with { Limits = c.Limits with { SplitQueriesByInterval = Duration(k, v) } }, x => x with { SplitQueriesByInterval = Duration(k, v) }),
         ["limits_config.query_timeout"] = (c, k, v) => c with { Limits = c.Limits with { QueryTimeout = Duration(k, v) } },
         ["limits_config.max_streams_matchers_per_query"] = (c, k, v) => c with { Limits = c.Limits with { MaxStreamsMatchersPerQuery = Int(k, v) } },
         ["limits_config.retention_period"] = (c, k, v) => c with { Limits = c.Limits with { RetentionPeriod = Duration(k, v) } },
         ["limits_config.retention_stream"] = (c, k, v) => c with { Limits = c.Limits with { RetentionStreams = RetentionStreams(k, v) } },
-        ["limits_config.split_queries_by_interval"] = (c, k, v) => Cluster(c, x => x with { SplitQueriesByInterval = Duration(k, v) }),
         ["common.instance_addr"] = (c, k, v) => Cluster(c, x => x with { InstanceAddr = Str(k, v) }),
         ["common.ring.instance_addr"] = (c, k, v) => Cluster(c, x => x with { InstanceAddr = Str(k, v) }),
         ["ingester.lifecycler.address"] = (c, k, v) => Cluster(c, x => x with { InstanceAddr = Str(k, v) }),

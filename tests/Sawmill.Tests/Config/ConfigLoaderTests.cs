@@ -110,6 +110,8 @@ public sealed class ConfigLoaderTests
         Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(3)), (x.HeartbeatPeriod, x.HeartbeatTimeout, x.EtcdDialTimeout));
         Assert.Equal((TimeSpan.FromHours(2), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(30)), (x.QueryIngestersWithin, x.ResyncInterval, x.SplitQueriesByInterval));
         Assert.Equal("/var/cache/sawmill", x.CacheLocation);
+        // The same key is the per-tenant limit that aligns metric range queries to their step.
+        Assert.Equal(TimeSpan.FromMinutes(30), c.Limits.SplitQueriesByInterval);
         Assert.Equal(new Sawmill.Storage.Bucket.S3Options
         {
             Endpoint = "minio:9000",
