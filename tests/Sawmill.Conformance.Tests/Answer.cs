@@ -19,6 +19,8 @@ namespace Sawmill.Conformance;
 /// <item>The series named in Loki's "pipeline error: 'X' for series: '{…}'" is replaced by a placeholder: Loki names
 /// the first failing series its evaluation meets, which varies from run to run.</item>
 /// <item>The series list of <c>/series</c> is compared as a set: Loki returns it in hash-map order.</item>
+/// <item>The parts of a push error made of several distinct errors ("N errors like: …; M errors like: …") are compared
+/// as a set: Loki's GroupedErrors joins them in Go map order, which varies from run to run.</item>
 /// <item>Sample values of matrices and vectors are compared to 12 significant digits: Loki adds up a group's series in
 /// hash-map order, so the last bits of a sum, mean or deviation vary from run to run.</item>
 /// <item>Only where the recorder saw Loki itself answer differently from run to run (golden.jsonl): "unordered"
@@ -158,7 +160,18 @@ public sealed partial record Answer(int Status, string MediaType, JsonNode? Json
     }
 
     /// <summary>The comparison key: status, media type and canonical body.</summary>
-    public string Key => $"{Status} {MediaType} " + (Json != null ? Canonical(Json) : "text:" + Text?.TrimEnd('\n'));
+    public string Key => $"{Status} {MediaType} " + (Json != null ? Canonical(Json) : "text:" + GroupedErrorsAsSet(Text?.TrimEnd('\n')));
+
+    private static string? GroupedErrorsAsSet(string? text) =>
+        text != null && GroupedErrorStart().IsMatch(text)
+            ? string.Join("; ", GroupedErrorSeparator().Split(text).Order(StringComparer.Ordinal))
+            : text;
+
+    [GeneratedRegex(@"^\d+ errors like: ")]
+    private static partial Regex GroupedErrorStart();
+
+    [GeneratedRegex(@"; (?=\d+ errors like: )")]
+    private static partial Regex GroupedErrorSeparator();
 
     /// <summary>A short human-readable description of the answer for failure messages.</summary>
     public string Describe(int max = 600)

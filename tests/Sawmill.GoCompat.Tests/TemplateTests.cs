@@ -76,7 +76,8 @@ public sealed class TemplateTests
     public void Execution_errors_name_the_function()
     {
         var e = Assert.Throws<TemplateException>(() => Run("{{ index .list 5 }}", new Dictionary<string, object?> { ["list"] = new List<object?>() }));
-        Assert.Equal("error calling index: index out of range: 5", e.Message);
+        // Go names the command it was executing and where it starts (checked against Go 1.19's text/template).
+        Assert.Equal("template: line:1:3: executing \"line\" at <index .list 5>: error calling index: index out of range: 5", e.Message);
     }
 
     private sealed class TestMap(SortedDictionary<string, string> values) : ITemplateMap

@@ -204,7 +204,7 @@ public sealed partial class GoTemplate
 
         /// <summary>
         /// Calls a function; its error reads as Go's execution error: <c>template: line:1:13: executing "line" at
-        /// &lt;unixToTime&gt;: error calling unixToTime: …</c> (the function's line and byte column).
+        /// &lt;unixToTime&gt;: error calling unixToTime: …</c> (the function's line and its byte offset in that line, from 0, as Go's ErrorContext counts).
         /// </summary>
         private object? CallAt(IdentArg f, object? dot, Arg[] args, object? final)
         {
@@ -225,10 +225,33 @@ public sealed partial class GoTemplate
                         lineStart = i + 1;
                     }
                 }
-                var column = System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(lineStart, f.Position - lineStart)) + 1;
-                throw new TemplateException($"template: {template.Name}:{line}:{column}: executing \"{template.Name}\" at <{f.Name}>: {e.Message}");
+                // Go's ErrorContext counts the column as the byte offset within the line, from 0.
+                var column = System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(lineStart, f.Position - lineStart));
+                throw new TemplateException($"template: {template.Name}:{line}:{column}: executing \"{template.Name}\" at <{CommandText(args)}>: {e.Message}");
             }
         }
+
+        /// <summary>A command as Go's parse nodes print it (its error context): the arguments, single-spaced.</summary>
+        private static string CommandText(Arg[] args) => string.Join(' ', args.Select(ArgText));
+
+        private static string ArgText(Arg arg) => arg switch
+        {
+            IdentArg f => f.Name,
+            DotArg => ".",
+            FieldArg fa => "." + string.Join('.', fa.Idents),
+            VarArg va => va.Name + string.Concat(va.Idents.Select(i => "." + i)),
+            PipeArg pa => "(" + PipeText(pa.Pipe) + ")" + string.Concat(pa.Idents.Select(i => "." + i)),
+            LitArg { IsNil: true } => "nil",
+            LitArg { Value: string str } => GoQuote.Quote(str),
+            LitArg { Value: bool b } => b ? "true" : "false",
+            LitArg { Value: double d } => GoValues.FormatFloat(d),
+            LitArg l => Convert.ToString(l.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            _ => "",
+        };
+
+        private static string PipeText(Pipe pipe) =>
+            (pipe.Decl.Length > 0 ? string.Join(", ", pipe.Decl) + (pipe.IsAssign ? " = " : " := ") : "") +
+            string.Join(" | ", pipe.Cmds.Select(c => CommandText(c.Args)));
 
         private object? Call(object? dot, string name, Arg[] args, object? final)
         {

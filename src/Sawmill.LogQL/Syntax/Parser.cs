@@ -16,6 +16,11 @@ internal sealed class Parser
 
     private const int MaxDepth = 200;
 
+    /// <summary>Label filters a comma or juxtaposition chain may hold (each nests the rest one level deeper).</summary>
+    private const int MaxFilterChain = 1000;
+
+    private int _chain;
+
     private readonly string _text;
     private readonly List<Token> _tokens;
     private int _pos;
@@ -210,7 +215,9 @@ internal sealed class Parser
                     if (Cur.Kind == TokenKind.LParen)
                         include = ParseLabelList();
                 }
-                matching = new VectorMatching(on, labels, card, include);
+                // "ignoring ()" alone is the default matching (Loki's grammar leaves its options as for no modifier).
+                if (on || labels.Count > 0 || card != MatchCardinality.OneToOne)
+                    matching = new VectorMatching(on, labels, card, include);
             }
             var right = ParseBinary(op == BinaryOp.Pow ? prec : prec + 1);
             left = MakeBinary(op.Value, left, right, returnBool, matching);
@@ -609,7 +616,15 @@ internal sealed class Parser
             Advance();
         else if (!(Cur.Kind == TokenKind.LParen || (Cur.Kind == TokenKind.Identifier && !IsKeywordAt(0))))
             return first;
-        return new BinaryLabelFilterExpr(first, true, ParseLabelFilterOr());
+        // Each comma nests what follows one level deeper; long flat lists of filters are common, so they have their own
+        // (larger) budget instead of the general nesting limit.
+        if (++_chain > MaxFilterChain)
+            throw LogQLLexer.Error(_text, Cur.Start, "syntax error: expression nested too deeply");
+        _depth--;
+        var rest = ParseLabelFilterOr();
+        _depth++;
+        _chain--;
+        return new BinaryLabelFilterExpr(first, true, rest);
     }
 
     private LabelFilterExpr ParseLabelFilterPrimary()

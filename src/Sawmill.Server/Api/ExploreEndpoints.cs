@@ -105,6 +105,7 @@ public static class ExploreEndpoints
             AggregateByLabels = byLabels,
             TargetLabels = targets,
             Limit = limit,
+            ChunkMaxAgeNs = (long)(ctx.Config.MaxChunkAge.Ticks * (TimeNs.PerSecond / TimeSpan.TicksPerSecond)),
         }, QueryEndpoints.EngineLimits(limits), token));
         var top = volume.Groups;
         await JsonResponses.WriteAsync(http.Response, w =>
@@ -112,14 +113,16 @@ public static class ExploreEndpoints
             w.WriteStartObject();
             w.WriteString("status", "success");
             w.WriteStartObject("data");
-            w.WriteString("resultType", range ? "matrix" : "vector");
+            // As Loki's volume middleware: a matrix only when some series has more than one sample.
+            var matrix = range && top.Any(g => g.Bytes.Count(v => v != 0) > 1);
+            w.WriteString("resultType", matrix ? "matrix" : "vector");
             w.WriteStartArray("result");
             foreach (var (labels, values) in top)
             {
                 w.WriteStartObject();
                 w.WritePropertyName("metric");
                 JsonResponses.WriteLabels(w, labels);
-                if (range)
+                if (matrix)
                 {
                     w.WriteStartArray("values");
                     for (var i = 0; i < values.Length; i++)
@@ -127,7 +130,7 @@ public static class ExploreEndpoints
                         if (values[i] == 0)
                             continue;
                         w.WriteStartArray();
-                        JsonResponses.WriteSampleTime(w, (start + i * step) / TimeNs.PerMillisecond);
+                        JsonResponses.WriteSampleTime(w, volume.BucketTimesNs[i] / TimeNs.PerMillisecond);
                         w.WriteStringValue(values[i].ToString(CultureInfo.InvariantCulture));
                         w.WriteEndArray();
                     }
@@ -135,9 +138,11 @@ public static class ExploreEndpoints
                 }
                 else
                 {
+                    // The one sample there is (an instant request's, reported at its end).
+                    var only = Math.Max(Array.FindIndex(values, v => v != 0), 0);
                     w.WriteStartArray("value");
-                    JsonResponses.WriteSampleTime(w, end / TimeNs.PerMillisecond);
-                    w.WriteStringValue(values[0].ToString(CultureInfo.InvariantCulture));
+                    JsonResponses.WriteSampleTime(w, volume.BucketTimesNs[only] / TimeNs.PerMillisecond);
+                    w.WriteStringValue(values[only].ToString(CultureInfo.InvariantCulture));
                     w.WriteEndArray();
                 }
                 w.WriteEndObject();

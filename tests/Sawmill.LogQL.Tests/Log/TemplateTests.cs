@@ -132,7 +132,10 @@ public sealed class TemplateTests
     [InlineData("{{ slice .b 1 3 }}", "el")]
     [InlineData("{{ html \"<a>\" }}", "&lt;a&gt;")]
     // errors become TemplateFormatErr details
-    [InlineData("{{ div 1 0 }}", "ERR:error calling div: runtime error: integer divide by zero")]
+    [InlineData("{{ div 1 0 }}", "ERR:template: line:1:3: executing \"line\" at <div 1 0>: error calling div: runtime error: integer divide by zero")]
+    // a function's error carries Go's location: the line, and the byte offset in it from 0 (Loki 2.9.9 answers line:1:13 for {{ .status | unixToTime }})
+    [InlineData("{{ .a | unixToTime }}", "ERR:template: line:1:8: executing \"line\" at <unixToTime>: error calling unixToTime: unable to parse time '1': %!w(<nil>)")]
+    [InlineData("x\n{{ .a | unixToTime }}", "ERR:template: line:2:8: executing \"line\" at <unixToTime>: error calling unixToTime: unable to parse time '1': %!w(<nil>)")]
     [InlineData("{{ .b.x }}", "ERR:template: {{ .b.x }}: can't evaluate field x in type string")]
     public void Template_functions_behave_like_loki(string template, string expected) =>
         Assert.Equal(expected, Exec(template));
