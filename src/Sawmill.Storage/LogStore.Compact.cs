@@ -70,7 +70,7 @@ public sealed partial class LogStore
             var small = new List<BlockReader>();
             foreach (var b in blocks)
             {
-                if (NeedsRewrite(b, tenant.Name, policy) || _damaged.AnyIn(b))
+                if (CompactionScan.NeedsRewrite(b, tenant.Name, policy) || _damaged.AnyIn(b))
                     group.Add(b);
                 else if (b.Meta.StoredBytes < _options.CompactionSmallBlockBytes)
                     small.Add(b);
@@ -81,15 +81,7 @@ public sealed partial class LogStore
                 continue;
 
             long tenantRemoved = 0;
-            var series = new Dictionary<Labels, List<(BlockReader Block, ChunkMeta Chunk)>>();
-            foreach (var b in group)
-                foreach (var (labels, chunks) in b.Series)
-                {
-                    if (!series.TryGetValue(labels, out var list))
-                        series[labels] = list = [];
-                    foreach (var c in chunks)
-                        list.Add((b, c));
-                }
+            var series = CompactionScan.SeriesOf(group);
             IEnumerable<Chunk> Produce(Labels labels, List<(BlockReader Block, ChunkMeta Chunk)> refs)
             {
                 var cutoff = policy?.Cutoff(tenant.Name, labels) ?? long.MinValue;
@@ -372,19 +364,5 @@ public sealed partial class LogStore
         _logger.LogError("damaged chunk moved aside block={Block} offset={Offset} entries={Entries} kept={Kept} to={Path} err={Error}",
             block.Directory, meta.Offset, meta.Entries, kept, name + ".chunk", reason);
         return chunk == null || intact.Count == 0 ? null : new Chunk([.. intact], chunk.Filter, chunk.Codec, chunk.Recompressed);
-    }
-
-    private static bool NeedsRewrite(BlockReader block, string tenant, IRetentionPolicy? policy)
-    {
-        if (policy == null)
-            return false;
-        foreach (var (labels, chunks) in block.Series)
-        {
-            var cutoff = policy.Cutoff(tenant, labels);
-            foreach (var c in chunks)
-                if (c.MinT < cutoff || policy.MayDelete(tenant, labels, c.MinT, c.MaxT))
-                    return true;
-        }
-        return false;
     }
 }

@@ -273,6 +273,8 @@ public sealed partial class LogStore
                 foreach (var s in flushed)
                     s.Stream.RemoveFlushed(s.Cut);
             }
+            if (_options.Bucket != null)
+                Enqueue(tenant, reader);
         }
 
         // 4. The checkpoint covers every segment before it.

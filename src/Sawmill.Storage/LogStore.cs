@@ -70,6 +70,7 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         store.UpdateDiskMetrics();
         if (options.BackgroundFlush)
             store._flushLoop = Task.Run(store.FlushLoopAsync);
+        store.StartShipping();
         return Task.FromResult(store);
     }
 
@@ -188,6 +189,8 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         _stopping.Cancel();
         if (_flushLoop != null)
             await _flushLoop.ConfigureAwait(false);
+        if (_shipLoop != null)
+            await _shipLoop.ConfigureAwait(false);
         await _wal.DisposeAsync().ConfigureAwait(false);
         foreach (var t in _tenants.Values)
             foreach (var b in t.Blocks)

@@ -18,6 +18,10 @@ public sealed class StorageMetrics
     internal long StreamsEvictedCount;
     internal long RecompressedBytesBeforeCount;
     internal long RecompressedBytesAfterCount;
+    internal long BlocksUploadedCount;
+    internal long BytesUploadedCount;
+    internal long UploadFailuresCount;
+    internal long BlocksDroppedCount;
 
     public long Entries => Interlocked.Read(ref EntriesAppended);
     public long Bytes => Interlocked.Read(ref BytesAppended);
@@ -66,4 +70,19 @@ public sealed class StorageMetrics
 
     /// <summary>Bytes of WAL segments and checkpoints on disk.</summary>
     public long WalDiskBytes { get; internal set; }
+
+    /// <summary>Blocks uploaded to the bucket (write nodes) since start.</summary>
+    public long BlocksUploaded => Interlocked.Read(ref BlocksUploadedCount);
+
+    /// <summary>Bytes uploaded to the bucket (chunks, index and meta objects) since start.</summary>
+    public long BytesUploaded => Interlocked.Read(ref BytesUploadedCount);
+
+    /// <summary>Block uploads that failed (retried; the block stays on local disk until one succeeds).</summary>
+    public long UploadFailures => Interlocked.Read(ref UploadFailuresCount);
+
+    /// <summary>Uploaded blocks removed from local disk after the retain period.</summary>
+    public long BlocksDropped => Interlocked.Read(ref BlocksDroppedCount);
+
+    /// <summary>Blocks on local disk not uploaded yet.</summary>
+    public long BlocksPendingUpload { get; internal set; }
 }

@@ -47,8 +47,12 @@ internal sealed class StreamIterator : IEntryIterator
     /// Called when a chunk read from disk fails its checks; returns the warning to report. The chunk is then skipped
     /// and the query goes on. Without it the error propagates.
     /// </param>
+    /// <param name="dedupeLines">
+    /// Decode lines even when the request does not return them, so that exact duplicates are dropped: a stream whose
+    /// sources come from several replicas holds most entries more than once.
+    /// </param>
     public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> readDisk,
-        Func<DiskChunkSource, StorageCorruptionException, string>? damaged = null)
+        Func<DiskChunkSource, StorageCorruptionException, string>? damaged = null, bool dedupeLines = false)
     {
         _damaged = damaged;
         Labels = labels;
@@ -58,7 +62,7 @@ internal sealed class StreamIterator : IEntryIterator
         _filter = request.LineFilter;
         _required = _filter?.RequiredSubstrings is { Count: > 0 } r ? r : null;
         _returnLines = (request.Fields & EntryFields.Lines) == EntryFields.Lines;
-        _decodeLines = _returnLines || _filter != null;
+        _decodeLines = _returnLines || _filter != null || dedupeLines;
         _metadata = (request.Fields & EntryFields.Metadata) != 0;
         _lengths = (request.Fields & EntryFields.LineLengths) != 0;
         _stats = request.Statistics;
