@@ -70,6 +70,11 @@ internal sealed class FakeKubeApi : IAsyncDisposable
     /// <summary>Time between BOOKMARK events of watches that allow them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    private int _bookmarksSent;
+
+    /// <summary>Periodic BOOKMARK events written to watches so far (not the initial-events-end one).</summary>
+    public int BookmarksSent => Volatile.Read(ref _bookmarksSent);
     /// <summary>The headers of requests refused with 401, for failure messages.</summary>
     public ConcurrentQueue<string> UnauthorizedHeaders { get; } = new();
 
@@ -430,6 +435,7 @@ internal sealed class FakeKubeApi : IAsyncDisposable
                 if (e == null)
                 {
                     await WriteEventAsync(ctx, "BOOKMARK", Bookmark(kind, ResourceVersion, initialEventsEnd: false));
+                    Interlocked.Increment(ref _bookmarksSent);
                     nextBookmark = DateTime.UtcNow + BookmarkInterval;
                     continue;
                 }

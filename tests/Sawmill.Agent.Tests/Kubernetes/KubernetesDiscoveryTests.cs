@@ -184,7 +184,8 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime
         _api.Put("pods", KubeObjects.Pod(CartPod));
         var d = await StartAsync($"- role: pod\n  {ApiServer(_api)}");
         await WaitUntilAsync(() => _api.OpenWatches == 1, "the watch");
-        await Task.Delay(500); // let a few bookmarks arrive so the resumed version is a bookmark's
+        // Let a few bookmarks arrive, so that the version the watch resumes from is a bookmark's.
+        await WaitUntilAsync(() => _api.BookmarksSent >= 2, "two bookmarks");
         var lists = _api.Requests.Count(r => !r.IsWatch);
         _api.DropWatches();
         _api.Put("pods", KubeObjects.Pod(new TestPod { Namespace = "pay", Name = "while-away" }));

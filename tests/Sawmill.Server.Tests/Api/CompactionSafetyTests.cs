@@ -201,8 +201,15 @@ public sealed class CompactionSafetyTests(ITestOutputHelper output)
                 var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
                 while (!server.Output.Contains("compaction done", StringComparison.Ordinal) && Bytes(Path.Combine(dataDir, "blocks", "short")) >= tenantBytesBefore["short"] / 2 && DateTime.UtcNow < deadline)
                     await Task.Delay(200);
-                await Task.Delay(1500); // one more interval: nothing is left to do, the run is a no-op
+                // One more complete run after that: nothing is left to do then, whatever the first one caught.
                 var http = server.CreateClient("long");
+                const string successfulRuns = "sawmill_compactor_runs_total{status=\"success\"}";
+                var runs = await Client.MetricAsync(http, successfulRuns);
+                while (await Client.MetricAsync(http, successfulRuns) < runs + 1)
+                {
+                    Assert.True(DateTime.UtcNow < deadline + TimeSpan.FromSeconds(60), "the compactor did not complete another run\n" + server.Output);
+                    await Task.Delay(200);
+                }
                 var oldLines = await Client.QueryLinesAsync(http, "{app=\"svc\", age=\"old\"}", TimeNs.Now() - 49 * TimeNs.PerHour, TimeNs.Now() - 40 * TimeNs.PerHour, limit: 10);
                 Assert.Equal(10, oldLines.Count);
                 await server.StopAsync();

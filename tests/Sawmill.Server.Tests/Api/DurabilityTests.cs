@@ -42,7 +42,13 @@ public sealed class DurabilityTests
                         }
                     }
                 })).ToArray();
-                await Task.Delay(1500);
+                // Kill in mid-push, once a good number of pushes have been acknowledged (not after a fixed time).
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (acknowledged.Count < 2000)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"only {acknowledged.Count} lines were acknowledged in 60 s");
+                    await Task.Delay(20);
+                }
                 server.Kill();
                 stop.Cancel();
                 await Task.WhenAll(writers);
