@@ -76,7 +76,7 @@ internal static class FuzzTargets
             e => e is Sawmill.Server.Protocol.PushDecodeException,
             Dictionary: Tokens("\"streams\"", "\"stream\"", "\"values\"", "\"labels\"", "\"entries\"", "\"ts\"", "\"line\"", "[", "]", "{", "}", "null", "true", "\"\\u0000\"", "\"\\ud800\"", "1e400", "-0")),
         new("push-protobuf",
-            () => [PushRequestEncoder.Encode(SampleStreams()), PushRequestEncoder.Encode([])],
+            () => [PushRequestEncoder.Encode(SampleStreams()), PushRequestEncoder.Encode(Array.Empty<PushStream>())],
             input => Sawmill.Server.Protocol.ProtobufPushDecoder.Decode(input),
             e => e is Sawmill.Server.Protocol.PushDecodeException),
         new("push-gzip-json",

@@ -21,21 +21,19 @@ public static class JsonPushDecoder
     /// </summary>
     public static List<RawStream> Decode(ReadOnlyMemory<byte> body, bool legacy = false)
     {
-<<<<<<< HEAD
         if (body.IsEmpty)
             throw new PushDecodeException("EOF");
-=======
         // Loki (Go's JSON decoding) accepts invalid UTF-8 in strings and lone UTF-16 surrogates in \u escapes, storing
         // U+FFFD in their place; System.Text.Json refuses to read such strings, so the body is made valid first.
         if (!System.Text.Unicode.Utf8.IsValid(body.Span))
             body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body.Span));
         try
         {
-            return DecodeValid(body);
+            return DecodeValid(body, legacy);
         }
         catch (InvalidOperationException) when (ReplaceLoneSurrogateEscapes(body.Span) is { } fixedBody)
         {
-            return DecodeValid(fixedBody);
+            return DecodeValid(fixedBody, legacy);
         }
     }
 
@@ -77,9 +75,8 @@ public static class JsonPushDecoder
         return at + 4 <= b.Length && int.TryParse(b.AsSpan(at, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
     }
 
-    private static List<RawStream> DecodeValid(ReadOnlyMemory<byte> body)
+    private static List<RawStream> DecodeValid(ReadOnlyMemory<byte> body, bool legacy)
     {
->>>>>>> main
         JsonDocument doc;
         try
         {
