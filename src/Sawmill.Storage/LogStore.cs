@@ -163,6 +163,28 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         return new PushResult(appended, bytes, duplicates, rejected);
     }
 
+    /// <summary>
+    /// Recomputes <see cref="StorageMetrics.HeadEntries"/>, <see cref="StorageMetrics.HeadBytes"/> and
+    /// <see cref="StorageMetrics.Streams"/> from the head (one short lock per stream; for <c>/metrics</c>).
+    /// </summary>
+    public void UpdateHeadMetrics()
+    {
+        long entries = 0, bytes = 0, streams = 0;
+        foreach (var t in _tenants.Values)
+        {
+            foreach (var s in t.Head.All)
+            {
+                var (e, b) = s.MemoryFigures();
+                entries += e;
+                bytes += b;
+                streams++;
+            }
+        }
+        Metrics.HeadEntries = entries;
+        Metrics.HeadBytes = bytes;
+        Metrics.Streams = streams;
+    }
+
     private static string Rfc3339(long ns) => TimeNs.ToRfc3339Nano(ns);
 
     public IReadOnlyList<string> Tenants() => _tenants.Keys.OrderBy(t => t, StringComparer.Ordinal).ToList();

@@ -23,6 +23,8 @@ public static class StorageMetricsExporter
     private static readonly Gauge Blocks = Metrics.CreateGauge("sawmill_store_blocks", "Persisted blocks currently open.");
     private static readonly Gauge BlockBytes = Metrics.CreateGauge("sawmill_store_block_bytes", "Bytes of persisted blocks on disk (chunks and index).");
     private static readonly Gauge WalDiskBytes = Metrics.CreateGauge("sawmill_wal_disk_bytes", "Bytes of WAL segments and checkpoints on disk.");
+    private static readonly Gauge HeadEntries = Metrics.CreateGauge("sawmill_store_head_entries", "Entries held in memory, not yet flushed to a block on disk.");
+    private static readonly Gauge HeadBytes = Metrics.CreateGauge("sawmill_store_head_bytes", "Bytes the in-memory head holds for its entries (open blocks' lines, compressed blocks and cut chunks).");
 
     public static void Update(StorageMetrics m)
     {
@@ -43,5 +45,7 @@ public static class StorageMetricsExporter
         Blocks.Set(m.Blocks);
         BlockBytes.Set(m.BlockBytes);
         WalDiskBytes.Set(m.WalDiskBytes);
+        HeadEntries.Set(m.HeadEntries);
+        HeadBytes.Set(m.HeadBytes);
     }
 }

@@ -231,6 +231,31 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
                 _cut.Remove(c);
     }
 
+    /// <summary>Entries held and the bytes holding them: raw blocks' line bytes, compressed blocks and cut chunks.</summary>
+    public (long Entries, long Bytes) MemoryFigures()
+    {
+        lock (_lock)
+        {
+            long entries = _raw.Count, bytes = _raw.DataLength;
+            foreach (var p in _pending)
+            {
+                entries += p.Count;
+                bytes += p.DataLength;
+            }
+            foreach (var b in _sealed)
+            {
+                entries += b.Entries;
+                bytes += b.Bytes.Length;
+            }
+            foreach (var c in _cut)
+            {
+                entries += c.Entries;
+                bytes += c.StoredBytes;
+            }
+            return (entries, bytes);
+        }
+    }
+
     public long CutBytes
     {
         get
