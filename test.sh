@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Sawmill test: installs what the integration tests need (Debian's prometheus,
-# prometheus-alertmanager and chromium) when missing, builds, runs all test projects, and prints
-# one closing line "N passed, N failed".
+# prometheus-alertmanager, chromium and etcd-server, and npm's s3rver) when missing, builds, runs all
+# test projects, and prints one closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +9,8 @@ need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+command -v s3rver >/dev/null 2>&1 || command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${need[*]} from Debian's packages" >&2
@@ -18,6 +20,16 @@ if [ ${#need[@]} -gt 0 ]; then
       || echo "test.sh: could not install ${need[*]}; tests that need them will fail" >&2
   else
     echo "test.sh: missing ${need[*]} (install them, or run as root to let this script do it)" >&2
+  fi
+fi
+# The scalable-deployment tests use npm's s3rver as their S3-compatible bucket (started per test on a free port).
+if ! command -v s3rver >/dev/null 2>&1; then
+  if command -v npm >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || [ -w "$(npm prefix -g 2>/dev/null)/lib" ]; }; then
+    echo "test.sh: installing s3rver from npm" >&2
+    npm install -g --no-audit --no-fund s3rver@3.7.1 >/dev/null 2>&1 \
+      || echo "test.sh: could not install s3rver; tests that need it will fail" >&2
+  else
+    echo "test.sh: missing s3rver (npm install -g s3rver@3.7.1, or run as root to let this script do it)" >&2
   fi
 fi
 

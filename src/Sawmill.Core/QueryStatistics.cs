@@ -41,4 +41,26 @@ public sealed class QueryStatistics
     }
 
     public void AddPostFilterLines(long n) => Interlocked.Add(ref _postFilterLines, n);
+
+    private readonly List<string> _warnings = [];
+
+    /// <summary>
+    /// Problems the query worked around without failing, such as a damaged chunk it skipped: Loki's <c>warnings</c>
+    /// array, which Grafana shows above the result. Distinct, in the order they happened, at most 20.
+    /// </summary>
+    public IReadOnlyList<string> Warnings
+    {
+        get
+        {
+            lock (_warnings)
+                return _warnings.ToArray();
+        }
+    }
+
+    public void AddWarning(string warning)
+    {
+        lock (_warnings)
+            if (_warnings.Count < 20 && !_warnings.Contains(warning))
+                _warnings.Add(warning);
+    }
 }

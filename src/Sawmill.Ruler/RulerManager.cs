@@ -9,6 +9,8 @@ namespace Sawmill.Ruler;
 /// every <c>poll_interval</c> (and on <see cref="SyncNow"/> after API writes), starts new groups, stops removed ones,
 /// and restarts changed ones (alert state carries over through the state store). Unchanged groups keep running.
 /// Rule files that fail to load are logged and reported by <see cref="LoadErrors"/>; they never stop other groups.
+/// With <see cref="Shard"/> set (backend nodes of a scalable deployment) only the groups this node owns run, so each
+/// group is evaluated — and each alert sent — once across the nodes; ownership is re-checked on every poll.
 /// </summary>
 public sealed class RulerManager : IAsyncDisposable
 {
@@ -36,6 +38,12 @@ public sealed class RulerManager : IAsyncDisposable
     }
 
     public IReadOnlyList<string> LoadErrors { get; private set; } = [];
+
+    /// <summary>
+    /// Group sharding: whether this node runs a group (tenant, namespace, group), and a fingerprint of the ownership
+    /// (the ring's members) that makes a poll re-sync when it changes. Null: every group runs here.
+    /// </summary>
+    public (Func<string, string, string, bool> Owns, Func<string> Fingerprint)? Shard { get; set; }
 
     public void Start() => _poll = Task.Run(PollAsync);
 
@@ -78,7 +86,7 @@ public sealed class RulerManager : IAsyncDisposable
         await _syncLock.WaitAsync();
         try
         {
-            var fp = _store.Fingerprint();
+            var fp = _store.Fingerprint() + (Shard is { } shard ? "\n" + shard.Fingerprint() : "");
             if (!force && fp == _fingerprint)
                 return;
             _fingerprint = fp;
@@ -87,7 +95,8 @@ public sealed class RulerManager : IAsyncDisposable
             foreach (var tenant in _store.Tenants())
                 foreach (var (ns, groups) in _store.Load(tenant, errors))
                     foreach (var g in groups)
-                        wanted[tenant + "\0" + ns + "\0" + g.Name] = (tenant, ns, g, RuleYaml.ToYaml(g));
+                        if (Shard is not { } owner || owner.Owns(tenant, ns, g.Name ?? ""))
+                            wanted[tenant + "\0" + ns + "\0" + g.Name] = (tenant, ns, g, RuleYaml.ToYaml(g));
             foreach (var e in errors.Except(LoadErrors))
                 _logger.LogError("invalid rule file; its groups are not loaded err={Error}", e);
             LoadErrors = errors;

@@ -70,7 +70,7 @@ public sealed partial class LogStore
             var small = new List<BlockReader>();
             foreach (var b in blocks)
             {
-                if (NeedsRewrite(b, tenant.Name, policy))
+                if (CompactionScan.NeedsRewrite(b, tenant.Name, policy) || _damaged.AnyIn(b))
                     group.Add(b);
                 else if (b.Meta.StoredBytes < _options.CompactionSmallBlockBytes)
                     small.Add(b);
@@ -81,15 +81,7 @@ public sealed partial class LogStore
                 continue;
 
             long tenantRemoved = 0;
-            var series = new Dictionary<Labels, List<(BlockReader Block, ChunkMeta Chunk)>>();
-            foreach (var b in group)
-                foreach (var (labels, chunks) in b.Series)
-                {
-                    if (!series.TryGetValue(labels, out var list))
-                        series[labels] = list = [];
-                    foreach (var c in chunks)
-                        list.Add((b, c));
-                }
+            var series = CompactionScan.SeriesOf(group);
             IEnumerable<Chunk> Produce(Labels labels, List<(BlockReader Block, ChunkMeta Chunk)> refs)
             {
                 var cutoff = policy?.Cutoff(tenant.Name, labels) ?? long.MinValue;
@@ -101,7 +93,9 @@ public sealed partial class LogStore
                         tenantRemoved += meta.Entries;
                         continue;
                     }
-                    var chunk = block.ReadChunk(meta, null)!;
+                    var chunk = ReadIntactChunk(tenant.Name, block, meta);
+                    if (chunk == null)
+                        continue;
                     if (meta.MinT >= cutoff && (policy == null || !policy.MayDelete(tenant.Name, labels, meta.MinT, meta.MaxT)))
                     {
                         yield return meta.MaxT < recompressOlderThanNs && !chunk.Recompressed
@@ -120,6 +114,8 @@ public sealed partial class LogStore
                 group.Max(b => b.Meta.Checkpoint), group.Select(b => b.Meta.Id).ToList(), group.Max(b => b.Meta.Level) + 1);
             var output = dir == null ? null : BlockReader.Open(dir);
             var replaced = new HashSet<BlockReader>(group);
+            foreach (var b in group)
+                _damaged.Forget(b);
             lock (tenant.ViewLock)
             {
                 var next = tenant.Blocks.Where(b => !replaced.Contains(b)).ToList();
@@ -233,7 +229,9 @@ public sealed partial class LogStore
                         foreach (var meta in metas)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
-                            var chunk = block.ReadChunk(meta, null)!;
+                            var chunk = ReadIntactChunk(tenant.Name, block, meta);
+                    if (chunk == null)
+                        continue;
                             yield return meta.MaxT < olderThanNs && !chunk.Recompressed
                                 ? cold.Recompress(chunk, meta, settings, this, cancellationToken)
                                 : chunk;
@@ -318,17 +316,53 @@ public sealed partial class LogStore
         public RecompressionResult Result(int blocks, TimeSpan elapsed) => new(blocks, Chunks, _raw, _before, _after, elapsed);
     }
 
-    private static bool NeedsRewrite(BlockReader block, string tenant, IRetentionPolicy? policy)
+    /// <summary>
+    /// Reads a chunk for compaction and checks every block's checksum. When something is damaged, the chunk's bytes (as
+    /// far as they can be read) are moved aside to <c>blocks/&lt;tenant&gt;/damaged/&lt;block&gt;-&lt;offset&gt;.chunk</c>
+    /// with the reason beside them, and only its intact blocks go on into the output (none when its header is damaged),
+    /// so one bad chunk neither stops compaction nor stays in the data. The token filter is kept: it covered more lines
+    /// than remain, which only makes it pass a little more often.
+    /// </summary>
+    private Chunk? ReadIntactChunk(string tenant, BlockReader block, ChunkMeta meta)
     {
-        if (policy == null)
-            return false;
-        foreach (var (labels, chunks) in block.Series)
+        Chunk? chunk = null;
+        string? reason = null;
+        var intact = new List<EncodedBlock>();
+        try
         {
-            var cutoff = policy.Cutoff(tenant, labels);
-            foreach (var c in chunks)
-                if (c.MinT < cutoff || policy.MayDelete(tenant, labels, c.MinT, c.MaxT))
-                    return true;
+            chunk = block.ReadChunk(meta, null)!;
+            foreach (var b in chunk.Blocks)
+            {
+                try
+                {
+                    BlockFormat.Verify(b);
+                    intact.Add(b);
+                }
+                catch (StorageCorruptionException e)
+                {
+                    reason ??= _damaged.Reason(block, meta) ?? e.Message;
+                    _damaged.Report(block, meta, e);
+                }
+            }
         }
-        return false;
+        catch (StorageCorruptionException e)
+        {
+            _damaged.Report(block, meta, e);
+            reason = _damaged.Reason(block, meta) ?? e.Message;
+            chunk = null;
+        }
+        if (reason == null)
+            return chunk;
+        var dir = Path.Combine(_blocksDir, tenant, DamagedDirectoryName);
+        Directory.CreateDirectory(dir);
+        var name = Path.Combine(dir, $"{block.Meta.Id}-{meta.Offset}");
+        File.WriteAllBytes(name + ".chunk", block.ReadRawBytes(meta));
+        var kept = chunk == null ? 0 : intact.Sum(b => b.Entries);
+        File.WriteAllText(name + ".txt", $"chunk at offset {meta.Offset} ({meta.Length} bytes, {meta.Entries} entries, {meta.MinT}..{meta.MaxT} ns) " +
+            $"of block {block.Directory}, moved aside by compaction on {DateTime.UtcNow:O}; {kept} entries of its intact blocks were kept: {reason}\n");
+        Interlocked.Increment(ref Metrics.QuarantinedChunksCount);
+        _logger.LogError("damaged chunk moved aside block={Block} offset={Offset} entries={Entries} kept={Kept} to={Path} err={Error}",
+            block.Directory, meta.Offset, meta.Entries, kept, name + ".chunk", reason);
+        return chunk == null || intact.Count == 0 ? null : new Chunk([.. intact], chunk.Filter, chunk.Codec, chunk.Recompressed);
     }
 }

@@ -44,6 +44,8 @@ public sealed partial class LogStore
     /// entries are still in the WAL) are deleted; blocks replaced by a finished compaction are deleted; a corrupt block
     /// is logged with the file named and renamed to <c>.corrupt</c> so that the store opens and serves the rest.
     /// </summary>
+    internal const string DamagedDirectoryName = "damaged";
+
     private void OpenBlocks(long checkpoint)
     {
         foreach (var tenantDir in Directory.GetDirectories(_blocksDir))
@@ -60,6 +62,9 @@ public sealed partial class LogStore
                     TryDelete(dir, _logger);
                     continue;
                 }
+                // Chunks that compaction moved aside are kept for inspection, never read.
+                if (name == DamagedDirectoryName)
+                    continue;
                 if (name.EndsWith(".corrupt", StringComparison.Ordinal) || name.EndsWith(".deleting", StringComparison.Ordinal))
                 {
                     if (name.EndsWith(".deleting", StringComparison.Ordinal))
@@ -268,6 +273,8 @@ public sealed partial class LogStore
                 foreach (var s in flushed)
                     s.Stream.RemoveFlushed(s.Cut);
             }
+            if (_options.Bucket != null)
+                Enqueue(tenant, reader);
         }
 
         // 4. The checkpoint covers every segment before it.

@@ -12,6 +12,20 @@ public sealed partial class LogStore
     {
         if (!_tenants.TryGetValue(request.Tenant, out var state))
             return [];
+        var groups = CollectSources(state, request, null, cancellationToken);
+        return BlockSources.Iterators(groups, request, ChunkDamaged);
+    }
+
+    /// <summary>
+    /// A damaged chunk of a persisted block: reported (warning, metric, log once); the query skips it and goes on. It is
+    /// read again each time (its intact blocks still answer), so every query over it returns the same until compaction
+    /// repairs it.
+    /// </summary>
+    private string ChunkDamaged(DiskChunkSource source, StorageCorruptionException error) => _damaged.Report(source.Block, source.Meta, error);
+
+    /// <summary>The head's and the blocks' sources of the matching streams (blocks uploaded before <paramref name="omitUploadedBefore"/> left out).</summary>
+    private Dictionary<Labels, List<Source>> CollectSources(TenantState state, SelectRequest request, DateTime? omitUploadedBefore, CancellationToken cancellationToken)
+    {
         var lines = (request.Fields & EntryFields.Lines) == EntryFields.Lines || request.LineFilter != null;
         var metadata = (request.Fields & EntryFields.Metadata) != 0;
         var groups = new Dictionary<Labels, List<Source>>();
@@ -28,37 +42,54 @@ public sealed partial class LogStore
             }
             blocks = state.Blocks;
         }
-        foreach (var block in blocks)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!block.Overlaps(request.StartNs, request.EndNs))
-                continue;
-            foreach (var i in block.Match(request.Matchers))
-            {
-                var (labels, chunks) = block.Series[i];
-                List<Source>? list = null;
-                foreach (var c in chunks)
-                {
-                    if (c.MinT >= request.EndNs || c.MaxT < request.StartNs)
-                        continue;
-                    if (list == null && !groups.TryGetValue(labels, out list))
-                        groups[labels] = list = [];
-                    list.Add(new DiskChunkSource(block, c));
-                }
-            }
-        }
-        var result = new List<IEntryIterator>(groups.Count);
-        foreach (var (labels, sources) in groups)
-            result.Add(new StreamIterator(labels, sources, request, ReadDiskChunk));
-        return result;
+        if (omitUploadedBefore is { } before)
+            blocks = WithoutUploadedBefore(blocks, before);
+        BlockSources.Collect(blocks, request.Matchers, request.StartNs, request.EndNs, groups, cancellationToken);
+        return groups;
     }
 
-    private static Chunk? ReadDiskChunk(DiskChunkSource source, IReadOnlyList<byte[]>? required) => source.Block.ReadChunk(source.Meta, required);
-
-    /// <summary>Every stream matching <paramref name="matchers"/> with data in [start, end), with its entry/byte/chunk figures.</summary>
-    private Dictionary<Labels, (long Entries, long Bytes, long Chunks)> Summaries(string tenant, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes, for a querier on another node, the sources a <see cref="Select"/> would merge — cut chunks, head blocks and
+    /// not yet dropped blocks as stored, the open head block as entries (docs/format/wire.md) — without decoding them.
+    /// Blocks uploaded before <paramref name="omitUploadedBefore"/> are left out: the querier's bucket view (listed from
+    /// that time on) has them already.
+    /// </summary>
+    public async Task ExportSelectAsync(SelectRequest request, Stream output, CancellationToken cancellationToken, DateTime? omitUploadedBefore = null)
     {
-        var result = new Dictionary<Labels, (long Entries, long Bytes, long Chunks)>();
+        var lines = (request.Fields & EntryFields.Lines) == EntryFields.Lines || request.LineFilter != null;
+        var groups = _tenants.TryGetValue(request.Tenant, out var state)
+            ? CollectSources(state, request, omitUploadedBefore, cancellationToken)
+            : [];
+        var w = new Binary.ByteWriter(1 << 16);
+        try
+        {
+            SourceWire.WriteHeader(w, groups.Count);
+            foreach (var (labels, sources) in groups)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                SourceWire.WriteStream(w, labels, sources, lines);
+                if (w.Length >= 1 << 20)
+                {
+                    await output.WriteAsync(w.Buffer.AsMemory(0, w.Length), cancellationToken).ConfigureAwait(false);
+                    w.Reset();
+                }
+            }
+            await output.WriteAsync(w.Buffer.AsMemory(0, w.Length), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var list in groups.Values)
+                foreach (var source in list)
+                    if (source is DecodedSource d)
+                        d.Block.Dispose();
+        }
+    }
+
+    /// <summary>Every stream matching <paramref name="matchers"/> (all when null) with data in [start, end), with its entry/byte/chunk figures.</summary>
+    /// <param name="omitUploadedBefore">Leave out blocks uploaded before this time (see <see cref="ExportSelectAsync"/>).</param>
+    public Dictionary<Labels, StreamSummary> Summaries(string tenant, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken, DateTime? omitUploadedBefore = null)
+    {
+        var result = new Dictionary<Labels, StreamSummary>();
         if (!_tenants.TryGetValue(tenant, out var state))
             return result;
         BlockReader[] blocks;
@@ -68,27 +99,13 @@ public sealed partial class LogStore
             {
                 var (entries, bytes, chunks, any) = s.Summarize(startNs, endNs);
                 if (any)
-                    result[s.Labels] = (entries, bytes, chunks);
+                    result[s.Labels] = new StreamSummary(entries, bytes, chunks);
             }
             blocks = state.Blocks;
         }
-        foreach (var block in blocks)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!block.Overlaps(startNs, endNs))
-                continue;
-            foreach (var i in block.Match(matchers))
-            {
-                var (labels, chunks) = block.Series[i];
-                foreach (var c in chunks)
-                {
-                    if (c.MinT >= endNs || c.MaxT < startNs)
-                        continue;
-                    result.TryGetValue(labels, out var sum);
-                    result[labels] = (sum.Entries + c.Entries, sum.Bytes + c.RawBytes, sum.Chunks + 1);
-                }
-            }
-        }
+        if (omitUploadedBefore is { } before)
+            blocks = WithoutUploadedBefore(blocks, before);
+        BlockSources.Summarize(blocks, matchers, startNs, endNs, result, cancellationToken);
         return result;
     }
 
@@ -107,41 +124,21 @@ public sealed partial class LogStore
         return false;
     }
 
-    public IReadOnlyList<Labels> Series(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken)
-    {
-        var result = Summaries(tenant, matchers, startNs, endNs, cancellationToken).Keys.ToList();
-        result.Sort();
-        return result;
-    }
+    public IReadOnlyList<Labels> Series(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken) =>
+        StreamSummaries.Series(Summaries(tenant, matchers, startNs, endNs, cancellationToken));
 
-    public IReadOnlyList<string> LabelNames(string tenant, long startNs, long endNs, IReadOnlyList<LabelMatcher>? matchers, CancellationToken cancellationToken)
-    {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var labels in Summaries(tenant, matchers, startNs, endNs, cancellationToken).Keys)
-            foreach (var l in labels.AsSpan())
-                names.Add(l.Name);
-        return names.ToList();
-    }
+    public IReadOnlyList<string> LabelNames(string tenant, long startNs, long endNs, IReadOnlyList<LabelMatcher>? matchers, CancellationToken cancellationToken) =>
+        StreamSummaries.LabelNames(Summaries(tenant, matchers, startNs, endNs, cancellationToken));
 
-    public IReadOnlyList<string> LabelValues(string tenant, string name, long startNs, long endNs, IReadOnlyList<LabelMatcher>? matchers, CancellationToken cancellationToken)
-    {
-        var values = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var labels in Summaries(tenant, matchers, startNs, endNs, cancellationToken).Keys)
-            if (labels.Get(name) is { } v)
-                values.Add(v);
-        return values.ToList();
-    }
+    public IReadOnlyList<string> LabelValues(string tenant, string name, long startNs, long endNs, IReadOnlyList<LabelMatcher>? matchers, CancellationToken cancellationToken) =>
+        StreamSummaries.LabelValues(Summaries(tenant, matchers, startNs, endNs, cancellationToken), name);
 
-    public IndexStats Stats(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken)
+    public IndexStats Stats(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken) =>
+        StreamSummaries.Stats(Summaries(tenant, matchers, startNs, endNs, cancellationToken));
+
+    private BlockReader[] WithoutUploadedBefore(BlockReader[] blocks, DateTime before)
     {
-        long streams = 0, chunks = 0, bytes = 0, entries = 0;
-        foreach (var (_, s) in Summaries(tenant, matchers, startNs, endNs, cancellationToken))
-        {
-            streams++;
-            chunks += s.Chunks;
-            bytes += s.Bytes;
-            entries += s.Entries;
-        }
-        return new IndexStats(streams, chunks, bytes, entries);
+        lock (_shipLock)
+            return blocks.Where(b => !_shippedAt.TryGetValue(b, out var at) || at >= before).ToArray();
     }
 }

@@ -39,9 +39,13 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         _settings = new HeadSettings(options.Codec, options.BlockSize, options.ChunkTargetSize);
         _walDir = Path.Combine(options.Directory, "wal");
         _blocksDir = Path.Combine(options.Directory, "blocks");
+        _damaged = new Query.DamagedChunks(Metrics, logger);
     }
 
     public StorageMetrics Metrics { get; } = new();
+
+    /// <summary>Chunks found damaged while reading: skipped by queries, moved aside by the next compaction.</summary>
+    private readonly Query.DamagedChunks _damaged;
 
     public static Task<LogStore> OpenAsync(LogStoreOptions options, ILogger logger)
     {
@@ -66,6 +70,7 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         store.UpdateDiskMetrics();
         if (options.BackgroundFlush)
             store._flushLoop = Task.Run(store.FlushLoopAsync);
+        store.StartShipping();
         return Task.FromResult(store);
     }
 
@@ -206,6 +211,8 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         _stopping.Cancel();
         if (_flushLoop != null)
             await _flushLoop.ConfigureAwait(false);
+        if (_shipLoop != null)
+            await _shipLoop.ConfigureAwait(false);
         await _wal.DisposeAsync().ConfigureAwait(false);
         foreach (var t in _tenants.Values)
             foreach (var b in t.Blocks)

@@ -52,6 +52,19 @@ public sealed record LogStoreOptions
     /// <summary>How <see cref="LogStore.RecompressAsync"/> re-encodes cold chunks (zstd level, block size).</summary>
     public Compaction.RecompressionSettings Recompression { get; init; } = new();
 
+    /// <summary>
+    /// The object store a write node ships its blocks to (null: blocks stay on local disk, the single-process mode).
+    /// A flushed block is uploaded (chunks, index, then meta.json, which commits it), stays readable locally for
+    /// <see cref="RetainAfterUpload"/> (until read nodes' bucket sync has seen it), then is deleted from local disk.
+    /// </summary>
+    public Bucket.IBucket? Bucket { get; init; }
+
+    /// <summary>This node's ring instance id, recorded in the <c>origin</c> of the blocks it uploads.</summary>
+    public string? Origin { get; init; }
+
+    /// <summary>How long an uploaded block stays on local disk and readable from this node.</summary>
+    public TimeSpan RetainAfterUpload { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Runs the background flush loop (tests turn it off and call <see cref="LogStore.FlushAsync"/>).</summary>
     public bool BackgroundFlush { get; init; } = true;
 }

@@ -13,9 +13,15 @@ public sealed class StorageMetrics
     internal long CheckpointsCount;
     internal long FlushFailuresCount;
     internal long CorruptBlocksCount;
+    internal long DamagedChunksCount;
+    internal long QuarantinedChunksCount;
     internal long StreamsEvictedCount;
     internal long RecompressedBytesBeforeCount;
     internal long RecompressedBytesAfterCount;
+    internal long BlocksUploadedCount;
+    internal long BytesUploadedCount;
+    internal long UploadFailuresCount;
+    internal long BlocksDroppedCount;
 
     public long Entries => Interlocked.Read(ref EntriesAppended);
     public long Bytes => Interlocked.Read(ref BytesAppended);
@@ -41,6 +47,12 @@ public sealed class StorageMetrics
     /// <summary>Block directories found corrupt at open and set aside.</summary>
     public long CorruptBlocks => Interlocked.Read(ref CorruptBlocksCount);
 
+    /// <summary>Distinct chunks found damaged (checksum, bounds or decoding failure) while reading, since start.</summary>
+    public long DamagedChunks => Interlocked.Read(ref DamagedChunksCount);
+
+    /// <summary>Damaged chunks compaction moved aside (out of their block, into <c>blocks/&lt;tenant&gt;/damaged/</c>), since start.</summary>
+    public long QuarantinedChunks => Interlocked.Read(ref QuarantinedChunksCount);
+
     /// <summary>Streams removed from the head after their data was flushed and they stayed idle.</summary>
     public long StreamsEvicted => Interlocked.Read(ref StreamsEvictedCount);
 
@@ -64,4 +76,19 @@ public sealed class StorageMetrics
 
     /// <summary>Bytes the head holds for its entries (open raw blocks and compressed blocks and chunks), as of the last update.</summary>
     public long HeadBytes { get; internal set; }
+
+    /// <summary>Blocks uploaded to the bucket (write nodes) since start.</summary>
+    public long BlocksUploaded => Interlocked.Read(ref BlocksUploadedCount);
+
+    /// <summary>Bytes uploaded to the bucket (chunks, index and meta objects) since start.</summary>
+    public long BytesUploaded => Interlocked.Read(ref BytesUploadedCount);
+
+    /// <summary>Block uploads that failed (retried; the block stays on local disk until one succeeds).</summary>
+    public long UploadFailures => Interlocked.Read(ref UploadFailuresCount);
+
+    /// <summary>Uploaded blocks removed from local disk after the retain period.</summary>
+    public long BlocksDropped => Interlocked.Read(ref BlocksDroppedCount);
+
+    /// <summary>Blocks on local disk not uploaded yet.</summary>
+    public long BlocksPendingUpload { get; internal set; }
 }

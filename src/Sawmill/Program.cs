@@ -22,6 +22,8 @@ internal static class Program
         ["volume"] = ("Show log volume for a selector", ClientCommands.VolumeAsync),
         ["demo"] = ("Start the server, the churn API example and a traffic generator", DemoCommand.RunAsync),
         ["bench"] = ("Load-test a running server (push and query throughput)", BenchCommand.RunAsync),
+        ["upload-blocks"] = ("Upload a single-process data directory to the bucket of a scalable deployment", UploadBlocksCommand.RunAsync),
+        ["check"] = ("Verify a data directory offline (blocks, chunks, WAL) and report damage", CheckCommand.RunAsync),
         ["probe"] = ("Exit 0 when a URL answers 2xx (container health checks)", ProbeCommand.RunAsync),
     };
 

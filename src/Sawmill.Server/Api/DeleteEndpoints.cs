@@ -38,7 +38,7 @@ public static class DeleteEndpoints
             throw new ApiException(400, "start time can't be greater than end time");
         try
         {
-            ctx.Deletes.Add(tenant, query, start, end);
+            await ctx.Deletes.AddAsync(tenant, query, start, end, http.RequestAborted);
         }
         catch (ParseException e)
         {
@@ -77,16 +77,15 @@ public static class DeleteEndpoints
         }, http.RequestAborted);
     }
 
-    private static Task CancelAsync(HttpContext http, ServerContext ctx)
+    private static async Task CancelAsync(HttpContext http, ServerContext ctx)
     {
         var tenant = TenantResolver.Single(http, ctx.Config.AuthEnabled);
         var id = http.Request.Query["request_id"].ToString();
         if (string.IsNullOrEmpty(id))
             throw new ApiException(400, "request_id not set");
-        var error = ctx.Deletes.Cancel(tenant, id);
+        var error = await ctx.Deletes.CancelAsync(tenant, id, http.RequestAborted);
         if (error != null)
             throw new ApiException(error.StartsWith("could not find", StringComparison.Ordinal) ? 404 : 400, error);
         http.Response.StatusCode = 204;
-        return Task.CompletedTask;
     }
 }

@@ -62,7 +62,7 @@ public static class PushEndpoints
                 throw new ApiException(415, $"unsupported Content-Type \"{contentType}\": use application/x-protobuf (snappy) or application/json");
             }
 
-            var outcome = await ctx.Distributor.PushAsync(tenant, streams, http.RequestAborted);
+            var outcome = await ctx.Distributor!.PushAsync(tenant, streams, http.RequestAborted);
             http.Response.StatusCode = outcome.Status;
             if (outcome.Body != null)
             {

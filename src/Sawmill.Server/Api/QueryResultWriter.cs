@@ -20,6 +20,14 @@ public static class QueryResultWriter
     {
         w.WriteStartObject();
         w.WriteString("status", "success");
+        // Loki's place for problems the query worked around (a skipped damaged chunk): Grafana shows them.
+        if (result.Statistics.Warnings is { Count: > 0 } warnings)
+        {
+            w.WriteStartArray("warnings");
+            foreach (var warning in warnings)
+                w.WriteStringValue(warning);
+            w.WriteEndArray();
+        }
         w.WriteStartObject("data");
         w.WriteString("resultType", result.ResultType);
         if (categorizeLabels)

@@ -28,6 +28,8 @@ internal static class RulerEndpoints
         if (!config.Enabled)
             return;
         var service = RulerService.Create(config, ctx.Config.PathPrefix, ctx.Engine, t => QueryEndpoints.EngineLimits(ctx.Limits.For(t)), ctx.LoggerFactory.CreateLogger("ruler"));
+        if (ctx.Cluster?.Backends is { } ring)
+            service.Manager.Shard = Cluster.RulerSharding.For(ring, ctx.Cluster.InstanceId);
         if (config.EnableApi)
             MapApi(app, ctx, service);
         app.Lifetime.ApplicationStarted.Register(service.Manager.Start);

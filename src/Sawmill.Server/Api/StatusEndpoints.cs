@@ -16,7 +16,7 @@ public static class StatusEndpoints
 
     public static void Map(WebApplication app, ServerContext ctx)
     {
-        app.MapGet("/ready", () => Results.Text("ready\n"));
+        app.MapGet("/ready", () => ctx.Ready ? Results.Text("ready\n") : Results.Text("Ingester not ready: waiting to join the ring\n", statusCode: 503));
         app.MapGet("/loki/api/v1/status/buildinfo", (HttpContext http) => JsonResponses.WriteAsync(http.Response, w =>
         {
             w.WriteStartObject();
@@ -35,8 +35,13 @@ public static class StatusEndpoints
         });
         app.MapGet("/metrics", async (HttpContext http) =>
         {
+<<<<<<< HEAD
             ctx.Store.UpdateHeadMetrics();
             StorageMetricsExporter.Update(ctx.Store.Metrics);
+=======
+            if (ctx.Store != null)
+                StorageMetricsExporter.Update(ctx.Store.Metrics);
+>>>>>>> main
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted);
         });

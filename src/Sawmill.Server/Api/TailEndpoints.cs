@@ -58,6 +58,8 @@ public static class TailEndpoints
         // Subscribe before the history query so that nothing acknowledged in between is missed; entries seen in both
         // are sent once (see `sent` below).
         using var sub = ctx.Tails.Subscribe(tenant, MaxPendingEntries);
+        if (ctx.TailFeedReady != null)
+            await ctx.TailFeedReady(tenant, http.RequestAborted);
         var engineLimits = QueryEndpoints.EngineLimits(limits);
         QueryResult history;
         try

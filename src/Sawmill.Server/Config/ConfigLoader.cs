@@ -67,23 +67,143 @@ public static partial class ConfigLoader
         ["limits_config.max_streams_matchers_per_query"] = (c, k, v) => c with { Limits = c.Limits with { MaxStreamsMatchersPerQuery = Int(k, v) } },
         ["limits_config.retention_period"] = (c, k, v) => c with { Limits = c.Limits with { RetentionPeriod = Duration(k, v) } },
         ["limits_config.retention_stream"] = (c, k, v) => c with { Limits = c.Limits with { RetentionStreams = RetentionStreams(k, v) } },
+        ["limits_config.split_queries_by_interval"] = (c, k, v) => Cluster(c, x => x with { SplitQueriesByInterval = Duration(k, v) }),
+        ["common.instance_addr"] = (c, k, v) => Cluster(c, x => x with { InstanceAddr = Str(k, v) }),
+        ["common.ring.instance_addr"] = (c, k, v) => Cluster(c, x => x with { InstanceAddr = Str(k, v) }),
+        ["ingester.lifecycler.address"] = (c, k, v) => Cluster(c, x => x with { InstanceAddr = Str(k, v) }),
+        ["common.ring.instance_id"] = (c, k, v) => Cluster(c, x => x with { InstanceId = Str(k, v) }),
+        ["ingester.lifecycler.id"] = (c, k, v) => Cluster(c, x => x with { InstanceId = Str(k, v) }),
+        ["common.replication_factor"] = (c, k, v) => Cluster(c, x => x with { ReplicationFactor = Positive(k, v) }),
+        ["ingester.lifecycler.ring.replication_factor"] = (c, k, v) => Cluster(c, x => x with { ReplicationFactor = Positive(k, v) }),
+        ["ingester.lifecycler.num_tokens"] = (c, k, v) => Cluster(c, x => x with { NumTokens = Positive(k, v) }),
+        ["common.ring.heartbeat_period"] = (c, k, v) => Cluster(c, x => x with { HeartbeatPeriod = Duration(k, v) }),
+        ["ingester.lifecycler.heartbeat_period"] = (c, k, v) => Cluster(c, x => x with { HeartbeatPeriod = Duration(k, v) }),
+        ["common.ring.heartbeat_timeout"] = (c, k, v) => Cluster(c, x => x with { HeartbeatTimeout = Duration(k, v) }),
+        ["ingester.lifecycler.ring.heartbeat_timeout"] = (c, k, v) => Cluster(c, x => x with { HeartbeatTimeout = Duration(k, v) }),
+        ["querier.query_ingesters_within"] = (c, k, v) => Cluster(c, x => x with { QueryIngestersWithin = Duration(k, v) }),
+        ["ingester.chunk_retain_period"] = (c, k, v) => Cluster(c, x => x with { ChunkRetainPeriod = Duration(k, v) }),
+        ["storage_config.tsdb_shipper.resync_interval"] = (c, k, v) => Cluster(c, x => x with { ResyncInterval = PositiveDuration(k, v) }),
+        ["storage_config.boltdb_shipper.resync_interval"] = (c, k, v) => Cluster(c, x => x with { ResyncInterval = PositiveDuration(k, v) }),
+        ["storage_config.tsdb_shipper.cache_location"] = (c, k, v) => Cluster(c, x => x with { CacheLocation = Str(k, v) }),
+        ["storage_config.boltdb_shipper.cache_location"] = (c, k, v) => Cluster(c, x => x with { CacheLocation = Str(k, v) }),
+        ["storage_config.cache_max_size"] = (c, k, v) => Cluster(c, x => x with { CacheMaxBytes = Bytes(k, v) }),
+        ["storage_config.filesystem.directory"] = (c, k, v) => Cluster(c, x => x with { FilesystemDirectory = Str(k, v) }),
+        ["common.storage.filesystem.chunks_directory"] = (c, k, v) => Cluster(c, x => x with { FilesystemDirectory = Str(k, v) }),
+        ["compactor.retention_delete_delay"] = (c, k, v) => Cluster(c, x => x with { RetentionDeleteDelay = Duration(k, v) }),
     };
+
+    /// <summary>The ring key-value store settings, under each of Loki's ring sections (one store serves all rings).</summary>
+    private static readonly string[] RingSections = ["common.ring", "ingester.lifecycler.ring", "distributor.ring", "compactor.compactor_ring", "query_scheduler.scheduler_ring", "index_gateway.ring"];
+
+    /// <summary>The S3 settings, under Loki's two spellings.</summary>
+    private static readonly string[] S3Sections = ["common.storage.s3", "storage_config.aws"];
+
+    static ConfigLoader()
+    {
+        foreach (var section in RingSections)
+        {
+            Known[section + ".kvstore.store"] = (c, k, v) => Cluster(c, x => x with { KvStore = KvStoreName(k, v) });
+            Known[section + ".kvstore.prefix"] = (c, k, v) => Cluster(c, x => x with { KvPrefix = Str(k, v) });
+            Known[section + ".kvstore.etcd.endpoints"] = (c, k, v) => Cluster(c, x => x with { EtcdEndpoints = StrList(k, v) });
+            Known[section + ".kvstore.etcd.dial_timeout"] = (c, k, v) => Cluster(c, x => x with { EtcdDialTimeout = PositiveDuration(k, v) });
+            Known[section + ".kvstore.etcd.username"] = (c, k, v) => Cluster(c, x => x with { EtcdUsername = Str(k, v) });
+            Known[section + ".kvstore.etcd.password"] = (c, k, v) => Cluster(c, x => x with { EtcdPassword = Str(k, v) });
+            Legacy[section + ".kvstore.etcd.max_retries"] = "calls fail fast and are retried on the next heartbeat";
+            Legacy[section + ".kvstore.etcd.tls_enabled"] = "Sawmill talks plain HTTP/2 to etcd";
+            Legacy[section + ".kvstore.consul"] = "Sawmill's rings live in etcd or in memory";
+            Legacy[section + ".kvstore.multi"] = "Sawmill's rings live in etcd or in memory";
+        }
+        foreach (var section in S3Sections)
+        {
+            Known[section + ".endpoint"] = (c, k, v) => S3(c, x => x with { Endpoint = Str(k, v) });
+            Known[section + ".region"] = (c, k, v) => S3(c, x => x with { Region = Str(k, v) });
+            Known[section + ".bucketnames"] = (c, k, v) => S3(c, x => x with { BucketName = BucketName(k, v) });
+            Known[section + ".access_key_id"] = (c, k, v) => S3(c, x => x with { AccessKeyId = Str(k, v) });
+            Known[section + ".secret_access_key"] = (c, k, v) => S3(c, x => x with { SecretAccessKey = Str(k, v) });
+            Known[section + ".session_token"] = (c, k, v) => S3(c, x => x with { SessionToken = Str(k, v) });
+            Known[section + ".insecure"] = (c, k, v) => S3(c, x => x with { Insecure = Bool(k, v) });
+            Known[section + ".s3forcepathstyle"] = (c, k, v) => S3(c, x => x with { ForcePathStyle = Bool(k, v) });
+            Known[section + ".use_chunk_encoding"] = (c, k, v) => S3(c, x => x with { UseChunkEncoding = Bool(k, v) });
+            Known[section + ".s3"] = (c, k, v) => S3(c, x => S3Url(k, v, x));
+            Legacy[section + ".http_config"] = "the SDK's HTTP defaults are used";
+            Legacy[section + ".signature_version"] = "requests are signed with signature v4";
+            Legacy[section + ".storage_class"] = "objects use the bucket's default storage class";
+            Legacy[section + ".sse"] = "server-side encryption follows the bucket's default";
+            Legacy[section + ".backoff_config"] = "the SDK retries with its standard backoff";
+            Legacy[section + ".dynamodb"] = "the index lives in the blocks";
+        }
+    }
+
+    private static SawmillConfig Cluster(SawmillConfig c, Func<ClusterConfig, ClusterConfig> change) => c with { Cluster = change(c.Cluster) };
+
+    private static SawmillConfig S3(SawmillConfig c, Func<Storage.Bucket.S3Options, Storage.Bucket.S3Options> change) =>
+        Cluster(c, x => x with { S3 = change(x.S3 ?? new Storage.Bucket.S3Options()) });
+
+    private static string KvStoreName(string key, object value)
+    {
+        var s = Scalar(key, value);
+        return s switch
+        {
+            "etcd" or "inmemory" => s,
+            "consul" or "memberlist" or "multi" => throw new ConfigException($"config key {key}: \"{s}\" is not supported; Sawmill's rings live in etcd (or inmemory for a single process)"),
+            _ => throw new ConfigException($"config key {key}: \"{s}\" is not allowed; use one of etcd, inmemory"),
+        };
+    }
+
+    private static string BucketName(string key, object value)
+    {
+        var names = Scalar(key, value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return names.Length switch
+        {
+            1 => names[0],
+            0 => throw new ConfigException($"config key {key}: a bucket name is required"),
+            _ => throw new ConfigException($"config key {key}: \"{Scalar(key, value)}\" names {names.Length} buckets; Sawmill keeps every block in one bucket"),
+        };
+    }
+
+    /// <summary>Loki's <c>s3</c> URL: <c>s3://key:secret@region/bucket</c> (AWS) or <c>http(s)://key:secret@host:port/bucket</c>.</summary>
+    private static Storage.Bucket.S3Options S3Url(string key, object value, Storage.Bucket.S3Options o)
+    {
+        var s = Scalar(key, value);
+        if (!Uri.TryCreate(s, UriKind.Absolute, out var uri) || uri.Scheme is not ("s3" or "http" or "https") || uri.AbsolutePath.Trim('/').Length == 0)
+            throw new ConfigException($"config key {key}: \"{s}\" is not an S3 URL; use s3://key:secret@region/bucket or http://key:secret@host:port/bucket");
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            o = o with { AccessKeyId = Uri.UnescapeDataString(parts[0]), SecretAccessKey = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "" };
+        }
+        o = o with { BucketName = uri.AbsolutePath.Trim('/') };
+        return uri.Scheme == "s3"
+            ? o with { Region = uri.Host }
+            : o with { Endpoint = uri.Authority.Contains('@') ? uri.Authority[(uri.Authority.IndexOf('@') + 1)..] : uri.Authority, Insecure = uri.Scheme == "http", ForcePathStyle = true };
+    }
+
+    internal static IReadOnlyList<string> StrList(string key, object value) => value switch
+    {
+        List<object> list => list.Select((x, i) => Scalar($"{key}[{i}]", x)).ToList(),
+        _ => Scalar(key, value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+    };
+
+    internal static int Positive(string key, object value)
+    {
+        var n = Int(key, value);
+        return n > 0 ? n : throw new ConfigException($"config key {key}: \"{Scalar(key, value)}\" must be at least 1");
+    }
+
+    internal static TimeSpan PositiveDuration(string key, object value)
+    {
+        var d = Duration(key, value);
+        return d > TimeSpan.Zero ? d : throw new ConfigException($"config key {key}: \"{Scalar(key, value)}\" must be a duration above zero");
+    }
 
     /// <summary>Loki keys that have no meaning in Sawmill's embedded design; accepted with a warning naming why.</summary>
     private static readonly Dictionary<string, string> Legacy = new(StringComparer.Ordinal)
     {
         ["schema_config"] = "Sawmill has one storage format and needs no schema config",
-        ["storage_config"] = "Sawmill stores blocks under common.path_prefix",
         ["chunk_store_config"] = "chunk store settings do not apply",
         ["table_manager"] = "the table manager is gone; use limits_config.retention_period",
-        ["ingester.lifecycler"] = "Sawmill runs without a ring",
         ["ingester.max_transfer_retries"] = "Sawmill does not hand over chunks between ingesters",
-        ["ingester.chunk_retain_period"] = "flushed chunks are queried from disk directly",
         ["limits_config.enforce_metric_name"] = "removed from Loki; it has no effect",
-        ["common.ring"] = "Sawmill runs without a ring",
-        ["common.replication_factor"] = "Sawmill runs as one process",
-        ["common.storage"] = "Sawmill stores blocks under common.path_prefix",
-        ["memberlist"] = "Sawmill runs without a ring",
         ["query_range"] = "the query frontend is built in",
         ["frontend"] = "the query frontend is built in",
         ["frontend_worker"] = "the query frontend is built in",
@@ -91,14 +211,52 @@ public static partial class ConfigLoader
         ["analytics"] = "Sawmill sends no usage reports",
         ["pattern_ingester"] = "patterns are mined on demand",
         ["compactor.working_directory"] = "the compactor works under common.path_prefix",
-        ["compactor.shared_store"] = "Sawmill stores blocks under common.path_prefix",
         ["compactor.delete_request_store"] = "delete requests are stored under common.path_prefix",
-        ["compactor.retention_delete_delay"] = "blocks a compaction replaced are removed as soon as the new block is in place (queries keep reading open files)",
         ["compactor.retention_delete_worker_count"] = "the compactor rewrites blocks on one worker",
         ["ingester.wal.dir"] = "the WAL lives under common.path_prefix",
         ["ingester.wal.flush_on_shutdown"] = "the WAL is replayed on start",
         ["ingester.wal.replay_memory_ceiling"] = "replay is streamed",
         ["ingester.concurrent_flushes"] = "flushing is scheduled internally",
+        ["memberlist"] = "Sawmill's rings live in etcd (or in memory for one process); set common.ring.kvstore.store: etcd",
+        ["compactor.shared_store"] = "the compactor works on the configured object store",
+        ["common.persist_tokens"] = "ring tokens derive from the instance id, so a restarted node gets its own back",
+        ["common.instance_interface_names"] = "set common.instance_addr to choose the advertised address",
+        ["common.ring.instance_interface_names"] = "set common.instance_addr to choose the advertised address",
+        ["common.ring.instance_port"] = "nodes advertise their HTTP port",
+        ["common.ring.zone_awareness_enabled"] = "zone-aware replication is not implemented",
+        ["common.ring.instance_availability_zone"] = "zone-aware replication is not implemented",
+        ["common.ring.tokens_file_path"] = "ring tokens derive from the instance id",
+        ["common.compactor_address"] = "nodes find the compactor through the bucket and the ring",
+        ["common.compactor_grpc_address"] = "nodes find the compactor through the bucket and the ring",
+        ["common.storage.filesystem.rules_directory"] = "rule files live under ruler.rule_path",
+        ["ingester.lifecycler.join_after"] = "an ingester joins as soon as its WAL is replayed",
+        ["ingester.lifecycler.final_sleep"] = "an ingester leaves the ring as soon as it has flushed",
+        ["ingester.lifecycler.observe_period"] = "tokens are not contested",
+        ["ingester.lifecycler.min_ready_duration"] = "an ingester is ready once it is in the ring",
+        ["ingester.lifecycler.ring.zone_awareness_enabled"] = "zone-aware replication is not implemented",
+        ["ingester.lifecycler.tokens_file_path"] = "ring tokens derive from the instance id",
+        ["ingester.lifecycler.interface_names"] = "set common.instance_addr to choose the advertised address",
+        ["storage_config.boltdb_shipper.active_index_directory"] = "blocks carry their own index",
+        ["storage_config.tsdb_shipper.active_index_directory"] = "blocks carry their own index",
+        ["storage_config.boltdb_shipper.shared_store"] = "blocks go to the configured object store",
+        ["storage_config.tsdb_shipper.shared_store"] = "blocks go to the configured object store",
+        ["storage_config.boltdb_shipper.cache_ttl"] = "cached indexes are kept while their block lives",
+        ["storage_config.tsdb_shipper.cache_ttl"] = "cached indexes are kept while their block lives",
+        ["storage_config.index_queries_cache_config"] = "block indexes are held in memory",
+        ["storage_config.gcs"] = "Sawmill supports the s3 and filesystem object stores",
+        ["storage_config.azure"] = "Sawmill supports the s3 and filesystem object stores",
+        ["storage_config.swift"] = "Sawmill supports the s3 and filesystem object stores",
+        ["storage_config.bos"] = "Sawmill supports the s3 and filesystem object stores",
+        ["storage_config.cos"] = "Sawmill supports the s3 and filesystem object stores",
+        ["storage_config.alibabacloud"] = "Sawmill supports the s3 and filesystem object stores",
+        ["storage_config.hedging"] = "requests are not hedged",
+        ["common.storage.gcs"] = "Sawmill supports the s3 and filesystem object stores",
+        ["common.storage.azure"] = "Sawmill supports the s3 and filesystem object stores",
+        ["common.storage.swift"] = "Sawmill supports the s3 and filesystem object stores",
+        ["common.storage.bos"] = "Sawmill supports the s3 and filesystem object stores",
+        ["common.storage.cos"] = "Sawmill supports the s3 and filesystem object stores",
+        ["common.storage.alibabacloud"] = "Sawmill supports the s3 and filesystem object stores",
+        ["common.storage.hedging"] = "requests are not hedged",
         ["server.grpc_listen_port"] = "Sawmill serves HTTP only",
         ["server.grpc_listen_address"] = "Sawmill serves HTTP only",
     };
@@ -158,6 +316,10 @@ public static partial class ConfigLoader
             config = config with { Limits = config.Limits with { MaxQueryLookback = Duration("chunk_store_config.max_look_back_period", lb) } };
             warnings.Add("chunk_store_config.max_look_back_period is honoured as limits_config.max_query_lookback; move it there");
         }
+        if (config.Cluster.S3 is { BucketName.Length: 0 })
+            throw new ConfigException("common.storage.s3: bucketnames is required (or an s3 URL naming the bucket)");
+        if (config.Cluster.KvStore == "etcd" && config.Cluster.EtcdEndpoints.Count == 0)
+            throw new ConfigException("common.ring.kvstore.etcd.endpoints is required with kvstore store: etcd");
         if (config.ChunkEncoding is "gzip" or "flate")
             warnings.Add($"ingester.chunk_encoding {config.ChunkEncoding}: chunks are compressed with zstd instead (smaller and faster to read back); set zstd, snappy, lz4 or none to choose");
         return config with { Warnings = warnings, Extra = extra };
@@ -245,7 +407,11 @@ public static partial class ConfigLoader
             {
                 if (v == null)
                     continue;
-                config = bind(config, key, v);
+                var bound = bind(config, key, v);
+                // Keys of the scalable deployment are remembered: with -target=all they are reported as unused.
+                if (!ReferenceEquals(bound.Cluster, config.Cluster))
+                    bound = bound with { ClusterKeys = [.. bound.ClusterKeys, key] };
+                config = bound;
                 continue;
             }
             if (prefix.Length == 0 && Passthrough.Contains(key))
@@ -277,6 +443,24 @@ public static partial class ConfigLoader
             if (k.StartsWith(prefix, StringComparison.Ordinal))
                 return true;
         return false;
+    }
+
+    /// <summary>
+    /// Warnings for keys of the scalable deployment set in a config used with <c>-target=all</c>: one process keeps
+    /// everything under <c>common.path_prefix</c> and needs no ring or bucket. One warning per section.
+    /// </summary>
+    public static IEnumerable<string> SingleProcessWarnings(SawmillConfig config)
+    {
+        if (config.Target != "all")
+            yield break;
+        var sections = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var key in config.ClusterKeys)
+        {
+            var parts = key.Split('.');
+            sections.Add(parts[0] is "common" or "ingester" or "compactor" or "querier" or "limits_config" && parts.Length > 1 ? parts[0] + "." + parts[1] : parts[0]);
+        }
+        foreach (var section in sections)
+            yield return $"config key {section} is not used by Sawmill with -target=all (one process keeps its data under common.path_prefix; the write, read and backend targets use it)";
     }
 
     /// <summary>Expands <c>${VAR}</c> and <c>${VAR:-default}</c> as Loki's <c>-config.expand-env</c> does.</summary>

@@ -46,8 +46,14 @@ public sealed record SawmillConfig
 
     public LimitsConfig Limits { get; init; } = new();
 
+    /// <summary>Ring, bucket and read-path settings of the scalable deployment (<c>-target=write|read|backend</c>).</summary>
+    public ClusterConfig Cluster { get; init; } = new();
+
     /// <summary>Sections the loader does not model (ruler, …) as raw YAML trees, for the components that own them.</summary>
     public IReadOnlyDictionary<string, object?> Extra { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>The scalable-deployment keys the config file set (reported as unused with <c>-target=all</c>).</summary>
+    public IReadOnlyList<string> ClusterKeys { get; init; } = [];
 
     /// <summary>Warnings about unknown or legacy keys, logged once at start-up.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

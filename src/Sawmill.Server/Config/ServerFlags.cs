@@ -17,7 +17,11 @@ public sealed class ServerFlags
         ("auth.enabled", "Require X-Scope-OrgID on every request (multi-tenancy).", true),
         ("log.level", "Log level: debug, info, warn, error (default info).", false),
         ("log.format", "Log format: logfmt or json (default logfmt).", false),
-        ("target", "Components to run; only 'all' (the default) is supported.", false),
+        ("target", "What to run: all (default; one process, no bucket or ring needed), write (distributor + ingester), read (querier + query frontend) or backend (compactor + ruler), Loki's simple scalable deployment.", false),
+        ("common.instance-addr", "Address other nodes reach this one at (default: the first non-loopback address).", false),
+        ("common.replication-factor", "How many ingesters each stream is written to (default 3).", false),
+        ("common.storage.ring.instance-id", "This node's id in the rings (default: the host name).", false),
+        ("querier.query-ingesters-within", "Queries reaching back less than this also ask the ingesters (default 3h).", false),
         ("runtime-config.file", "Per-tenant overrides file, reloaded live.", false),
     ];
 
@@ -96,9 +100,17 @@ public sealed class ServerFlags
             config = config with { Target = target };
         if (Get("runtime-config.file") is { } rc)
             config = config with { RuntimeConfigFile = rc };
-        if (config.Target != "all")
-            throw new ConfigException($"-target={config.Target}: only 'all' is supported; Sawmill runs every component in one process");
-        return config;
+        if (Get("common.instance-addr") is { } ia)
+            config = config with { Cluster = config.Cluster with { InstanceAddr = ia } };
+        if (Get("common.replication-factor") is { } rf)
+            config = config with { Cluster = config.Cluster with { ReplicationFactor = ConfigLoader.Positive("-common.replication-factor", rf) } };
+        if (Get("common.storage.ring.instance-id") is { } id)
+            config = config with { Cluster = config.Cluster with { InstanceId = id } };
+        if (Get("querier.query-ingesters-within") is { } qiw)
+            config = config with { Cluster = config.Cluster with { QueryIngestersWithin = ConfigLoader.Duration("-querier.query-ingesters-within", qiw) } };
+        if (config.Target is not ("all" or "write" or "read" or "backend"))
+            throw new ConfigException($"-target={config.Target}: Sawmill runs Loki's simple scalable targets: all (one process), write, read or backend");
+        return config with { Warnings = [.. config.Warnings, .. ConfigLoader.SingleProcessWarnings(config)] };
     }
 
     public bool Bool(string name) => Get(name) is { } v && ConfigLoader.Bool("-" + name, v);

@@ -11,6 +11,9 @@ using Microsoft.Extensions.Logging;
 using Sawmill.Core;
 using Sawmill.LogQL.Engine;
 using Sawmill.Server.Api;
+using Sawmill.Cluster.Remote;
+using Sawmill.Cluster.Ring;
+using Sawmill.Server.Cluster;
 using Sawmill.Server.Config;
 using Sawmill.Server.Distribution;
 using Sawmill.Server.Protocol;
@@ -51,19 +54,36 @@ public sealed class SawmillServer : IAsyncDisposable
 
         var dataDir = Path.GetFullPath(config.PathPrefix);
         Directory.CreateDirectory(dataDir);
-        var store = await LogStore.OpenAsync(new LogStoreOptions
+        var target = config.Target;
+        // Write, read and backend nodes share a ring store and a bucket (Loki's simple scalable deployment).
+        var cluster = target == "all" ? null : await ClusterNode.CreateAsync(config, dataDir, loggerFactory, CancellationToken.None);
+        LogStore? store = null;
+        try
         {
-            Directory = dataDir,
-            OutOfOrderWindow = config.MaxChunkAge / 2,
-            SyncMode = config.WalSync == "os" ? WalSyncMode.Os : WalSyncMode.Batch,
-            Codec = ChunkCodecOf(config.ChunkEncoding),
-            ChunkTargetSize = config.ChunkTargetSize,
-            BlockSize = config.ChunkBlockSize,
-            ChunkIdlePeriod = config.ChunkIdlePeriod,
-            MaxChunkAge = config.MaxChunkAge,
-            FlushCheckPeriod = config.FlushCheckPeriod,
-            Recompression = new Storage.Compaction.RecompressionSettings { ZstdLevel = config.RecompressLevel },
-        }, loggerFactory.CreateLogger("storage"));
+            if (target is "all" or "write")
+                store = await LogStore.OpenAsync(new LogStoreOptions
+                {
+                    Directory = dataDir,
+                    OutOfOrderWindow = config.MaxChunkAge / 2,
+                    SyncMode = config.WalSync == "os" ? WalSyncMode.Os : WalSyncMode.Batch,
+                    Codec = ChunkCodecOf(config.ChunkEncoding),
+                    ChunkTargetSize = config.ChunkTargetSize,
+                    BlockSize = config.ChunkBlockSize,
+                    ChunkIdlePeriod = config.ChunkIdlePeriod,
+                    MaxChunkAge = config.MaxChunkAge,
+                    FlushCheckPeriod = config.FlushCheckPeriod,
+                    Recompression = new Storage.Compaction.RecompressionSettings { ZstdLevel = config.RecompressLevel },
+                    Bucket = cluster?.Bucket,
+                    Origin = cluster?.InstanceId,
+                    RetainAfterUpload = config.Cluster.EffectiveRetainPeriod,
+                }, loggerFactory.CreateLogger("storage"));
+        }
+        catch
+        {
+            if (cluster != null)
+                await cluster.DisposeAsync();
+            throw;
+        }
 
         var limits = new TenantLimits(config.Limits);
         Tenancy.RuntimeOverrides? overrides = null;
@@ -75,14 +95,40 @@ public sealed class SawmillServer : IAsyncDisposable
             }
             catch
             {
-                await store.DisposeAsync();
+                if (store != null)
+                    await store.DisposeAsync();
+                if (cluster != null)
+                    await cluster.DisposeAsync();
                 throw;
             }
         }
-        var deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
+        ILogReader stored = target is "read" or "backend"
+            ? new DistributedReader(cluster!.Ingesters, cluster.Blocks!, cluster.Client, config.Cluster.QueryIngestersWithin, loggerFactory.CreateLogger("querier"))
+            : store!;
+        // A single process keeps delete requests on its disk; the nodes of a scalable deployment share them in the bucket
+        // (recorded on backends, hidden on read nodes, applied by the compactor), each re-reading them periodically.
+        Retention.DeleteRequestStore deletes;
+        if (cluster == null)
+        {
+            deletes = new Retention.DeleteRequestStore(dataDir, config.DeleteRequestCancelPeriod);
+        }
+        else
+        {
+            deletes = await Retention.DeleteRequestStore.OpenSharedAsync(cluster.Bucket, config.DeleteRequestCancelPeriod, CancellationToken.None);
+            cluster.RefreshPeriodically(TimeSpan.FromTicks(Math.Min(config.Cluster.ResyncInterval.Ticks, TimeSpan.FromSeconds(10).Ticks)), deletes.RefreshAsync, "delete requests");
+        }
         var retention = new Retention.RetentionPolicy(limits);
-        var governed = new Retention.GovernedReader(store, retention, deletes);
+        var governed = new Retention.GovernedReader(stored, retention, deletes);
         var reader = new Tenancy.MultiTenantReader(governed);
+        Distributor? distributor = null;
+        if (target == "all")
+            distributor = new Distributor(store!, limits, store!.HasStream, store!.StreamCount);
+        else if (target == "write")
+            distributor = WriteNodeDistributor(store!, cluster!, limits, loggerFactory);
+        var engine = engineFactory(reader, loggerFactory);
+        QueryFrontend? frontend = null;
+        if (target == "read")
+            engine = frontend = new QueryFrontend(engine, cluster!, config.Cluster.SplitQueriesByInterval, loggerFactory.CreateLogger("frontend"));
         var context = new ServerContext
         {
             Config = config,
@@ -90,13 +136,16 @@ public sealed class SawmillServer : IAsyncDisposable
             Reader = reader,
             Deletes = deletes,
             Limits = limits,
-            Distributor = new Distributor(store, limits, store.HasStream, store.StreamCount),
-            Engine = engineFactory(reader, loggerFactory),
+            Distributor = distributor,
+            Engine = engine,
+            Frontend = frontend,
             EngineFactory = engineFactory,
             LoggerFactory = loggerFactory,
             RuntimeOverrides = overrides,
+            Cluster = cluster,
         };
-        context.Distributor.Pushed = context.Tails.Publish;
+        if (distributor != null)
+            distributor.Pushed = context.Tails.Publish;
 
         // Sawmill reads its own YAML, never appsettings.json: the content root is the binary's directory and config reload
         // is off. Otherwise the host watches the working directory recursively (inotify) for settings changes — and the
@@ -125,19 +174,68 @@ public sealed class SawmillServer : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         MapEndpoints(app, context);
 
-        context.Compactor = new Retention.Compactor(store, retention, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"))
+        if (target == "all")
+            context.Compactor = new Retention.Compactor(store!, retention, deletes, config.RetentionEnabled, config.CompactionInterval, loggerFactory.CreateLogger("compactor"))
+            {
+                RecompressAfter = config.RecompressAfter,
+            };
+        if (target == "backend")
+            context.BucketCompactor = new BucketCompactorService(cluster!, config, retention, deletes, dataDir, loggerFactory);
+        if (target == "read")
         {
-            RecompressAfter = config.RecompressAfter,
-        };
+            var feed = new RemoteTailFeed(context.Tails, cluster!.Ingesters, cluster.Client, loggerFactory.CreateLogger("tail"));
+            context.TailFeedReady = feed.ReadyAsync;
+            context.TailFeed = feed;
+        }
         var server = new SawmillServer(app, context, logger);
         await app.StartAsync();
-        context.Compactor.Start();
+        context.Compactor?.Start();
+        context.BucketCompactor?.Start();
+        if (cluster != null)
+        {
+            var port = new Uri(server.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
+            try
+            {
+                await cluster.JoinAsync(port, store == null ? null : d => d with { OldestUnshippedNs = store.OldestUnshippedNs() }, CancellationToken.None);
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+        context.Ready = true;
         // The listening line is logged even at -log.level=warn/error: tools and tests find the bound port in it.
         var startup = loggerFactory.CreateLogger(SawmillLogging.StartupCategory);
         foreach (var addr in server.Addresses)
             startup.LogInformation("HTTP server listening addr={Addr}", addr.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
-        logger.LogInformation("Sawmill started data_dir={DataDir} auth_enabled={AuthEnabled}", dataDir, config.AuthEnabled);
+        logger.LogInformation("Sawmill started target={Target} data_dir={DataDir} auth_enabled={AuthEnabled}", target, dataDir, config.AuthEnabled);
         return server;
+    }
+
+    /// <summary>
+    /// A write node's distributor: pushes are replicated to the ingesters on the ring. The stream limit is judged from
+    /// this ingester's share of the streams (Loki converts the global limit into a per-ingester one the same way): a
+    /// stream this node does not own counts as known, and the tenant's count is scaled by nodes / replication factor.
+    /// </summary>
+    private static Distributor WriteNodeDistributor(LogStore store, ClusterNode cluster, TenantLimits limits, ILoggerFactory loggers)
+    {
+        var writer = new ReplicatingWriter(cluster.Ingesters, cluster.InstanceId, store, cluster.Client, loggers.CreateLogger("distributor"));
+        var rf = Math.Max(1, cluster.Ingesters.Current.ReplicationFactor);
+        bool Exists(string tenant, Labels labels)
+        {
+            try
+            {
+                var set = cluster.Ingesters.Current.Get(HashRing.TokenFor(tenant, labels.ToString()), Sawmill.Cluster.Ring.Operation.Write, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                return !set.Instances.Any(i => i.Id == cluster.InstanceId) || store.HasStream(tenant, labels);
+            }
+            catch (RingException)
+            {
+                return true;
+            }
+        }
+        int Count(string tenant) => (int)Math.Min(int.MaxValue, (long)store.StreamCount(tenant) * Math.Max(1, cluster.Ingesters.Current.Instances.Count) / rf);
+        return new Distributor(writer, limits, Exists, Count);
     }
 
     /// <summary>Loki's <c>chunk_encoding</c> names onto the codecs the store has (gzip/flate are stored as zstd, warned about at load).</summary>
@@ -149,18 +247,34 @@ public sealed class SawmillServer : IAsyncDisposable
         _ => Sawmill.Storage.Chunks.ChunkCodec.Zstd,
     };
 
-    /// <summary>Every endpoint group. Components add their routes here, one line each.</summary>
+    /// <summary>
+    /// Every endpoint group, by target: <c>all</c> serves everything; a write node the push API and the ingester's
+    /// endpoints; a read node the query, metadata, tail and UI APIs; a backend node the delete and ruler APIs. Components
+    /// add their routes here, one line each.
+    /// </summary>
     private static void MapEndpoints(WebApplication app, ServerContext context)
     {
-        PushEndpoints.Map(app, context);
-        QueryEndpoints.Map(app, context);
-        MetadataEndpoints.Map(app, context);
+        var target = context.Config.Target;
         StatusEndpoints.Map(app, context);
-        ExploreEndpoints.Map(app, context);
-        DeleteEndpoints.Map(app, context);
-        TailEndpoints.Map(app, context);
-        Web.WebUiEndpoints.Map(app, context);
-        RulerEndpoints.Map(app, context);
+        if (target is "all" or "write")
+            PushEndpoints.Map(app, context);
+        if (context.Cluster != null)
+            RingEndpoints.Map(app, context.Cluster);
+        if (target == "write")
+            IngesterEndpoints.Map(app, context, context.Cluster!);
+        context.Frontend?.Map(app, context);
+        if (target is "all" or "read")
+        {
+            QueryEndpoints.Map(app, context);
+            MetadataEndpoints.Map(app, context);
+            ExploreEndpoints.Map(app, context);
+            TailEndpoints.Map(app, context);
+            Web.WebUiEndpoints.Map(app, context);
+        }
+        if (target is "all" or "backend")
+            DeleteEndpoints.Map(app, context);
+        if (target is "all" or "backend")
+            RulerEndpoints.Map(app, context);
     }
 
     /// <summary>Maps exceptions to Loki's statuses and plain-text bodies and records request durations.</summary>
@@ -212,13 +326,38 @@ public sealed class SawmillServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _logger.LogInformation("shutting down");
+        // A write node stops taking new writes first, so distributors send them to the other replicas meanwhile.
+        if (Context.Cluster?.Lifecycler != null && Context.Store != null)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await Context.Cluster.Lifecycler.SetLeavingAsync(cts.Token);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning("could not mark this node leaving: {Message}", e.Message);
+            }
+        }
         await _app.StopAsync();
         await _app.DisposeAsync();
         if (Context.Compactor != null)
             await Context.Compactor.DisposeAsync();
+        if (Context.BucketCompactor != null)
+            await Context.BucketCompactor.DisposeAsync();
+        if (Context.TailFeed != null)
+            await Context.TailFeed.DisposeAsync();
+        Context.Frontend?.Dispose();
         Context.RuntimeOverrides?.Dispose();
-        await Context.Store.DisposeAsync();
-        _logger.LogInformation("stopped; the WAL is closed");
+        if (Context.Store != null)
+            await Context.Store.DisposeAsync();
+        if (Context.Cluster != null)
+        {
+            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+                await Context.Cluster.LeaveAsync(cts.Token);
+            await Context.Cluster.DisposeAsync();
+        }
+        _logger.LogInformation(Context.Store != null ? "stopped; the WAL is closed" : "stopped");
         Context.LoggerFactory.Dispose();
     }
 }

@@ -13,14 +13,17 @@ namespace Sawmill.Server.Hosting;
 public sealed class ServerContext
 {
     public required SawmillConfig Config { get; init; }
-    public required LogStore Store { get; init; }
+
+    /// <summary>The local store: the whole database with <c>-target=all</c>, the ingester's with <c>write</c>; null on read and backend nodes.</summary>
+    public LogStore? Store { get; init; }
 
     /// <summary>The store as queries see it: retention and delete requests applied. Use this, not <see cref="Store"/>, to read.</summary>
     public required Sawmill.Core.ILogReader Reader { get; init; }
 
     public required Sawmill.Server.Retention.DeleteRequestStore Deletes { get; init; }
     public required TenantLimits Limits { get; init; }
-    public required Distributor Distributor { get; init; }
+    /// <summary>The write path (<c>all</c> and <c>write</c> targets; null on read and backend nodes).</summary>
+    public Distributor? Distributor { get; init; }
     public required IQueryEngine Engine { get; init; }
     public required ILoggerFactory LoggerFactory { get; init; }
 
@@ -36,4 +39,25 @@ public sealed class ServerContext
     public Sawmill.Server.Retention.Compactor? Compactor { get; set; }
 
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
+
+    /// <summary>The ring, bucket and peers of a write, read or backend node; null with <c>-target=all</c>.</summary>
+    public Sawmill.Server.Cluster.ClusterNode? Cluster { get; init; }
+
+    /// <summary>
+    /// Read nodes: completes once the live feeds of a tenant's tail are connected to every write node (called after a
+    /// tail subscribes, before its history query, so nothing acknowledged in between is missed).
+    /// </summary>
+    public Func<string, CancellationToken, Task>? TailFeedReady { get; set; }
+
+    /// <summary>Backend nodes: the compactor on the bucket (runs where the etcd lease is held).</summary>
+    public Sawmill.Server.Cluster.BucketCompactorService? BucketCompactor { get; set; }
+
+    /// <summary>Read nodes: the query frontend that splits long range queries over the read nodes (it is also <see cref="Engine"/>).</summary>
+    public Sawmill.Server.Cluster.QueryFrontend? Frontend { get; init; }
+
+    /// <summary>Read nodes: the live feeds from the write nodes behind <see cref="TailFeedReady"/>.</summary>
+    public Sawmill.Server.Cluster.RemoteTailFeed? TailFeed { get; set; }
+
+    /// <summary>False until the node can serve (a cluster node: joined its ring); <c>/ready</c> answers 503 until then.</summary>
+    public volatile bool Ready;
 }

@@ -105,7 +105,7 @@ public sealed class Compactor : IAsyncDisposable
                 throw;
             }
             var processed = due.Select(d => d.Request.RequestId).Where(id => !waiting.Contains(id)).ToList();
-            _deletes.MarkProcessed(processed, TimeNs.Now());
+            await _deletes.MarkProcessedAsync(processed, TimeNs.Now(), cancellationToken).ConfigureAwait(false);
             Reclaimed.Inc(Math.Max(0, result.BytesReclaimed));
             Removed.Inc(result.EntriesRemoved);
             DeletesProcessed.Inc(processed.Count);

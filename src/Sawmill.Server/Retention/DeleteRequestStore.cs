@@ -5,15 +5,21 @@ using Sawmill.LogQL.Engine;
 namespace Sawmill.Server.Retention;
 
 /// <summary>
-/// Delete requests of every tenant, persisted atomically (write to a temp file, fsync, rename) under
-/// <c>&lt;data&gt;/compactor/delete_requests.json</c> so they survive restarts and keep hiding deleted lines after a WAL
-/// replay. Compiled selectors are cached. Thread-safe.
+/// Delete requests of every tenant. A single process persists them atomically (write to a temp file, fsync, rename)
+/// under <c>&lt;data&gt;/compactor/delete_requests.json</c> so they survive restarts and keep hiding deleted lines after
+/// a WAL replay. The nodes of a scalable deployment share them through the bucket instead — one object per request,
+/// <c>deletes/&lt;tenant&gt;/&lt;request_id&gt;.json</c>, so that no two writers ever replace each other's — and every
+/// node re-reads them every refresh period (<see cref="RefreshAsync"/>): a backend node records and cancels requests,
+/// the compactor marks them processed, read nodes hide their lines. Compiled selectors are cached. Thread-safe.
 /// </summary>
 public sealed class DeleteRequestStore
 {
+    public const string BucketPrefix = "deletes/";
     private readonly object _lock = new();
     private readonly string _path;
+    private readonly Sawmill.Storage.Bucket.IBucket? _bucket;
     private readonly TimeSpan _cancelPeriod;
+    private Dictionary<string, (DateTimeOffset LastModified, long Size, DeleteRequest Request)> _seen = new(StringComparer.Ordinal);
     private List<DeleteRequest> _requests = [];
     private volatile Compiled[] _active = [];
 
@@ -49,8 +55,62 @@ public sealed class DeleteRequestStore
         }
     }
 
+    private DeleteRequestStore(Sawmill.Storage.Bucket.IBucket bucket, TimeSpan cancelPeriod)
+    {
+        _path = "";
+        _bucket = bucket;
+        _cancelPeriod = cancelPeriod;
+    }
+
+    /// <summary>A store shared through the bucket (scalable deployment), read once before it is returned.</summary>
+    public static async Task<DeleteRequestStore> OpenSharedAsync(Sawmill.Storage.Bucket.IBucket bucket, TimeSpan cancelPeriod, CancellationToken cancellationToken)
+    {
+        var store = new DeleteRequestStore(bucket, cancelPeriod);
+        await store.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return store;
+    }
+
+    private static string Key(DeleteRequest r) => $"{BucketPrefix}{r.Tenant}/{r.RequestId}.json";
+
+    /// <summary>
+    /// Shared stores: reads the requests other nodes recorded, cancelled or marked processed since the last refresh
+    /// (only changed objects are fetched). No-op for a single process.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        if (_bucket == null)
+            return;
+        var seen = new Dictionary<string, (DateTimeOffset, long, DeleteRequest)>(StringComparer.Ordinal);
+        var old = _seen;
+        await foreach (var o in _bucket.ListAsync(BucketPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (old.TryGetValue(o.Key, out var known) && known.LastModified == o.LastModified && known.Size == o.Size)
+            {
+                seen[o.Key] = known;
+                continue;
+            }
+            if (await _bucket.GetAsync(o.Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
+                continue;
+            try
+            {
+                if (JsonSerializer.Deserialize<DeleteRequest>(bytes) is { } r)
+                    seen[o.Key] = (o.LastModified, o.Size, r);
+            }
+            catch (JsonException)
+            {
+                // A request object is written whole; one that does not parse is not ours.
+            }
+        }
+        lock (_lock)
+        {
+            _seen = seen;
+            _requests = seen.Values.Select(v => v.Item3).OrderBy(r => r.CreatedAtNs).ToList();
+            Recompile();
+        }
+    }
+
     /// <summary>Validates and records a request; throws <see cref="Sawmill.LogQL.Syntax.ParseException"/> for a bad query.</summary>
-    public DeleteRequest Add(string tenant, string query, long startNs, long endNs)
+    public async Task<DeleteRequest> AddAsync(string tenant, string query, long startNs, long endNs, CancellationToken cancellationToken)
     {
         LogSelector.Parse(query);
         var request = new DeleteRequest
@@ -62,6 +122,8 @@ public sealed class DeleteRequestStore
             EndNs = endNs,
             CreatedAtNs = TimeNs.Now(),
         };
+        if (_bucket != null)
+            await _bucket.PutAsync(Key(request), JsonSerializer.SerializeToUtf8Bytes(request), cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             _requests.Add(request);
@@ -85,8 +147,9 @@ public sealed class DeleteRequestStore
     private bool PastCancelPeriod(DeleteRequest r, long now) => now - r.CreatedAtNs >= _cancelPeriod.Ticks * 100;
 
     /// <summary>Cancels a request still inside its cancel period. Returns an error text, or null on success.</summary>
-    public string? Cancel(string tenant, string requestId)
+    public async Task<string?> CancelAsync(string tenant, string requestId, CancellationToken cancellationToken)
     {
+        DeleteRequest request;
         lock (_lock)
         {
             var index = _requests.FindIndex(r => r.Tenant == tenant && r.RequestId == requestId);
@@ -94,11 +157,17 @@ public sealed class DeleteRequestStore
                 return "could not find delete request with given id";
             if (_requests[index].ProcessedAtNs != null || PastCancelPeriod(_requests[index], TimeNs.Now()))
                 return "deletion of request which is in process or already processed is not allowed";
-            _requests.RemoveAt(index);
+            request = _requests[index];
+        }
+        if (_bucket != null)
+            await _bucket.DeleteAsync(Key(request), cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _requests.RemoveAll(r => r.Tenant == tenant && r.RequestId == requestId);
             Save();
             Recompile();
-            return null;
         }
+        return null;
     }
 
     /// <summary>Active requests of one tenant, compiled, for the query path.</summary>
@@ -125,11 +194,17 @@ public sealed class DeleteRequestStore
     }
 
     /// <summary>Marks requests processed (their lines are gone from disk) and persists that.</summary>
-    public void MarkProcessed(IEnumerable<string> requestIds, long nowNs)
+    public async Task MarkProcessedAsync(IEnumerable<string> requestIds, long nowNs, CancellationToken cancellationToken)
     {
         var ids = requestIds.ToHashSet(StringComparer.Ordinal);
         if (ids.Count == 0)
             return;
+        List<DeleteRequest> changed;
+        lock (_lock)
+            changed = _requests.Where(r => ids.Contains(r.RequestId) && r.ProcessedAtNs == null).Select(r => r with { ProcessedAtNs = nowNs }).ToList();
+        if (_bucket != null)
+            foreach (var r in changed)
+                await _bucket.PutAsync(Key(r), JsonSerializer.SerializeToUtf8Bytes(r), cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             _requests = _requests.Select(r => ids.Contains(r.RequestId) && r.ProcessedAtNs == null ? r with { ProcessedAtNs = nowNs } : r).ToList();
@@ -151,6 +226,8 @@ public sealed class DeleteRequestStore
 
     private void Save()
     {
+        if (_bucket != null)
+            return;
         var tmp = _path + ".tmp";
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
         {

@@ -25,6 +25,12 @@ public sealed class TailHub
         }
     }
 
+    /// <summary>
+    /// Called (under the hub's lock, so it must be quick) when a tenant gets its first subscription and when it loses
+    /// its last: a read node starts and stops following the write nodes' feeds of that tenant.
+    /// </summary>
+    public Action<string, bool>? TenantWatched { get; set; }
+
     public TailSubscription Subscribe(string tenant, int maxPendingEntries)
     {
         var sub = new TailSubscription(this, tenant, maxPendingEntries);
@@ -32,6 +38,8 @@ public sealed class TailHub
         {
             var old = _byTenant.TryGetValue(tenant, out var s) ? s : [];
             _byTenant[tenant] = [.. old, sub];
+            if (old.Length == 0)
+                TenantWatched?.Invoke(tenant, true);
         }
         return sub;
     }
@@ -44,7 +52,10 @@ public sealed class TailHub
                 return;
             var rest = Array.FindAll(s, x => !ReferenceEquals(x, sub));
             if (rest.Length == 0)
+            {
                 _byTenant.TryRemove(sub.Tenant, out _);
+                TenantWatched?.Invoke(sub.Tenant, false);
+            }
             else
                 _byTenant[sub.Tenant] = rest;
         }

@@ -20,6 +20,8 @@ public static class StorageMetricsExporter
     private static readonly Gauge Checkpoints = Metrics.CreateGauge("sawmill_wal_checkpoints_total", "WAL checkpoints completed since start.");
     private static readonly Gauge FlushFailures = Metrics.CreateGauge("sawmill_ingester_flush_failures_total", "Flushes that failed (the data stays in memory and in the WAL; the next flush retries).");
     private static readonly Gauge CorruptBlocks = Metrics.CreateGauge("sawmill_store_corrupt_blocks_total", "Block directories found corrupt at open and set aside.");
+    private static readonly Gauge DamagedChunks = Metrics.CreateGauge("sawmill_store_damaged_chunks_total", "Distinct chunks found damaged while reading; queries skip them and answer with a warning.");
+    private static readonly Gauge QuarantinedChunks = Metrics.CreateGauge("sawmill_store_quarantined_chunks_total", "Damaged chunks compaction moved out of their block into blocks/<tenant>/damaged/.");
     private static readonly Gauge Blocks = Metrics.CreateGauge("sawmill_store_blocks", "Persisted blocks currently open.");
     private static readonly Gauge BlockBytes = Metrics.CreateGauge("sawmill_store_block_bytes", "Bytes of persisted blocks on disk (chunks and index).");
     private static readonly Gauge WalDiskBytes = Metrics.CreateGauge("sawmill_wal_disk_bytes", "Bytes of WAL segments and checkpoints on disk.");
@@ -42,6 +44,8 @@ public static class StorageMetricsExporter
         Checkpoints.Set(m.Checkpoints);
         FlushFailures.Set(m.FlushFailures);
         CorruptBlocks.Set(m.CorruptBlocks);
+        DamagedChunks.Set(m.DamagedChunks);
+        QuarantinedChunks.Set(m.QuarantinedChunks);
         Blocks.Set(m.Blocks);
         BlockBytes.Set(m.BlockBytes);
         WalDiskBytes.Set(m.WalDiskBytes);

@@ -56,4 +56,12 @@ internal sealed class BlockMeta
     /// </summary>
     [JsonPropertyName("recompressed")]
     public bool Recompressed { get; set; }
+
+    /// <summary>
+    /// The ingester (ring instance id) whose flush wrote the block into the bucket; absent for blocks of a single
+    /// process and for compactor output. Replicas of one stream come from different origins.
+    /// </summary>
+    [JsonPropertyName("origin")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Origin { get; set; }
 }

@@ -1,33 +1,34 @@
 using System.Text.Json;
-using Microsoft.Win32.SafeHandles;
 using Sawmill.Core;
 using Sawmill.Storage.Chunks;
 
 namespace Sawmill.Storage.Blocks;
 
 /// <summary>
-/// An opened block: its meta, its whole index in memory (series, chunk references, postings) and a handle on the
-/// <c>chunks</c> file read with positioned reads (pread), so any number of queries read it at once without seeking.
-/// Immutable; thread-safe. The handle is closed by <see cref="Dispose"/> or, for blocks dropped while queries may
-/// still read them, by the finalizer of the handle.
+/// An opened block: its meta, its whole index in memory (series, chunk references, postings) and its <c>chunks</c>
+/// bytes read with positioned reads (pread on a local file, or a bucket object through the segment cache), so any
+/// number of queries read it at once without seeking. Immutable; thread-safe. A local file's handle is closed by
+/// <see cref="Dispose"/> or, for blocks dropped while queries may still read them, by the finalizer of the handle.
 /// </summary>
 internal sealed class BlockReader : IDisposable
 {
-    private readonly SafeFileHandle _chunks;
+    private readonly IChunkData _chunks;
     private readonly Dictionary<string, Dictionary<string, int[]>> _postings;
 
-    private BlockReader(string directory, BlockMeta meta, List<(Labels, ChunkMeta[])> series, Dictionary<string, Dictionary<string, int[]>> postings, SafeFileHandle chunks)
+    private BlockReader(string directory, BlockMeta meta, List<(Labels, ChunkMeta[])> series, Dictionary<string, Dictionary<string, int[]>> postings, IChunkData chunks)
     {
         Directory = directory;
         Meta = meta;
         Series = series;
         _postings = postings;
         _chunks = chunks;
-        ChunksPath = Path.Combine(directory, "chunks");
     }
 
+    /// <summary>The block's local directory (for a bucket block: its directory in the local cache).</summary>
     public string Directory { get; }
-    public string ChunksPath { get; }
+
+    /// <summary>Where the chunk bytes come from, as corruption reports name it.</summary>
+    public string ChunksPath => _chunks.Name;
     public BlockMeta Meta { get; }
     public List<(Labels Labels, ChunkMeta[] Chunks)> Series { get; }
 
@@ -35,18 +36,7 @@ internal sealed class BlockReader : IDisposable
     public static BlockReader Open(string directory)
     {
         var metaPath = Path.Combine(directory, "meta.json");
-        BlockMeta meta;
-        try
-        {
-            meta = JsonSerializer.Deserialize(File.ReadAllBytes(metaPath), BlockMetaJsonContext.Default.BlockMeta)
-                ?? throw new StorageCorruptionException(metaPath, "empty block meta");
-        }
-        catch (Exception e) when (e is JsonException or FileNotFoundException)
-        {
-            throw new StorageCorruptionException(metaPath, "unreadable block meta: " + e.Message, e);
-        }
-        if (meta.Version != 1)
-            throw new StorageCorruptionException(metaPath, $"unsupported block version {meta.Version}");
+        var meta = ParseMeta(ReadFile(metaPath, "block meta"), metaPath);
         var indexPath = Path.Combine(directory, "index");
         if (!File.Exists(indexPath))
             throw new StorageCorruptionException(indexPath, "index file missing");
@@ -54,16 +44,70 @@ internal sealed class BlockReader : IDisposable
         var chunksPath = Path.Combine(directory, "chunks");
         if (!File.Exists(chunksPath))
             throw new StorageCorruptionException(chunksPath, "chunks file missing");
-        var handle = File.OpenHandle(chunksPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var length = RandomAccess.GetLength(handle);
+        var data = new LocalChunkData(File.OpenHandle(chunksPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), chunksPath);
+        return Create(directory, meta, series, postings, data);
+    }
+
+    /// <summary>
+    /// Opens a block whose meta and index are given (read from a bucket) over <paramref name="data"/>, which the reader
+    /// owns from then on. Throws <see cref="StorageCorruptionException"/>; <paramref name="data"/> is disposed then.
+    /// </summary>
+    public static BlockReader Open(string directory, byte[] meta, string metaName, byte[] index, string indexName, IChunkData data)
+    {
+        try
+        {
+            var parsed = ParseMeta(meta, metaName);
+            var (series, postings) = IndexFormat.Read(index, indexName);
+            return Create(directory, parsed, series, postings, data);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+
+    private static byte[] ReadFile(string path, string what)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new StorageCorruptionException(path, $"unreadable {what}: " + e.Message, e);
+        }
+    }
+
+    /// <summary>Parses and checks a <c>meta.json</c>. Throws <see cref="StorageCorruptionException"/> naming <paramref name="name"/>.</summary>
+    public static BlockMeta ParseMeta(byte[] bytes, string name)
+    {
+        BlockMeta meta;
+        try
+        {
+            meta = JsonSerializer.Deserialize(bytes, BlockMetaJsonContext.Default.BlockMeta)
+                ?? throw new StorageCorruptionException(name, "empty block meta");
+        }
+        catch (JsonException e)
+        {
+            throw new StorageCorruptionException(name, "unreadable block meta: " + e.Message, e);
+        }
+        if (meta.Version != 1)
+            throw new StorageCorruptionException(name, $"unsupported block version {meta.Version}");
+        return meta;
+    }
+
+    private static BlockReader Create(string directory, BlockMeta meta, List<(Labels, ChunkMeta[])> series, Dictionary<string, Dictionary<string, int[]>> postings, IChunkData data)
+    {
+        var length = data.Length;
         foreach (var (_, chunks) in series)
             foreach (var c in chunks)
                 if (c.Offset < 0 || c.Offset + c.Length > length || c.HeaderLength > c.Length)
                 {
-                    handle.Dispose();
-                    throw new StorageCorruptionException(chunksPath, $"chunk at offset {c.Offset} ({c.Length} bytes) lies outside the file ({length} bytes)");
+                    data.Dispose();
+                    throw new StorageCorruptionException(data.Name, $"chunk at offset {c.Offset} ({c.Length} bytes) lies outside the file ({length} bytes)");
                 }
-        return new BlockReader(directory, meta, series, postings, handle);
+        return new BlockReader(directory, meta, series, postings, data);
     }
 
     public bool Overlaps(long startNs, long endNs) => Meta.MinTime < endNs && Meta.MaxTime >= startNs;
@@ -119,6 +163,19 @@ internal sealed class BlockReader : IDisposable
     }
 
     /// <summary>
+    /// The chunk's bytes as stored, as far as the file holds them: to set a damaged chunk aside, or to ship a chunk to
+    /// another node without decoding it.
+    /// </summary>
+    public byte[] ReadRawBytes(ChunkMeta meta)
+    {
+        var n = (int)Math.Clamp(_chunks.Length - meta.Offset, 0, meta.Length);
+        var bytes = new byte[n];
+        if (n > 0)
+            ReadExactly(bytes, meta.Offset);
+        return bytes;
+    }
+
+    /// <summary>
     /// True when the chunk was recompressed for cold storage (version 2 with the recompressed flag), found by reading its
     /// first 8 bytes only. Throws <see cref="StorageCorruptionException"/> when they are not a chunk's.
     /// </summary>
@@ -131,17 +188,8 @@ internal sealed class BlockReader : IDisposable
         return head[4] == ChunkFormat.VersionCold && (head[6] & ChunkFormat.FlagRecompressed) != 0;
     }
 
-    private void ReadExactly(byte[] buffer, long offset)
-    {
-        var done = 0;
-        while (done < buffer.Length)
-        {
-            var n = RandomAccess.Read(_chunks, buffer.AsSpan(done), offset + done);
-            if (n <= 0)
-                throw new StorageCorruptionException(ChunksPath, $"unexpected end of file at offset {offset + done}");
-            done += n;
-        }
-    }
+    private void ReadExactly(byte[] buffer, long offset) => _chunks.ReadExactly(buffer, offset);
+
 
     public void Dispose() => _chunks.Dispose();
 }

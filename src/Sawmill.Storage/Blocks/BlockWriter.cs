@@ -15,9 +15,12 @@ internal static class BlockWriter
 {
     private static long s_counter;
 
-    /// <summary>A sortable id: UTC time to the millisecond plus a process-wide counter and random suffix.</summary>
+    /// <summary>
+    /// A sortable id: UTC time to the millisecond plus a process-wide counter and a 32-bit random suffix, so that ids
+    /// made by different nodes writing into one bucket do not collide.
+    /// </summary>
     public static string NewId() =>
-        $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Interlocked.Increment(ref s_counter) % 100000:D5}{Random.Shared.Next(0x10000):x4}";
+        $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Interlocked.Increment(ref s_counter) % 100000:D5}{(uint)Random.Shared.NextInt64(0x1_0000_0000):x8}";
 
     /// <summary>Writes the block and returns its final directory, or null when no series had a chunk (nothing written).</summary>
     public static string? Write(string tenantDir, string tenant, IEnumerable<(Labels Labels, IEnumerable<Chunk> Chunks)> input, long checkpoint, IReadOnlyList<string> sources, int level)

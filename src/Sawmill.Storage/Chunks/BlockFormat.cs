@@ -162,6 +162,16 @@ internal static class BlockFormat
     /// metadata only when <paramref name="metadata"/> is. Throws <see cref="StorageCorruptionException"/> naming the
     /// block's source on a checksum, bounds or decoding failure.
     /// </summary>
+    /// <summary>Checks a block's length and CRC without decoding it; throws <see cref="StorageCorruptionException"/>.</summary>
+    public static void Verify(EncodedBlock block)
+    {
+        var span = block.Bytes.Span;
+        if (span.Length < HeaderSize + 4)
+            throw new StorageCorruptionException(block.Source, $"block of {span.Length} bytes is shorter than its header");
+        if (Crc32.HashToUInt32(span[..^4]) != BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]))
+            throw new StorageCorruptionException(block.Source, "block checksum mismatch");
+    }
+
     public static void Decode(EncodedBlock block, bool lines, bool metadata, DecodedBlock into) =>
         Decode(block, lines, metadata, into, lengths: true);
 

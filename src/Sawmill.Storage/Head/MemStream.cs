@@ -302,6 +302,26 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         }
     }
 
+    /// <summary>Oldest timestamp held in memory (cut chunks, sealed and open blocks); <see cref="long.MaxValue"/> when empty.</summary>
+    public long MinTimestamp
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var min = long.MaxValue;
+                foreach (var c in _cut)
+                    min = Math.Min(min, c.MinT);
+                foreach (var b in _sealed)
+                    min = Math.Min(min, b.MinT);
+                foreach (var raw in _pending.Append(_raw))
+                    if (raw.Count > 0)
+                        min = Math.Min(min, raw.MinT);
+                return min;
+            }
+        }
+    }
+
     /// <summary>Entry count, line bytes, chunk count in memory overlapping the range (approximate at block granularity).</summary>
     public (long Entries, long Bytes, long Chunks, bool Any) Summarize(long startNs, long endNs)
     {

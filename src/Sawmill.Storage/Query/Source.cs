@@ -27,11 +27,12 @@ internal sealed class DiskChunkSource(Blocks.BlockReader block, Blocks.ChunkMeta
     public Blocks.ChunkMeta Meta { get; } = meta;
 }
 
-/// <summary>One encoded block.</summary>
-internal sealed class EncodedBlockSource(EncodedBlock block, bool fromHead) : Source(block.MinT, block.MaxT)
+/// <summary>One encoded block; <see cref="Origin"/> is the disk chunk it came from, if any (to name it when it is damaged).</summary>
+internal sealed class EncodedBlockSource(EncodedBlock block, bool fromHead, DiskChunkSource? origin = null) : Source(block.MinT, block.MaxT)
 {
     public EncodedBlock Block { get; } = block;
     public bool FromHead { get; } = fromHead;
+    public DiskChunkSource? Origin { get; } = origin;
 }
 
 /// <summary>Entries copied out of the head's open block (already decoded; owned by the source).</summary>

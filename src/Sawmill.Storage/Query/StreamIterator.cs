@@ -30,6 +30,7 @@ internal sealed class StreamIterator : IEntryIterator
     private readonly IReadOnlyList<byte[]>? _required;
     private readonly QueryStatistics _stats;
     private readonly Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> _readDisk;
+    private readonly Func<DiskChunkSource, StorageCorruptionException, string>? _damaged;
     private Cursor? _current;
     private long _limit;
     private long _seq;
@@ -42,8 +43,18 @@ internal sealed class StreamIterator : IEntryIterator
     private readonly List<(ulong Hash, int Offset, int Length)> _run = [];
     private readonly HashSet<ulong> _runHashes = [];
 
-    public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> readDisk)
+    /// <param name="damaged">
+    /// Called when a chunk read from disk fails its checks; returns the warning to report. The chunk is then skipped
+    /// and the query goes on. Without it the error propagates.
+    /// </param>
+    /// <param name="dedupeLines">
+    /// Decode lines even when the request does not return them, so that exact duplicates are dropped: a stream whose
+    /// sources come from several replicas holds most entries more than once.
+    /// </param>
+    public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> readDisk,
+        Func<DiskChunkSource, StorageCorruptionException, string>? damaged = null, bool dedupeLines = false)
     {
+        _damaged = damaged;
         Labels = labels;
         _start = request.StartNs;
         _end = request.EndNs;
@@ -51,7 +62,7 @@ internal sealed class StreamIterator : IEntryIterator
         _filter = request.LineFilter;
         _required = _filter?.RequiredSubstrings is { Count: > 0 } r ? r : null;
         _returnLines = (request.Fields & EntryFields.Lines) == EntryFields.Lines;
-        _decodeLines = _returnLines || _filter != null;
+        _decodeLines = _returnLines || _filter != null || dedupeLines;
         _metadata = (request.Fields & EntryFields.Metadata) != 0;
         _lengths = (request.Fields & EntryFields.LineLengths) != 0;
         _stats = request.Statistics;
@@ -178,24 +189,43 @@ internal sealed class StreamIterator : IEntryIterator
                 _stats.AddHead(SumLengths(d.Block), d.Block.Count);
                 AddCursor(d.Block);
                 break;
+            case EncodedBlockSource { Origin: { } origin } e when _damaged != null:
+                try
+                {
+                    OpenBlock(e.Block, e.FromHead);
+                }
+                catch (StorageCorruptionException error)
+                {
+                    _stats.AddWarning(_damaged(origin, error));
+                }
+                break;
             case EncodedBlockSource e:
                 OpenBlock(e.Block, e.FromHead);
                 break;
             case MemChunkSource m:
-                OpenChunk(m.Chunk);
+                OpenChunk(m.Chunk, null);
                 break;
             case DiskChunkSource d:
                 // The reader checks the token filter from the chunk header before reading the blocks.
-                var chunk = _readDisk(d, _required);
+                Chunk? chunk;
+                try
+                {
+                    chunk = _readDisk(d, _required);
+                }
+                catch (StorageCorruptionException error) when (_damaged != null)
+                {
+                    _stats.AddWarning(_damaged(d, error));
+                    break;
+                }
                 if (chunk == null)
                     _stats.AddChunksSkipped(1);
                 else
-                    OpenChunk(chunk);
+                    OpenChunk(chunk, d);
                 break;
         }
     }
 
-    private void OpenChunk(Chunk chunk)
+    private void OpenChunk(Chunk chunk, DiskChunkSource? origin)
     {
         if (_required != null && !chunk.MayMatch(_required))
         {
@@ -205,7 +235,7 @@ internal sealed class StreamIterator : IEntryIterator
         _stats.AddChunksTouched(1);
         foreach (var b in chunk.Blocks)
             if (b.MinT < _end && b.MaxT >= _start)
-                _pending.Enqueue(new EncodedBlockSource(b, fromHead: false), _forward ? b.MinT : -b.MaxT);
+                _pending.Enqueue(new EncodedBlockSource(b, fromHead: false, origin), _forward ? b.MinT : -b.MaxT);
     }
 
     private void OpenBlock(EncodedBlock block, bool fromHead)

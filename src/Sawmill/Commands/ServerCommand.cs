@@ -39,7 +39,7 @@ internal static class ServerCommand
         {
             server = await SawmillServer.StartAsync(config, QueryEngineFactory.Create);
         }
-        catch (Exception e) when (e is IOException or ConfigException)
+        catch (Exception e) when (e is IOException or ConfigException or Sawmill.Cluster.Ring.RingException or Sawmill.Storage.Bucket.BucketException)
         {
             Console.Error.WriteLine($"sawmill: cannot start: {e.Message}");
             return 1;

@@ -26,15 +26,6 @@ public sealed class CompactorTests
         return Directory.Exists(dir) ? new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
     }
 
-    private static async Task<double> MetricAsync(HttpClient http, string name)
-    {
-        var (_, text) = await Client.GetTextAsync(http, "/metrics");
-        foreach (var line in text.Split('\n'))
-            if (line.StartsWith(name + " ", StringComparison.Ordinal))
-                return double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        return 0;
-    }
-
     private static async Task Until(Func<Task<bool>> condition, string what, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -68,7 +59,7 @@ public sealed class CompactorTests
                 }
                 using (var r = await Client.PushJsonAsync(http, Client.Body(Client.Stream("{\"app\":\"new\"}", (now - 1000, "kept")))))
                     Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
-                await Until(async () => await MetricAsync(http, "sawmill_ingester_chunks_flushed_total") >= 2, "both streams to be flushed");
+                await Until(async () => await Client.MetricAsync(http, "sawmill_ingester_chunks_flushed_total") >= 2, "both streams to be flushed");
                 before = BlockBytes(dataDir);
                 Assert.True(before > 100_000, $"the old entries never reached disk ({before} bytes)");
                 await server.StopAsync();
@@ -78,10 +69,10 @@ public sealed class CompactorTests
             await using var retained = await SawmillProcess.StartAsync(["-config.file=" + Client.WriteConfig(FastFlushAndCompaction + "\nlimits_config:\n  retention_period: 24h\n")], dataDir: dataDir);
             var h = retained.CreateClient();
             Assert.Empty(await Client.QueryLinesAsync(h, "{app=\"old\"}", old - 1, old + TimeNs.PerMinute)); // hidden at once
-            await Until(async () => await MetricAsync(h, "sawmill_compactor_entries_removed_total") >= 5000, "the compactor to remove the 5,000 expired entries");
+            await Until(async () => await Client.MetricAsync(h, "sawmill_compactor_entries_removed_total") >= 5000, "the compactor to remove the 5,000 expired entries");
             var after = BlockBytes(dataDir);
             Assert.True(after < before / 4, $"block bytes {before} → {after}: not reclaimed");
-            Assert.True(await MetricAsync(h, "sawmill_compactor_bytes_reclaimed_total") > 0);
+            Assert.True(await Client.MetricAsync(h, "sawmill_compactor_bytes_reclaimed_total") > 0);
             Assert.Equal("kept", Assert.Single(await Client.QueryLinesAsync(h, "{app=\"new\"}", now - TimeNs.PerMinute, now + 1)).Line);
         }
         finally
@@ -104,7 +95,7 @@ public sealed class CompactorTests
                 var http = server.CreateClient();
                 using (var r = await Client.PushJsonAsync(http, Client.Body(Client.Stream("{\"app\":\"del\"}", values))))
                     Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
-                await Until(async () => await MetricAsync(http, "sawmill_ingester_chunks_flushed_total") >= 1, "the chunk to be flushed");
+                await Until(async () => await Client.MetricAsync(http, "sawmill_ingester_chunks_flushed_total") >= 1, "the chunk to be flushed");
                 var query = Uri.EscapeDataString("{app=\"del\"} |= \"secret\"");
                 using (var r = await http.PostAsync($"/loki/api/v1/delete?query={query}&start={now / TimeNs.PerSecond - 120}&end={now / TimeNs.PerSecond + 1}", null))
                     Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);

@@ -76,15 +76,6 @@ public sealed class RecompressionServerTests(ITestOutputHelper output)
     private static long Bytes(string dataDir) =>
         new DirectoryInfo(Path.Combine(dataDir, "blocks", "fake")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
-    private static async Task<double> MetricAsync(HttpClient http, string series)
-    {
-        var (_, text) = await Client.GetTextAsync(http, "/metrics");
-        foreach (var line in text.Split('\n'))
-            if (line.StartsWith(series + " ", StringComparison.Ordinal))
-                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        return 0;
-    }
-
     private const string Config = """
         compactor:
           compaction_interval: 1s
@@ -130,8 +121,8 @@ public sealed class RecompressionServerTests(ITestOutputHelper output)
             var after = Bytes(dataDir);
             output.WriteLine($"blocks on disk {before} → {after} bytes");
             Assert.True(after < before * 0.9, $"{before} → {after}");
-            var metricBefore = await MetricAsync(http, "sawmill_compactor_recompressed_bytes_total{stage=\"before\"}");
-            var metricAfter = await MetricAsync(http, "sawmill_compactor_recompressed_bytes_total{stage=\"after\"}");
+            var metricBefore = await Client.MetricAsync(http, "sawmill_compactor_recompressed_bytes_total{stage=\"before\"}");
+            var metricAfter = await Client.MetricAsync(http, "sawmill_compactor_recompressed_bytes_total{stage=\"after\"}");
             Assert.True(metricBefore > metricAfter && metricAfter > 0, $"before {metricBefore}, after {metricAfter}");
             var (_, config) = await Client.GetTextAsync(http, "/config");
             Assert.Contains("recompress_after: 1h", config, StringComparison.Ordinal);

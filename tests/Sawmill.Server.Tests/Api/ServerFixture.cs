@@ -70,6 +70,16 @@ internal static class Client
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>The value of one unlabelled series on the server's /metrics page (0 when it is absent).</summary>
+    public static async Task<double> MetricAsync(HttpClient http, string series)
+    {
+        var (_, text) = await GetTextAsync(http, "/metrics");
+        foreach (var line in text.Split('\n'))
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return 0;
+    }
+
     /// <summary>All log lines a query_range returns, newest first, as (stream labels JSON, ts, line).</summary>
     public static async Task<List<(string Stream, long Ts, string Line)>> QueryLinesAsync(HttpClient http, string query, long start, long end, int limit = 1000, string direction = "backward")
     {

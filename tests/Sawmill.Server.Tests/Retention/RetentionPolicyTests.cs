@@ -75,11 +75,11 @@ public sealed class RetentionPolicyTests
     }
 
     [Fact]
-    public void Compaction_removes_exactly_what_due_delete_requests_cover()
+    public async Task Compaction_removes_exactly_what_due_delete_requests_cover()
     {
         using var dir = new TempDir();
         var deletes = new DeleteRequestStore(dir.Path, TimeSpan.Zero);
-        deletes.Add("t", "{app=\"api\"} |= \"secret\"", Now - 10 * TimeNs.PerSecond, Now - 5 * TimeNs.PerSecond);
+        await deletes.AddAsync("t", "{app=\"api\"} |= \"secret\"", Now - 10 * TimeNs.PerSecond, Now - 5 * TimeNs.PerSecond, default);
         var run = Policy(new LimitsConfig()).ForCompaction(false, deletes.Due(Now));
         var secret = Encoding.UTF8.GetBytes("a secret line");
         Assert.True(run.MayDelete("t", L("api"), Now - 7 * TimeNs.PerSecond, Now));

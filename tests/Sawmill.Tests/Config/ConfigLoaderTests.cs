@@ -59,10 +59,88 @@ public sealed class ConfigLoaderTests
         Assert.Single(c.Warnings, w => w.Contains("schema_config is not used"));
         Assert.Single(c.Warnings, w => w.Contains("table_manager is not used"));
         Assert.Single(c.Warnings, w => w.Contains("ingester.max_transfer_retries is not used"));
-        Assert.Single(c.Warnings, w => w.Contains("ingester.lifecycler is not used"));
         Assert.Single(c.Warnings, w => w.Contains("limits_config.enforce_metric_name is not used"));
         Assert.Single(c.Warnings, w => w.Contains("unknown config key no_such_section"));
-        Assert.Equal(6, c.Warnings.Count);
+        Assert.Equal(5, c.Warnings.Count);
+    }
+
+    [Fact]
+    public void The_scalable_deployment_reads_lokis_ring_and_storage_keys()
+    {
+        Environment.SetEnvironmentVariable("SAWMILL_TEST_S3_SECRET", "s3cr3t");
+        var c = ConfigLoader.Load("""
+            target: write
+            common:
+              path_prefix: /var/lib/sawmill
+              replication_factor: 3
+              instance_addr: 10.0.0.7
+              ring:
+                instance_id: write-0
+                heartbeat_period: 2s
+                heartbeat_timeout: 30s
+                kvstore:
+                  store: etcd
+                  prefix: loki/
+                  etcd:
+                    endpoints: [10.0.0.1:2379, 10.0.0.2:2379]
+                    dial_timeout: 3s
+              storage:
+                s3:
+                  endpoint: minio:9000
+                  bucketnames: logs
+                  access_key_id: AK
+                  secret_access_key: ${SAWMILL_TEST_S3_SECRET}
+                  s3forcepathstyle: true
+                  insecure: true
+                  use_chunk_encoding: false
+            querier:
+              query_ingesters_within: 2h
+            storage_config:
+              tsdb_shipper:
+                resync_interval: 1m
+                cache_location: /var/cache/sawmill
+            limits_config:
+              split_queries_by_interval: 30m
+            """, expandEnv: true);
+        Assert.Empty(c.Warnings);
+        Assert.Equal("write", c.Target);
+        var x = c.Cluster;
+        Assert.Equal((3, "10.0.0.7", "write-0", "etcd", "loki/"), (x.ReplicationFactor, x.InstanceAddr, x.InstanceId, x.KvStore, x.KvPrefix));
+        Assert.Equal(["10.0.0.1:2379", "10.0.0.2:2379"], x.EtcdEndpoints);
+        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(3)), (x.HeartbeatPeriod, x.HeartbeatTimeout, x.EtcdDialTimeout));
+        Assert.Equal((TimeSpan.FromHours(2), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(30)), (x.QueryIngestersWithin, x.ResyncInterval, x.SplitQueriesByInterval));
+        Assert.Equal("/var/cache/sawmill", x.CacheLocation);
+        Assert.Equal(new Sawmill.Storage.Bucket.S3Options
+        {
+            Endpoint = "minio:9000",
+            BucketName = "logs",
+            AccessKeyId = "AK",
+            SecretAccessKey = "s3cr3t",
+            ForcePathStyle = true,
+            Insecure = true,
+            UseChunkEncoding = false,
+        }, x.S3);
+    }
+
+    [Fact]
+    public void Lokis_older_storage_config_aws_spelling_and_the_s3_url_form_are_read()
+    {
+        var c = ConfigLoader.Load("storage_config:\n  aws:\n    s3: http://AK:S%2FK@127.0.0.1:9000/logs\n", expandEnv: false);
+        Assert.Equal(("127.0.0.1:9000", "logs", "AK", "S/K", true, true), (c.Cluster.S3!.Endpoint, c.Cluster.S3.BucketName, c.Cluster.S3.AccessKeyId, c.Cluster.S3.SecretAccessKey, c.Cluster.S3.Insecure, c.Cluster.S3.ForcePathStyle));
+        var aws = ConfigLoader.Load("storage_config:\n  aws:\n    s3: s3://AK:SK@eu-west-1/logs\n", expandEnv: false);
+        Assert.Equal(("", "eu-west-1", "logs"), (aws.Cluster.S3!.Endpoint, aws.Cluster.S3.Region, aws.Cluster.S3.BucketName));
+    }
+
+    [Theory]
+    [InlineData("common:\n  ring:\n    kvstore:\n      store: memberlist\n", "common.ring.kvstore.store: \"memberlist\" is not supported")]
+    [InlineData("common:\n  ring:\n    kvstore:\n      store: etcd\n", "common.ring.kvstore.etcd.endpoints is required")]
+    [InlineData("common:\n  storage:\n    s3:\n      bucketnames: a,b\n", "names 2 buckets")]
+    [InlineData("common:\n  storage:\n    s3:\n      endpoint: x:9000\n", "bucketnames is required")]
+    [InlineData("common:\n  replication_factor: 0\n", "common.replication_factor: \"0\" must be at least 1")]
+    public void Bad_cluster_settings_stop_start_up_with_the_key_named(string yaml, string expected)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(yaml, expandEnv: false));
+        Assert.Contains(expected, e.Message);
     }
 
     [Fact]

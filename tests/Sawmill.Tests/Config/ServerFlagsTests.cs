@@ -58,7 +58,7 @@ public sealed class ServerFlagsTests
     [InlineData(new[] { "-log.level=loud" }, "-log.level: \"loud\" is not allowed; use one of debug, info, warn, error")]
     [InlineData(new[] { "-log.format=xml" }, "use one of logfmt, json")]
     [InlineData(new[] { "-server.http-listen-port=70000" }, "70000 is not a TCP port")]
-    [InlineData(new[] { "-target=querier" }, "-target=querier: only 'all' is supported")]
+    [InlineData(new[] { "-target=querier" }, "-target=querier: Sawmill runs Loki's simple scalable targets: all (one process), write, read or backend")]
     [InlineData(new[] { "serve" }, "unexpected argument \"serve\"")]
     [InlineData(new[] { "-config.file" }, "flag needs an argument: -config.file")]
     [InlineData(new[] { "-config.file=/nonexistent/loki.yaml" }, "cannot read config file /nonexistent/loki.yaml")]
