@@ -75,7 +75,7 @@ internal sealed class MixGenerator
         long sample = 0;
         const int n = 3000;
         for (var i = 0; i < n; i++)
-            sample += Encoding.UTF8.GetByteCount(g.Line(i % streams, i * 7L, 1_700_000_000_000_000_000));
+            sample += Encoding.UTF8.GetByteCount(g.Line(i % streams, i * 7L, 1_700_000_000_123_456_789));
         return Math.Max(1, rawBytes / (sample / n) / streams);
     }
 
