@@ -282,13 +282,16 @@ internal static class BenchCommand
     }
 
     /// <summary>RSS in KiB from /proc/PID/status (Linux), or null.</summary>
-    internal static long? ReadRssKb(int pid)
+    internal static long? ReadRssKb(int pid) => ReadStatusKb(pid, "VmRSS:");
+
+    /// <summary>A KiB figure of /proc/PID/status (Linux: <c>VmRSS:</c>, <c>VmHWM:</c> — the peak RSS), or null.</summary>
+    internal static long? ReadStatusKb(int pid, string field)
     {
         try
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
@@ -411,7 +414,7 @@ internal static class BenchCommand
         return status;
     }
 
-    private static async Task<JsonDocument> GetJsonAsync(HttpClient http, string path, params (string Key, string Value)[] query)
+    internal static async Task<JsonDocument> GetJsonAsync(HttpClient http, string path, params (string Key, string Value)[] query)
     {
         var url = path + "?" + string.Join('&', query.Select(q => q.Key + "=" + Uri.EscapeDataString(q.Value)));
         using var r = await http.GetAsync(url);

@@ -151,7 +151,7 @@ internal static class MixBench
         var start = first.Value;
         var end = last.Value + 1;
         long dataBytes, entries;
-        using (var st = await GetJsonAsync(http, "/loki/api/v1/index/stats", ("query", "{app=~\".+\"}"), ("start", Str(start)), ("end", Str(end))))
+        using (var st = await BenchCommand.GetJsonAsync(http, "/loki/api/v1/index/stats", ("query", "{app=~\".+\"}"), ("start", Str(start)), ("end", Str(end))))
         {
             dataBytes = st.RootElement.GetProperty("bytes").GetInt64();
             entries = st.RootElement.GetProperty("entries").GetInt64();
@@ -169,7 +169,7 @@ internal static class MixBench
                 if (pid is { } rp)
                     ResetPeakRss(rp);
                 var sw = Stopwatch.StartNew();
-                using var doc = await GetJsonAsync(http, "/loki/api/v1/query_range", ("query", q), ("start", Str(start)), ("end", Str(end)),
+                using var doc = await BenchCommand.GetJsonAsync(http, "/loki/api/v1/query_range", ("query", q), ("start", Str(start)), ("end", Str(end)),
                     ("step", "60"), ("limit", o.Limit.ToString(CultureInfo.InvariantCulture)));
                 walls.Add(sw.Elapsed.TotalSeconds);
                 if (pid is { } hp && PeakRssKb(hp) is { } kb)
@@ -198,7 +198,7 @@ internal static class MixBench
 
     private static async Task<long?> EdgeAsync(HttpClient http, long start, long end, string direction)
     {
-        using var doc = await GetJsonAsync(http, "/loki/api/v1/query_range", ("query", "{app=~\".+\"}"), ("start", Str(start)), ("end", Str(end)),
+        using var doc = await BenchCommand.GetJsonAsync(http, "/loki/api/v1/query_range", ("query", "{app=~\".+\"}"), ("start", Str(start)), ("end", Str(end)),
             ("limit", "1"), ("direction", direction));
         foreach (var s in doc.RootElement.GetProperty("data").GetProperty("result").EnumerateArray())
             foreach (var v in s.GetProperty("values").EnumerateArray())
@@ -214,16 +214,6 @@ internal static class MixBench
         return 1;
     }
 
-    private static async Task<JsonDocument> GetJsonAsync(HttpClient http, string path, params (string Key, string Value)[] query)
-    {
-        var url = path + "?" + string.Join('&', query.Select(q => q.Key + "=" + Uri.EscapeDataString(q.Value)));
-        using var r = await http.GetAsync(url);
-        var text = await r.Content.ReadAsStringAsync();
-        if (!r.IsSuccessStatusCode)
-            throw new HttpRequestException($"{path} answered {(int)r.StatusCode}: {text.Trim()}");
-        return JsonDocument.Parse(text);
-    }
-
     /// <summary>Resets the process's peak RSS (Linux: writing 5 to <c>/proc/PID/clear_refs</c>); ignored elsewhere.</summary>
     private static void ResetPeakRss(int pid)
     {
@@ -236,17 +226,5 @@ internal static class MixBench
         }
     }
 
-    private static long? PeakRssKb(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-        }
-        return null;
-    }
+    private static long? PeakRssKb(int pid) => BenchCommand.ReadStatusKb(pid, "VmHWM:");
 }
