@@ -102,10 +102,11 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
 
     private void ApplyReplayedBlock(string tenant, Labels labels, EncodedBlock block)
     {
-        // The token filter of the chunk the block will join needs the block's trigrams.
+        // The trigram filter of the chunk the block will join needs the block's trigrams, and the block a token filter.
         using var decoded = new DecodedBlock();
         BlockFormat.Decode(block, lines: true, metadata: false, decoded);
-        GetTenant(tenant).Head.GetOrCreate(labels).AppendSealed(block, TrigramSet.Collect(decoded));
+        var (indexed, trigrams) = BlockSealer.Index(block, decoded);
+        GetTenant(tenant).Head.GetOrCreate(labels).AppendSealed(indexed, trigrams);
         Interlocked.Add(ref Metrics.EntriesAppended, block.Entries);
         Interlocked.Add(ref Metrics.BytesAppended, block.RawBytes);
     }

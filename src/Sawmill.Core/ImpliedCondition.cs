@@ -1,0 +1,35 @@
+namespace Sawmill.Core;
+
+/// <summary>
+/// Something every entry a query can keep satisfies, implied by its pipeline rather than stated as a line filter — for
+/// example <c>| json | request_id="X"</c> keeps only entries whose line contains <c>X</c> (or an escape that spells it),
+/// is a JSON object, or whose structured metadata supplies the label. The engine derives them from Loki's semantics of
+/// its parsers and label filters; storage may skip blocks and drop entries that cannot satisfy one, and must keep every
+/// entry that may (it is a necessary condition, never a filter of its own). An entry satisfies the condition when
+/// <see cref="MetadataPasses"/> and it has structured metadata, or when (not <see cref="JsonObject"/> or its line is a
+/// JSON object) and (<see cref="Text"/> is null, or its line contains <see cref="Text"/>, or <see cref="EscapesPass"/>
+/// and its line contains a backslash). Immutable.
+/// </summary>
+public sealed record ImpliedCondition
+{
+    /// <summary>The condition holds only for streams without a stream label of this name (null: for every stream).</summary>
+    public string? UnlessStreamLabel { get; init; }
+
+    /// <summary>The line's first byte after spaces, tabs, CRs and LFs is <c>{</c>.</summary>
+    public bool JsonObject { get; init; }
+
+    /// <summary>UTF-8 bytes the line contains; null when the condition says nothing about the text.</summary>
+    public byte[]? Text { get; init; }
+
+    /// <summary>
+    /// <see cref="Text"/> stands in the line between bytes that are not letters, digits, <c>_</c> or ≥ 0x80 (or the line's
+    /// ends): it is a whole value, such as a JSON string or a logfmt value.
+    /// </summary>
+    public bool TextBounded { get; init; }
+
+    /// <summary>A line with a backslash satisfies the text part (the value may be spelled with escapes).</summary>
+    public bool EscapesPass { get; init; }
+
+    /// <summary>An entry with structured metadata satisfies the condition (the label may come from it).</summary>
+    public bool MetadataPasses { get; init; }
+}
