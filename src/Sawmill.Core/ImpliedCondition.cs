@@ -2,18 +2,25 @@ namespace Sawmill.Core;
 
 /// <summary>
 /// Something every entry a query can keep satisfies, implied by its pipeline rather than stated as a line filter — for
-/// example <c>| json | request_id="X"</c> keeps only entries whose line contains <c>X</c> (or an escape that spells it),
-/// is a JSON object, or whose structured metadata supplies the label. The engine derives them from Loki's semantics of
-/// its parsers and label filters; storage may skip blocks and drop entries that cannot satisfy one, and must keep every
-/// entry that may (it is a necessary condition, never a filter of its own). An entry satisfies the condition when
-/// <see cref="MetadataPasses"/> and it has structured metadata, or when (not <see cref="JsonObject"/> or its line is a
-/// JSON object) and (<see cref="Text"/> is null, or its line contains <see cref="Text"/>, or <see cref="EscapesPass"/>
-/// and its line contains a backslash). Immutable.
+/// example <c>| json | request_id="X"</c> keeps only entries whose line is a JSON object containing <c>X</c> (or an
+/// escape that may spell it), or whose structured metadata supplies <c>request_id</c>. The engine derives them from
+/// Loki's semantics of its parsers and label filters; storage may skip blocks and drop entries that cannot satisfy one,
+/// and must keep every entry that may (it is a necessary condition, never a filter of its own).
+/// <para>
+/// An entry of a stream satisfies the condition when <see cref="Label"/> is a label of the stream or of the entry's
+/// structured metadata (the value may come from there), or when (not <see cref="JsonObject"/> or its line is a JSON
+/// object) and (<see cref="Text"/> is null, or its line contains <see cref="Text"/>, or <see cref="EscapesPass"/> and
+/// its line contains a backslash). Immutable.
+/// </para>
 /// </summary>
 public sealed record ImpliedCondition
 {
-    /// <summary>The condition holds only for streams without a stream label of this name (null: for every stream).</summary>
-    public string? UnlessStreamLabel { get; init; }
+    /// <summary>
+    /// The label whose value the condition is about, when it may come from a stream label or structured metadata
+    /// instead of the line (a parser renames its own key to <c>…_extracted</c> then); null: the condition is about the
+    /// line alone.
+    /// </summary>
+    public string? Label { get; init; }
 
     /// <summary>The line's first byte after spaces, tabs, CRs and LFs is <c>{</c>.</summary>
     public bool JsonObject { get; init; }
@@ -29,7 +36,4 @@ public sealed record ImpliedCondition
 
     /// <summary>A line with a backslash satisfies the text part (the value may be spelled with escapes).</summary>
     public bool EscapesPass { get; init; }
-
-    /// <summary>An entry with structured metadata satisfies the condition (the label may come from it).</summary>
-    public bool MetadataPasses { get; init; }
 }

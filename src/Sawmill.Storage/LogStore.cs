@@ -104,7 +104,7 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
     {
         // The trigram filter of the chunk the block will join needs the block's trigrams, and the block a token filter.
         using var decoded = new DecodedBlock();
-        BlockFormat.Decode(block, lines: true, metadata: false, decoded);
+        BlockFormat.Decode(block, lines: true, metadata: true, decoded);
         var (indexed, trigrams) = BlockSealer.Index(block, decoded);
         GetTenant(tenant).Head.GetOrCreate(labels).AppendSealed(indexed, trigrams);
         Interlocked.Add(ref Metrics.EntriesAppended, block.Entries);

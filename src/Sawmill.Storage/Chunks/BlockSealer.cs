@@ -17,17 +17,31 @@ internal static class BlockSealer
         var keys = t_keys ??= new KeySet(16384);
         keys.Clear();
         for (var i = 0; i < raw.Count; i++)
+        {
             TokenKeys.AddLine(raw.LineAt(i), keys);
+            AddMetadataNames(raw.MetadataAt(i), keys);
+        }
         return (block.WithTokenFilter(TokenFilter.Build(keys.Keys)), TrigramSet.Collect(raw));
     }
 
-    /// <summary>The filters of a block that was encoded elsewhere (a WAL checkpoint's block record), from its decoded lines.</summary>
+    /// <summary>The filters of a block that was encoded elsewhere (a WAL checkpoint's block record), from its decoded lines and metadata.</summary>
     public static (EncodedBlock Block, int[] Trigrams) Index(EncodedBlock block, DecodedBlock decoded)
     {
         var keys = t_keys ??= new KeySet(16384);
         keys.Clear();
         for (var i = 0; i < decoded.Count; i++)
+        {
             TokenKeys.AddLine(decoded.Lines.AsSpan(decoded.Offsets[i], decoded.Lengths[i]), keys);
+            AddMetadataNames(decoded.Metadata?[i], keys);
+        }
         return (block.WithTokenFilter(TokenFilter.Build(keys.Keys)), TrigramSet.Collect(decoded));
+    }
+
+    private static void AddMetadataNames(Core.Label[]? metadata, KeySet keys)
+    {
+        if (metadata == null)
+            return;
+        foreach (var l in metadata)
+            keys.Add(TokenKeys.MetadataName(l.Name));
     }
 }

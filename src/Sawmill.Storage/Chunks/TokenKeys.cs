@@ -11,8 +11,9 @@ namespace Sawmill.Storage.Chunks;
 /// token of up to 8 bytes has one key: its bytes. A longer token is cut into 8-byte <b>pieces</b> from its start
 /// (offsets 0, 8, 16, …) plus, when its length is not a multiple of 8, its last 8 bytes; each piece is a key. A key is
 /// at most 8 bytes, so it is packed into a <see cref="ulong"/> (little endian, zero padded: word bytes are never 0)
-/// and needs no string hashing. Marker keys (<see cref="JsonObjectMarker"/> and <see cref="BackslashMarker"/>) start
-/// with byte 0x01, which no token contains.
+/// and needs no string hashing. Marker keys (<see cref="JsonObjectMarker"/>, <see cref="BackslashMarker"/>) start
+/// with byte 0x01 and the keys of structured metadata names (<see cref="MetadataName"/>) with 0x02, which no token
+/// contains.
 /// <para>
 /// Because keys follow token boundaries, what a search may check depends on how much of a token it knows:
 /// a whole token (bounded on both sides) needs all its keys; a token known to start where the search's text starts it
@@ -35,6 +36,14 @@ internal static class TokenKeys
 
     /// <summary>Some line of the block contains a backslash (an escape in JSON or in a quoted logfmt value).</summary>
     public const ulong BackslashMarker = 0x01 | ((ulong)'\\' << 8);
+
+    /// <summary>The key saying that some entry of the block has a structured metadata label named <paramref name="name"/>.</summary>
+    public static ulong MetadataName(string name)
+    {
+        Span<byte> utf8 = name.Length <= 128 ? stackalloc byte[name.Length * 3] : new byte[name.Length * 3];
+        var n = System.Text.Encoding.UTF8.GetBytes(name, utf8);
+        return 0x02 | (System.IO.Hashing.XxHash64.HashToUInt64(utf8[..n]) << 8);
+    }
 
     private static readonly bool[] Word = BuildWordTable();
 

@@ -21,7 +21,7 @@ internal sealed class SearchPlan
     {
         _exact = exact;
         _implied = implied;
-        if (implied.All(c => c.Item1.UnlessStreamLabel == null))
+        if (implied.All(c => c.Item1.Label == null))
             _all = BlockSearch.Create([.. exact, .. implied.Select(c => c.Item2)]);
     }
 
@@ -29,7 +29,7 @@ internal sealed class SearchPlan
     public static SearchPlan? For(SelectRequest request)
     {
         var exact = request.LineFilter?.RequiredSubstrings.Where(n => n.Length > 0)
-            .Select(n => new Condition(n, TokenKeys.Needle(n, bounded: false), Trigrams: true, Line: false, Json: false, EscapesPass: false, MetadataPasses: false))
+            .Select(n => new Condition(n, TokenKeys.Needle(n, bounded: false), Trigrams: true, Line: false, Json: false, EscapesPass: false, null, 0))
             .ToArray() ?? [];
         var implied = request.Implied.Select(c => (c, Compile(c))).ToArray();
         return exact.Length == 0 && implied.Length == 0 ? null : new SearchPlan(exact, implied);
@@ -39,8 +39,10 @@ internal sealed class SearchPlan
     {
         var text = c.Text is { Length: > 0 } t ? t : null;
         return new Condition(text, text == null ? [] : TokenKeys.Needle(text, c.TextBounded),
-            // Escaped spellings of the text have other trigrams, so the chunk's trigram filter cannot rule it out then.
-            Trigrams: text != null && !c.EscapesPass && !c.MetadataPasses, Line: true, c.JsonObject, c.EscapesPass, c.MetadataPasses);
+            // Escaped spellings of the text have other trigrams, and metadata may supply the label: then the chunk's
+            // trigram filter cannot rule the text out.
+            Trigrams: text != null && !c.EscapesPass && c.Label == null, Line: true, c.JsonObject, c.EscapesPass,
+            c.Label, c.Label == null ? 0 : TokenKeys.MetadataName(c.Label));
     }
 
     /// <summary>What to check for the stream <paramref name="labels"/>; null when nothing applies to it.</summary>
@@ -50,7 +52,7 @@ internal sealed class SearchPlan
             return _all;
         var list = new List<Condition>(_exact);
         foreach (var (source, compiled) in _implied)
-            if (source.UnlessStreamLabel == null || labels.Get(source.UnlessStreamLabel) == null)
+            if (source.Label == null || labels.Get(source.Label) == null)
                 list.Add(compiled);
         return BlockSearch.Create(list);
     }
@@ -60,7 +62,8 @@ internal sealed class SearchPlan
 /// <param name="Keys">Alternatives of token keys a block holding such a line has (<see cref="TokenKeys.Needle"/>).</param>
 /// <param name="Trigrams">The chunk's trigram filter may rule the text out.</param>
 /// <param name="Line">Lines are checked one by one (implied conditions; the exact filter checks its own).</param>
-internal sealed record Condition(byte[]? Text, List<ulong[]> Keys, bool Trigrams, bool Line, bool Json, bool EscapesPass, bool MetadataPasses);
+/// <param name="Label">An entry whose structured metadata has this label satisfies the condition (<paramref name="LabelKey"/>: its token-filter key).</param>
+internal sealed record Condition(byte[]? Text, List<ulong[]> Keys, bool Trigrams, bool Line, bool Json, bool EscapesPass, string? Label, ulong LabelKey);
 
 /// <summary>The conditions that hold for one stream's entries, tested against chunks, blocks and lines. Immutable; thread-safe.</summary>
 internal sealed class BlockSearch
@@ -100,7 +103,7 @@ internal sealed class BlockSearch
 
     /// <summary>
     /// False when the block's token filter proves some condition fails for every entry. <paramref name="filter"/> empty:
-    /// the block has no filter and may match.
+    /// the block has no filter and may match. <paramref name="hasMetadata"/>: some entry has structured metadata.
     /// </summary>
     public bool BlockMayMatch(ReadOnlySpan<byte> filter, bool hasMetadata)
     {
@@ -108,7 +111,7 @@ internal sealed class BlockSearch
             return true;
         foreach (var c in _conditions)
         {
-            if (c.MetadataPasses && hasMetadata)
+            if (c.Label != null && hasMetadata && TokenFilter.MayContain(filter, c.LabelKey))
                 continue;
             if (c.Json && !TokenFilter.MayContain(filter, TokenKeys.JsonObjectMarker))
                 return false;
@@ -139,12 +142,15 @@ internal sealed class BlockSearch
         return false;
     }
 
-    /// <summary>False when the line cannot satisfy some implied condition. <paramref name="mayHaveMetadata"/>: the entry has (or may have) structured metadata.</summary>
-    public bool LineMayMatch(ReadOnlySpan<byte> line, bool mayHaveMetadata)
+    /// <summary>
+    /// False when the line cannot satisfy some implied condition. <paramref name="metadata"/>: the entry's structured
+    /// metadata; <paramref name="metadataUnknown"/>: it was not decoded but the block has some (any label may be there).
+    /// </summary>
+    public bool LineMayMatch(ReadOnlySpan<byte> line, Label[]? metadata, bool metadataUnknown)
     {
         foreach (var c in _conditions)
         {
-            if (!c.Line || c.MetadataPasses && mayHaveMetadata)
+            if (!c.Line || c.Label != null && (metadataUnknown || Has(metadata, c.Label)))
                 continue;
             if (c.Json && !IsJsonObject(line))
                 return false;
@@ -152,6 +158,16 @@ internal sealed class BlockSearch
                 return false;
         }
         return true;
+    }
+
+    private static bool Has(Label[]? metadata, string name)
+    {
+        if (metadata == null)
+            return false;
+        foreach (var l in metadata)
+            if (l.Name == name)
+                return true;
+        return false;
     }
 
     /// <summary>The line's first byte after JSON whitespace is <c>{</c> (what Loki's and Sawmill's json parsers require).</summary>

@@ -129,8 +129,8 @@ internal sealed class StreamIterator : IEntryIterator
             var line = block.Lines.AsSpan(block.Offsets[i], block.Lengths[i]);
             if (_filter != null && !_filter.Matches(line))
                 return false;
-            // Metadata not decoded: the entry may have some when its block does.
-            if (_checkLines && !_search!.LineMayMatch(line, block.Metadata != null ? block.Metadata[i] != null : block.HasMetadata))
+            // Metadata not decoded: the entry may have any when its block has some.
+            if (_checkLines && !_search!.LineMayMatch(line, block.Metadata?[i], block.Metadata == null && block.HasMetadata))
                 return false;
             if (IsDuplicate(ts, line))
                 return false;

@@ -92,6 +92,17 @@ public sealed class GoldenFormatTests
                 var expected = all.Where(l => JsonSerializer.Deserialize<JsonElement>(l)[3].GetString()!.Contains(needle, StringComparison.Ordinal)).ToList();
                 Assert.Equal(expected, GoldenWriter.Dump(store, new Contains(bytes)));
             }
+            // An implied condition as `| json | trace_id="…"` derives it: metadata names are in version-3 token filters.
+            var implied = new ImpliedCondition { Label = "trace_id", JsonObject = true, Text = "r-000003f0"u8.ToArray(), TextBounded = true, EscapesPass = true };
+            var satisfying = all.Where(l =>
+            {
+                var e = JsonSerializer.Deserialize<JsonElement>(l);
+                var line = e[3].GetString()!;
+                var hasLabel = e[1].GetString()!.Contains("trace_id=", StringComparison.Ordinal) || e[4].EnumerateArray().Any(p => p[0].GetString() == "trace_id");
+                return hasLabel || line.TrimStart(' ', '\t', '\r', '\n').StartsWith('{') && (line.Contains("r-000003f0", StringComparison.Ordinal) || line.Contains('\\', StringComparison.Ordinal));
+            }).ToList();
+            Assert.NotEmpty(satisfying);
+            Assert.Equal(satisfying, GoldenWriter.Dump(store, implied: [implied]));
         }
         finally
         {
@@ -204,7 +215,7 @@ internal static class GoldenWriter
     }
 
     /// <summary>Every entry of every tenant (that <paramref name="filter"/> accepts), one JSON line each, in a stable order.</summary>
-    public static List<string> Dump(LogStore store, ILineFilter? filter = null)
+    public static List<string> Dump(LogStore store, ILineFilter? filter = null, IReadOnlyList<ImpliedCondition>? implied = null)
     {
         var lines = new List<string>();
         foreach (var tenant in store.Tenants().Order(StringComparer.Ordinal))
@@ -216,6 +227,7 @@ internal static class GoldenWriter
                 StartNs = 0,
                 EndNs = long.MaxValue,
                 LineFilter = filter,
+                Implied = implied ?? [],
             }, default);
             foreach (var it in iterators.OrderBy(i => i.Labels))
             {

@@ -121,21 +121,18 @@ public sealed class BlockSearchTests : IDisposable
     }
 
     /// <summary>What `| json | request_id="X"` implies: the JSON line holds X (or an escape), or metadata may supply it.</summary>
-    private static ImpliedCondition JsonValue(string value) => new()
+    private static ImpliedCondition JsonValue(string value, string label = "request_id") => new()
     {
-        UnlessStreamLabel = "request_id",
+        Label = label,
         JsonObject = true,
         Text = Encoding.UTF8.GetBytes(value),
         TextBounded = true,
         EscapesPass = true,
-        MetadataPasses = true,
     };
 
     private static bool Satisfies(Entry e, ImpliedCondition c)
     {
-        if (c.UnlessStreamLabel != null && e.Stream.Get(c.UnlessStreamLabel) != null)
-            return true;
-        if (c.MetadataPasses && e.Metadata != null)
+        if (c.Label != null && (e.Stream.Get(c.Label) != null || e.Metadata?.Any(l => l.Name == c.Label) == true))
             return true;
         if (c.JsonObject && !e.Line.TrimStart().StartsWith('{'))
             return false;
@@ -153,20 +150,22 @@ public sealed class BlockSearchTests : IDisposable
             JsonValue(present),
             JsonValue("00000000-0000-4000-8000-000000000000"),
             JsonValue("from-metadata"),
-            new ImpliedCondition { JsonObject = true, MetadataPasses = true },
-            new ImpliedCondition { UnlessStreamLabel = "format", Text = "zzz"u8.ToArray() },
+            // Metadata with another name does not supply the label.
+            JsonValue("00000000-0000-4000-8000-000000000000", "user"),
+            new ImpliedCondition { JsonObject = true, Label = "request_id" },
+            new ImpliedCondition { Label = "format", Text = "zzz"u8.ToArray() },
         })
         {
             var (lines, stats) = Read(store, implied: [condition]);
             Assert.Equal(Sorted(data.Where(e => Satisfies(e, condition)).Select(e => e.Line)), lines);
-            if (condition.Text?.Length == 36)
+            if (condition.Text?.Length == 36 && condition.Label == "request_id")
             {
                 // Only blocks holding the id, an escape or metadata are read (~13 of ~150 JSON blocks, plus false positives).
                 Assert.True(stats.DecompressedLines < 1500, $"{stats.DecompressedLines} lines read for {Encoding.UTF8.GetString(condition.Text)}");
             }
         }
         // A condition for streams without the label holds for none of them here: nothing is filtered.
-        Assert.Equal(data.Count, Read(store, implied: [new ImpliedCondition { UnlessStreamLabel = "app", Text = "zzz"u8.ToArray() }]).Lines.Count);
+        Assert.Equal(data.Count, Read(store, implied: [new ImpliedCondition { Label = "app", Text = "zzz"u8.ToArray() }]).Lines.Count);
     }
 
     [Fact]
