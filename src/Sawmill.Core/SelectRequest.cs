@@ -1,7 +1,7 @@
 namespace Sawmill.Core;
 
 /// <summary>What the engine asks storage for: the streams of one tenant that match, over a time range.</summary>
-public sealed class SelectRequest
+public sealed record SelectRequest
 {
     public required string Tenant { get; init; }
 
