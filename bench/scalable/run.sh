@@ -16,7 +16,12 @@ DLL=src/Sawmill/bin/Release/net10.0/sawmill.dll
 [ -f "$DLL" ] || { echo "build first: dotnet build -c Release src/Sawmill" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/sawmill-scalable-XXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+# Nodes are started inside $(...) subshells: their pids go to a file that the cleanup reads.
+cleanup() {
+  for p in "${PIDS[@]}" $(cat "$WORK/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -88,7 +93,7 @@ start_node() { # start_node <config> <target> <id> -> echoes "pid url"
   dotnet "$DLL" -config.file="$1" -target="$2" -server.http-listen-port="$p" -common.path-prefix="$WORK/$3" \
     -common.storage.ring.instance-id="$3" -log.level=warn >"$WORK/$3.log" 2>&1 &
   local pid=$!
-  PIDS+=("$pid")
+  echo "$pid" >>"$WORK/pids"
   wait_ready "http://127.0.0.1:$p"
   echo "$pid http://127.0.0.1:$p"
 }

@@ -23,8 +23,8 @@ public sealed partial class LogStore
     /// </summary>
     private string ChunkDamaged(DiskChunkSource source, StorageCorruptionException error) => _damaged.Report(source.Block, source.Meta, error);
 
-    /// <summary>The head's and the blocks' sources of the matching streams (blocks uploaded before <paramref name="omitUploadedBefore"/> left out).</summary>
-    private Dictionary<Labels, List<Source>> CollectSources(TenantState state, SelectRequest request, DateTime? omitUploadedBefore, CancellationToken cancellationToken)
+    /// <summary>The head's and the blocks' sources of the matching streams (the blocks named in <paramref name="omitBlocks"/> left out).</summary>
+    private Dictionary<Labels, List<Source>> CollectSources(TenantState state, SelectRequest request, IReadOnlySet<string>? omitBlocks, CancellationToken cancellationToken)
     {
         var lines = (request.Fields & EntryFields.Lines) == EntryFields.Lines || request.LineFilter != null;
         var metadata = (request.Fields & EntryFields.Metadata) != 0;
@@ -42,8 +42,8 @@ public sealed partial class LogStore
             }
             blocks = state.Blocks;
         }
-        if (omitUploadedBefore is { } before)
-            blocks = WithoutUploadedBefore(blocks, before);
+        if (omitBlocks is { Count: > 0 })
+            blocks = Array.FindAll(blocks, b => !omitBlocks.Contains(b.Meta.Id));
         BlockSources.Collect(blocks, request.Matchers, request.StartNs, request.EndNs, groups, cancellationToken);
         return groups;
     }
@@ -51,14 +51,14 @@ public sealed partial class LogStore
     /// <summary>
     /// Writes, for a querier on another node, the sources a <see cref="Select"/> would merge — cut chunks, head blocks and
     /// not yet dropped blocks as stored, the open head block as entries (docs/format/wire.md) — without decoding them.
-    /// Blocks uploaded before <paramref name="omitUploadedBefore"/> are left out: the querier's bucket view (listed from
-    /// that time on) has them already.
+    /// Blocks named in <paramref name="omitBlocks"/> are left out: the querier's bucket view has them (uploaded, or replaced
+    /// by the compactor's output) already.
     /// </summary>
-    public async Task ExportSelectAsync(SelectRequest request, Stream output, CancellationToken cancellationToken, DateTime? omitUploadedBefore = null)
+    public async Task ExportSelectAsync(SelectRequest request, Stream output, CancellationToken cancellationToken, IReadOnlySet<string>? omitBlocks = null)
     {
         var lines = (request.Fields & EntryFields.Lines) == EntryFields.Lines || request.LineFilter != null;
         var groups = _tenants.TryGetValue(request.Tenant, out var state)
-            ? CollectSources(state, request, omitUploadedBefore, cancellationToken)
+            ? CollectSources(state, request, omitBlocks, cancellationToken)
             : [];
         var w = new Binary.ByteWriter(1 << 16);
         try
@@ -86,8 +86,8 @@ public sealed partial class LogStore
     }
 
     /// <summary>Every stream matching <paramref name="matchers"/> (all when null) with data in [start, end), with its entry/byte/chunk figures.</summary>
-    /// <param name="omitUploadedBefore">Leave out blocks uploaded before this time (see <see cref="ExportSelectAsync"/>).</param>
-    public Dictionary<Labels, StreamSummary> Summaries(string tenant, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken, DateTime? omitUploadedBefore = null)
+    /// <param name="omitBlocks">Blocks to leave out (see <see cref="ExportSelectAsync"/>).</param>
+    public Dictionary<Labels, StreamSummary> Summaries(string tenant, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken, IReadOnlySet<string>? omitBlocks = null)
     {
         var result = new Dictionary<Labels, StreamSummary>();
         if (!_tenants.TryGetValue(tenant, out var state))
@@ -103,8 +103,8 @@ public sealed partial class LogStore
             }
             blocks = state.Blocks;
         }
-        if (omitUploadedBefore is { } before)
-            blocks = WithoutUploadedBefore(blocks, before);
+        if (omitBlocks is { Count: > 0 })
+            blocks = Array.FindAll(blocks, b => !omitBlocks.Contains(b.Meta.Id));
         BlockSources.Summarize(blocks, matchers, startNs, endNs, result, cancellationToken);
         return result;
     }
@@ -135,10 +135,4 @@ public sealed partial class LogStore
 
     public IndexStats Stats(string tenant, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, CancellationToken cancellationToken) =>
         StreamSummaries.Stats(Summaries(tenant, matchers, startNs, endNs, cancellationToken));
-
-    private BlockReader[] WithoutUploadedBefore(BlockReader[] blocks, DateTime before)
-    {
-        lock (_shipLock)
-            return blocks.Where(b => !_shippedAt.TryGetValue(b, out var at) || at >= before).ToArray();
-    }
 }

@@ -73,13 +73,19 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
     [Fact]
     public async Task Replicated_writes_survive_a_kill_and_everything_reads_back_from_the_bucket()
     {
-        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3);
+        // 3 write, 2 read and 1 backend node; the backend compacts the bucket every 2 s while all this goes on.
+        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3, extra: """
+            compactor:
+              compaction_interval: 2s
+              retention_delete_delay: 2s
+            """);
         var writers = new List<SawmillProcess>();
         for (var i = 1; i <= 3; i++)
             writers.Add(await cluster.StartNodeAsync("write", $"write-{i}"));
         var readers = new List<SawmillProcess>();
         for (var i = 1; i <= 2; i++)
             readers.Add(await cluster.StartNodeAsync("read", $"read-{i}"));
+        var backend = await cluster.StartNodeAsync("backend", "backend-1");
         await ClusterHarness.Eventually(async () => (await ClusterHarness.RingAsync(readers[0])).Values.Count(s => s == "ACTIVE") == 3, "3 active ingesters");
 
         // Push through every write node, both tenants; kill -9 one write node in the middle.
@@ -121,18 +127,27 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
         }
         await AssertEveryAckedLineOnceAsync(readers[0], pusher, "after write-3 left the ring");
 
-        // Flush, stop every write node, and read everything back from the bucket through a fresh read node.
-        foreach (var w in writers.Take(2))
-        {
-            using var http = w.CreateClient();
-            using var flushed = await http.PostAsync("/flush", null);
+        // Flush, stop every write node, and read everything back from the bucket through a fresh read node: write-1 with
+        // Loki's /ingester/shutdown (flush, leave the ring, exit), write-2 with /flush and a SIGTERM.
+        using (var http = writers[0].CreateClient())
+        using (var shutdown = await http.PostAsync("/ingester/shutdown", null))
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, shutdown.StatusCode);
+        await ClusterHarness.Eventually(() => Task.FromResult(writers[0].HasExited), "write-1 exits after /ingester/shutdown");
+        Assert.False((await ClusterHarness.RingAsync(readers[0])).ContainsKey("write-1"));
+        using (var http = writers[1].CreateClient())
+        using (var flushed = await http.PostAsync("/flush", null))
             Assert.Equal(System.Net.HttpStatusCode.NoContent, flushed.StatusCode);
-        }
-        foreach (var w in writers.Take(2))
-            await w.StopAsync();
+        await writers[1].StopAsync();
         var fresh = await cluster.StartNodeAsync("read", "read-fresh");
         Assert.Empty(await ClusterHarness.RingAsync(fresh));
         await AssertEveryAckedLineOnceAsync(fresh, pusher, "fresh read node, bucket only");
+
+        // The backend merged the replicas the write nodes uploaded; reading through the fresh node again after further
+        // compactor runs gives the same lines once.
+        using (var http = backend.CreateClient())
+            await ClusterHarness.Eventually(async () => (await http.GetStringAsync("/metrics")).Contains("sawmill_bucket_compactor_duplicates_merged_total ", StringComparison.Ordinal)
+                && !(await http.GetStringAsync("/metrics")).Contains("sawmill_bucket_compactor_duplicates_merged_total 0", StringComparison.Ordinal), "the compactor merged replicas");
+        await AssertEveryAckedLineOnceAsync(fresh, pusher, "fresh read node after compaction");
 
         // Tenants stay apart on every role: a tenant sees none of the other's streams or labels.
         using var other = fresh.CreateClient("team-c");

@@ -149,4 +149,43 @@ public sealed class BucketCompactorTests : IAsyncDisposable
         var left = Timestamps(view).Values.SelectMany(t => t).Order().ToList();
         Assert.Equal(all.Where(t => t >= cutoff), left);
     }
+
+    [Fact]
+    public async Task Cold_chunks_are_recompressed_once_and_read_the_same()
+    {
+        using var bucket = new FileSystemBucket(Path.Combine(_dir, "bucket"));
+        var expected = await ReplicatedAsync(bucket, replicas: 2, entries: 2000, seed: 3);
+        using var view = new BucketBlockSet(bucket, new SegmentCache(Path.Combine(_dir, "cache"), 1 << 30, 64 * 1024, NullLogger.Instance), NullLogger.Instance);
+        var options = new BucketCompactorOptions { WorkingDirectory = Path.Combine(_dir, "work"), Recompression = new RecompressionSettings { ZstdLevel = 3, CpuShare = 1 } };
+        var merged = await new BucketCompactor(view, options, NullLogger.Instance).RunAsync(null, long.MinValue, () => true, default);
+        Assert.Equal(0, merged.ChunksRecompressed);
+        Assert.False(Assert.Single(view.Blocks("t")).Meta.Recompressed);
+
+        var cold = await new BucketCompactor(view, options, NullLogger.Instance).RunAsync(null, long.MaxValue, () => true, default);
+        Assert.True(cold.ChunksRecompressed > 0);
+        Assert.True(Assert.Single(view.Blocks("t")).Meta.Recompressed);
+        foreach (var (labels, entries) in expected)
+            Assert.Equal(entries.Select(e => e.Ts).Order(), Timestamps(view)[labels]);
+        var again = await new BucketCompactor(view, options, NullLogger.Instance).RunAsync(null, long.MaxValue, () => true, default);
+        Assert.Equal((0, 0), (again.BlocksIn, again.ChunksRecompressed));
+    }
+
+    [Fact]
+    public async Task Objects_of_an_upload_that_never_got_its_meta_are_removed_after_an_hour()
+    {
+        var root = Path.Combine(_dir, "bucket");
+        using var bucket = new FileSystemBucket(root);
+        await ReplicatedAsync(bucket, replicas: 1, entries: 500, seed: 4);
+        await bucket.PutAsync(BucketLayout.BlockKey("t", "old-orphan", BucketLayout.Chunks), new byte[100], default);
+        await bucket.PutAsync(BucketLayout.BlockKey("t", "old-orphan", BucketLayout.Index), new byte[10], default);
+        await bucket.PutAsync(BucketLayout.BlockKey("t", "new-orphan", BucketLayout.Chunks), new byte[100], default);
+        foreach (var f in Directory.GetFiles(Path.Combine(root, "blocks", "t", "old-orphan")))
+            File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddHours(-2));
+        using var view = new BucketBlockSet(bucket, new SegmentCache(Path.Combine(_dir, "cache"), 1 << 30, 64 * 1024, NullLogger.Instance), NullLogger.Instance);
+        await view.SyncAsync(default);
+        Assert.DoesNotContain(view.Describe("t"), b => b.Id.EndsWith("orphan", StringComparison.Ordinal));
+        await new BucketCompactor(view, new BucketCompactorOptions { WorkingDirectory = Path.Combine(_dir, "work") }, NullLogger.Instance).RunAsync(null, long.MinValue, () => true, default);
+        Assert.False(Directory.Exists(Path.Combine(root, "blocks", "t", "old-orphan")));
+        Assert.True(File.Exists(Path.Combine(root, "blocks", "t", "new-orphan", "chunks")));
+    }
 }

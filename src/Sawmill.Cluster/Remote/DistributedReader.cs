@@ -13,16 +13,14 @@ namespace Sawmill.Cluster.Remote;
 /// replicas). The sources of each stream are merged in one iterator that drops the replicas' duplicates. The series,
 /// label and stats answers merge per-stream figures: the largest of the replicas, plus the bucket's. Thread-safe.
 /// </summary>
-public sealed class DistributedReader(RingClient ingesters, BucketBlockSet bucket, IngesterClient client, TimeSpan queryIngestersWithin, ILogger logger) : ILogReader
+/// <param name="retainWindow">How long write nodes keep answering for blocks they uploaded, with a margin: ingesters
+/// are told to leave out the bucket blocks committed in that window (the view has them).</param>
+public sealed class DistributedReader(RingClient ingesters, BucketBlockSet bucket, IngesterClient client, TimeSpan queryIngestersWithin, TimeSpan retainWindow, ILogger logger) : ILogReader
 {
-    /// <summary>Blocks uploaded this long before the bucket listing started are in it even with some clock skew between nodes.</summary>
-    private static readonly TimeSpan SkewMargin = TimeSpan.FromSeconds(30);
-
     private bool AsksIngesters(long endNs) =>
         queryIngestersWithin <= TimeSpan.Zero || endNs > TimeNs.Now() - queryIngestersWithin.Ticks * 100;
 
-    private long OmitBeforeMs =>
-        bucket.ListedFrom == DateTime.MinValue ? 0 : new DateTimeOffset(bucket.ListedFrom - SkewMargin, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private HashSet<string> OmitBlocks(string tenant) => bucket.RecentBlockIds(tenant, retainWindow);
 
     /// <summary>Calls every healthy ingester; throws when more fail than the ring tolerates.</summary>
     private List<(string Addr, byte[] Body)> AskAll(Func<string, Task<byte[]>> call, CancellationToken cancellationToken)
@@ -66,7 +64,7 @@ public sealed class DistributedReader(RingClient ingesters, BucketBlockSet bucke
                 EndNs = request.EndNs,
                 Direction = request.Direction,
                 Fields = selection.RemoteFields,
-                OmitUploadedBeforeMs = OmitBeforeMs,
+                OmitBlocks = OmitBlocks(request.Tenant),
             };
             foreach (var (addr, body) in AskAll(addr => client.SelectAsync(addr, request.Tenant, remote, cancellationToken), cancellationToken))
                 selection.AddRemote(body, "ingester " + addr);
@@ -81,7 +79,7 @@ public sealed class DistributedReader(RingClient ingesters, BucketBlockSet bucke
         var result = bucket.Summaries(tenant, matchers, startNs, endNs, cancellationToken);
         if (!AsksIngesters(endNs))
             return result;
-        var remote = new RemoteRequest { Matchers = matchers, StartNs = startNs, EndNs = endNs, OmitUploadedBeforeMs = OmitBeforeMs };
+        var remote = new RemoteRequest { Matchers = matchers, StartNs = startNs, EndNs = endNs, OmitBlocks = OmitBlocks(tenant) };
         var best = new Dictionary<Labels, StreamSummary>();
         foreach (var (addr, body) in AskAll(addr => client.SummariesAsync(addr, tenant, remote, cancellationToken), cancellationToken))
             StreamSummaries.MaxInto(best, SummaryWire.Read(body, "ingester " + addr));

@@ -6,7 +6,7 @@ namespace Sawmill.Cluster.Remote;
 
 /// <summary>
 /// What a querier asks an ingester for (select or summaries), as a small JSON body:
-/// <c>{"matchers":[[type,name,value]…],"start":ns,"end":ns,"direction":"forward","fields":n,"omit_uploaded_before_ms":ms}</c>.
+/// <c>{"matchers":[[type,name,value]…],"start":ns,"end":ns,"direction":"forward","fields":n,"omit_blocks":[id…]}</c>.
 /// Matchers travel as their parts, so both ends apply exactly the same <see cref="LabelMatcher"/>. Immutable.
 /// </summary>
 public sealed record RemoteRequest
@@ -17,8 +17,8 @@ public sealed record RemoteRequest
     public Direction Direction { get; init; } = Direction.Forward;
     public EntryFields Fields { get; init; } = EntryFields.All;
 
-    /// <summary>Unix ms: blocks the ingester uploaded before then are in the querier's bucket view already.</summary>
-    public long OmitUploadedBeforeMs { get; init; }
+    /// <summary>Block ids the querier's bucket view holds: an ingester leaves them out of its answer.</summary>
+    public IReadOnlyCollection<string> OmitBlocks { get; init; } = [];
 
     public byte[] ToJson()
     {
@@ -43,7 +43,10 @@ public sealed record RemoteRequest
             w.WriteNumber("end", EndNs);
             w.WriteString("direction", Direction == Direction.Forward ? "forward" : "backward");
             w.WriteNumber("fields", (int)Fields);
-            w.WriteNumber("omit_uploaded_before_ms", OmitUploadedBeforeMs);
+            w.WriteStartArray("omit_blocks");
+            foreach (var id in OmitBlocks)
+                w.WriteStringValue(id);
+            w.WriteEndArray();
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
@@ -70,7 +73,7 @@ public sealed record RemoteRequest
                 EndNs = root.GetProperty("end").GetInt64(),
                 Direction = root.GetProperty("direction").GetString() == "backward" ? Direction.Backward : Direction.Forward,
                 Fields = (EntryFields)root.GetProperty("fields").GetInt32(),
-                OmitUploadedBeforeMs = root.TryGetProperty("omit_uploaded_before_ms", out var o) ? o.GetInt64() : 0,
+                OmitBlocks = root.TryGetProperty("omit_blocks", out var o) ? o.EnumerateArray().Select(x => x.GetString()!).ToHashSet(StringComparer.Ordinal) : [],
             };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or ArgumentException or IndexOutOfRangeException)

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sawmill.Cluster.Remote;
 using Sawmill.Core;
@@ -58,13 +56,13 @@ public static class IngesterEndpoints
                 EndNs = q.EndNs,
                 Direction = q.Direction,
                 Fields = q.Fields,
-            }, http.Response.Body, http.RequestAborted, OmitBefore(q));
+            }, http.Response.Body, http.RequestAborted, Omit(q));
         });
         app.MapPost("/ingester/summaries", async (HttpContext http) =>
         {
             var tenant = Tenant(http);
             var q = await ParseAsync(http);
-            var summaries = store.Summaries(tenant, q.Matchers, q.StartNs, q.EndNs, http.RequestAborted, OmitBefore(q));
+            var summaries = store.Summaries(tenant, q.Matchers, q.StartNs, q.EndNs, http.RequestAborted, Omit(q));
             http.Response.ContentType = "application/octet-stream";
             await http.Response.Body.WriteAsync(Storage.Query.SummaryWire.Write(summaries), http.RequestAborted);
         });
@@ -96,8 +94,13 @@ public static class IngesterEndpoints
             await node.LeaveAsync(http.RequestAborted);
             logger.LogInformation("ingester shut down flush={Flush} terminate={Terminate}", flush, terminate);
             http.Response.StatusCode = 204;
+            // After the answer is sent: the host's lifetime, not the request's services (gone once the request ends).
             if (terminate)
-                _ = Task.Run(() => http.RequestServices.GetRequiredService<IHostApplicationLifetime>().StopApplication());
+                http.Response.OnCompleted(() =>
+                {
+                    app.Lifetime.StopApplication();
+                    return Task.CompletedTask;
+                });
         });
     }
 
@@ -106,8 +109,7 @@ public static class IngesterEndpoints
         public volatile bool Stopping;
     }
 
-    private static DateTime? OmitBefore(RemoteRequest q) =>
-        q.OmitUploadedBeforeMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(q.OmitUploadedBeforeMs).UtcDateTime : null;
+    private static IReadOnlySet<string> Omit(RemoteRequest q) => q.OmitBlocks as IReadOnlySet<string> ?? q.OmitBlocks.ToHashSet(StringComparer.Ordinal);
 
     private static string Tenant(HttpContext http)
     {

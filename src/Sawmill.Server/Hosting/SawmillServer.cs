@@ -103,7 +103,8 @@ public sealed class SawmillServer : IAsyncDisposable
             }
         }
         ILogReader stored = target is "read" or "backend"
-            ? new DistributedReader(cluster!.Ingesters, cluster.Blocks!, cluster.Client, config.Cluster.QueryIngestersWithin, loggerFactory.CreateLogger("querier"))
+            ? new DistributedReader(cluster!.Ingesters, cluster.Blocks!, cluster.Client, config.Cluster.QueryIngestersWithin,
+                config.Cluster.EffectiveRetainPeriod + TimeSpan.FromMinutes(10), loggerFactory.CreateLogger("querier"))
             : store!;
         // A single process keeps delete requests on its disk; the nodes of a scalable deployment share them in the bucket
         // (recorded on backends, hidden on read nodes, applied by the compactor), each re-reading them periodically.

@@ -27,6 +27,11 @@ public static class StorageMetricsExporter
     private static readonly Gauge WalDiskBytes = Metrics.CreateGauge("sawmill_wal_disk_bytes", "Bytes of WAL segments and checkpoints on disk.");
     private static readonly Gauge HeadEntries = Metrics.CreateGauge("sawmill_store_head_entries", "Entries held in memory, not yet flushed to a block on disk.");
     private static readonly Gauge HeadBytes = Metrics.CreateGauge("sawmill_store_head_bytes", "Bytes the in-memory head holds for its entries (open blocks' lines, compressed blocks and cut chunks).");
+    private static readonly Gauge BlocksUploaded = Metrics.CreateGauge("sawmill_store_blocks_uploaded_total", "Blocks uploaded to the bucket since start (write nodes).");
+    private static readonly Gauge BytesUploaded = Metrics.CreateGauge("sawmill_store_bytes_uploaded_total", "Bytes uploaded to the bucket (chunks, index, meta) since start (write nodes).");
+    private static readonly Gauge UploadFailures = Metrics.CreateGauge("sawmill_store_upload_failures_total", "Block uploads that failed and are retried (the block stays on local disk).");
+    private static readonly Gauge PendingUpload = Metrics.CreateGauge("sawmill_store_blocks_pending_upload", "Blocks on local disk waiting for their upload.");
+    private static readonly Gauge BlocksDropped = Metrics.CreateGauge("sawmill_store_blocks_dropped_total", "Uploaded blocks removed from local disk after the retain period.");
 
     public static void Update(StorageMetrics m)
     {
@@ -51,5 +56,10 @@ public static class StorageMetricsExporter
         WalDiskBytes.Set(m.WalDiskBytes);
         HeadEntries.Set(m.HeadEntries);
         HeadBytes.Set(m.HeadBytes);
+        BlocksUploaded.Set(m.BlocksUploaded);
+        BytesUploaded.Set(m.BytesUploaded);
+        UploadFailures.Set(m.UploadFailures);
+        PendingUpload.Set(m.BlocksPendingUpload);
+        BlocksDropped.Set(m.BlocksDropped);
     }
 }

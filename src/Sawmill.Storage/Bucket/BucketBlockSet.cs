@@ -50,10 +50,24 @@ public sealed class BucketBlockSet : IDisposable
     public DateTime LastSync { get; private set; } = DateTime.MinValue;
 
     /// <summary>
-    /// When the listing of the last successful sync started (UTC): every block committed before then is in the view.
-    /// <see cref="DateTime.MinValue"/> before the first sync.
+    /// The ids of the tenant's blocks committed in the last <paramref name="window"/> and of the blocks they replaced:
+    /// what an ingester still holding an uploaded block can leave out of its answer, because this view has its data.
     /// </summary>
-    public DateTime ListedFrom { get; private set; } = DateTime.MinValue;
+    public HashSet<string> RecentBlockIds(string tenant, TimeSpan window)
+    {
+        var since = DateTimeOffset.UtcNow - window;
+        var prefix = tenant + "/";
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (k, at) in _committedAt)
+        {
+            if (at < since || !k.StartsWith(prefix, StringComparison.Ordinal))
+                continue;
+            ids.Add(k[prefix.Length..]);
+            if (_metas.TryGetValue(k, out var meta))
+                ids.UnionWith(meta.Sources);
+        }
+        return ids;
+    }
 
     /// <summary>Blocks currently readable, over all tenants.</summary>
     public int BlockCount => _byTenant.Values.Sum(b => b.Length);
@@ -77,7 +91,6 @@ public sealed class BucketBlockSet : IDisposable
                 _cache.Drop(dir);
             _dropLater.Clear();
 
-            var listedFrom = DateTime.UtcNow;
             var committed = new Dictionary<string, (string Tenant, string Id, long ChunksSize, bool HasIndex, bool HasChunks)>(StringComparer.Ordinal);
             var parts = new Dictionary<string, (long ChunksSize, bool HasIndex, bool HasChunks, bool HasMeta)>(StringComparer.Ordinal);
             var objects = new List<BucketObject>();
@@ -180,7 +193,6 @@ public sealed class BucketBlockSet : IDisposable
             foreach (var (tenant, blocks) in byTenant)
                 _byTenant[tenant] = blocks;
             LastSync = DateTime.UtcNow;
-            ListedFrom = listedFrom;
             if (toOpen.Count > 0)
                 _logger.LogInformation("bucket sync: {New} new blocks, {Total} readable in {Bucket}", opened.Count, _open.Count, _bucket.Description);
         }
