@@ -169,7 +169,7 @@ internal static class ChunkFormat
         if (filterEnd + 4 > available)
             throw new InvalidDataException("chunk header counts run past the chunk");
         var blocks = new BlockRef[nBlocks];
-        long tokenFilters = 0;
+        long tokenFilters = 0, totalEntries = 0;
         for (var i = 0; i < blocks.Length; i++)
         {
             var e = span[(FixedHeaderSize + i * entrySize)..];
@@ -181,6 +181,10 @@ internal static class ChunkFormat
             var length = BinaryPrimitives.ReadUInt32LittleEndian(e[28..]);
             if (entries > int.MaxValue || raw > int.MaxValue || offset > int.MaxValue || length > int.MaxValue)
                 throw new InvalidDataException($"block {i} has impossible sizes");
+            // A chunk's entries are counted in an int; bounds out of order or counts beyond that are damage.
+            totalEntries += entries;
+            if (minT > maxT || totalEntries > int.MaxValue)
+                throw new InvalidDataException($"block {i} has impossible counts or bounds");
             uint prefix = 0, prefixCrc = 0, filterLength = 0, blockFlags = 0;
             if (version == Version)
             {
