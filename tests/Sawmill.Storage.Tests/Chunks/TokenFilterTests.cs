@@ -1,7 +1,7 @@
 using System.Text;
 using Sawmill.Storage.Chunks;
 
-namespace Sawmill.Storage.Tests;
+namespace Sawmill.Storage.Tests.Chunks;
 
 public sealed class TokenFilterTests
 {
