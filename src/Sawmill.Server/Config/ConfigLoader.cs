@@ -427,8 +427,9 @@ public static partial class ConfigLoader
                 if (v == null)
                     continue;
                 var bound = bind(config, key, v);
-                // Keys of the scalable deployment are remembered: with -target=all they are reported as unused.
-                if (!ReferenceEquals(bound.Cluster, config.Cluster))
+                // Keys of the scalable deployment are remembered: with -target=all they are reported as unused (not a
+                // key that also sets a per-tenant limit, such as split_queries_by_interval).
+                if (!ReferenceEquals(bound.Cluster, config.Cluster) && ReferenceEquals(bound.Limits, config.Limits))
                     bound = bound with { ClusterKeys = [.. bound.ClusterKeys, key] };
                 config = bound;
                 continue;

@@ -112,6 +112,10 @@ public sealed class ConfigLoaderTests
         Assert.Equal("/var/cache/sawmill", x.CacheLocation);
         // The same key is the per-tenant limit that aligns metric range queries to their step.
         Assert.Equal(TimeSpan.FromMinutes(30), c.Limits.SplitQueriesByInterval);
+        // ... so a single process uses it too: it is not reported as a key only the scalable targets read.
+        var single = ConfigLoader.Load("limits_config:\n  split_queries_by_interval: 0\n", expandEnv: false);
+        Assert.Equal(TimeSpan.Zero, single.Limits.SplitQueriesByInterval);
+        Assert.Empty(ConfigLoader.SingleProcessWarnings(single));
         Assert.Equal(new Sawmill.Storage.Bucket.S3Options
         {
             Endpoint = "minio:9000",
