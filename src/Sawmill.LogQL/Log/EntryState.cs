@@ -129,30 +129,28 @@ public sealed class EntryState
     /// </summary>
     internal bool TrySetParsed(string name, string value)
     {
-        if (IsParsed(name))
+        if (name is ErrorLabel or ErrorDetailsLabel)
+        {
+            Set(LabelCategory.Parsed, name, value);
+            return true;
+        }
+        var i = Slot(LabelCategory.Parsed, name, keepParsed: true);
+        if (i < 0)
             return false;
-        Set(LabelCategory.Parsed, name, value);
+        _values[i] = value;
         return true;
     }
 
     /// <inheritdoc cref="TrySetParsed"/>
     internal bool TrySetParsedUtf8(string name, ReadOnlySpan<byte> value)
     {
-        if (IsParsed(name))
+        if (value.IsEmpty || name is ErrorLabel or ErrorDetailsLabel)
+            return TrySetParsed(name, value.IsEmpty ? "" : Interner.Get(value));
+        var i = Slot(LabelCategory.Parsed, name, keepParsed: true);
+        if (i < 0)
             return false;
-        SetUtf8(LabelCategory.Parsed, name, value);
+        StoreUtf8(i, value);
         return true;
-    }
-
-    private bool IsParsed(string name)
-    {
-        // While the entry follows the stream's usual layout the next name is new (layout names are unique).
-        if (_layoutPrefix && _count < _layoutCount && ReferenceEquals(_layoutNames[_count], name))
-            return false;
-        for (var i = 0; i < _count; i++)
-            if (string.Equals(_names[i], name, StringComparison.Ordinal))
-                return _categories[i] == LabelCategory.Parsed;
-        return false;
     }
 
     /// <summary>The current value of a label (added labels shadow stream labels); null when absent. Knows <c>__error__</c> and <c>__error_details__</c>.</summary>
@@ -219,7 +217,11 @@ public sealed class EntryState
             Set(category, name, value.IsEmpty ? "" : Interner.Get(value));
             return;
         }
-        var i = Slot(category, name);
+        StoreUtf8(Slot(category, name), value);
+    }
+
+    private void StoreUtf8(int i, ReadOnlySpan<byte> value)
+    {
         if (_arena.Length - _arenaLength < value.Length)
             Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaLength + value.Length));
         value.CopyTo(_arena.AsSpan(_arenaLength));
@@ -252,7 +254,11 @@ public sealed class EntryState
     }
 
     /// <summary>The index of <paramref name="name"/> among the added labels, appended when new, with its category set.</summary>
-    private int Slot(LabelCategory category, string name)
+    /// <summary>
+    /// The slot of <paramref name="name"/>, added when new. With <paramref name="keepParsed"/>, -1 when the entry
+    /// already has it as a parsed label (one search serves both the test and the set).
+    /// </summary>
+    private int Slot(LabelCategory category, string name, bool keepParsed = false)
     {
         if (_layoutPrefix && _count < _layoutCount && ReferenceEquals(_layoutNames[_count], name))
         {
@@ -264,6 +270,8 @@ public sealed class EntryState
         {
             if (string.Equals(_names[i], name, StringComparison.Ordinal))
             {
+                if (keepParsed && _categories[i] == LabelCategory.Parsed)
+                    return -1;
                 _categories[i] = category;
                 return i;
             }

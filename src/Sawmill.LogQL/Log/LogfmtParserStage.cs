@@ -60,8 +60,9 @@ public sealed class LogfmtParserStage : Stage
             if (i >= s.Length)
                 break;
             var keyStart = i;
+            var keyHigh = 0;
             while (i < s.Length && s[i] > ' ' && s[i] != '=' && s[i] != '"')
-                i++;
+                keyHigh |= s[i++];
             if (i == keyStart)
             {
                 // '=' or '"' where a key should start.
@@ -71,7 +72,8 @@ public sealed class LogfmtParserStage : Stage
                 continue;
             }
             var key = s[keyStart..i];
-            if (InvalidKey(key))
+            // Only a key with a byte above ASCII can hold invalid UTF-8 (checked without a second pass otherwise).
+            if (keyHigh >= 0x80 && InvalidKey(key))
             {
                 // Loki: "invalid key"; before '=' the value is skipped, a bare key ends its scan of the line.
                 if (_strict)
