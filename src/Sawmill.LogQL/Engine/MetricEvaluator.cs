@@ -265,6 +265,37 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
         return result;
     }
 
+    /// <summary>The series grouped by their matching signature (set operators allow many on either side).</summary>
+    private static Dictionary<string, List<StepSeries>> BySignature(List<StepSeries> series, VectorMatching? m)
+    {
+        var bySig = new Dictionary<string, List<StepSeries>>();
+        foreach (var s in series)
+        {
+            var sig = Signature(s.Labels, m);
+            if (!bySig.TryGetValue(sig, out var list))
+                bySig[sig] = list = [];
+            list.Add(s);
+        }
+        return bySig;
+    }
+
+    private static bool PresentAt(List<StepSeries>? series, int step) => series != null && series.Exists(x => x.Present[step]);
+
+    /// <summary>A copy of <paramref name="s"/> with only its present steps that <paramref name="keep"/> accepts; null when none is left.</summary>
+    private StepSeries? StepsWhere(StepSeries s, Func<int, bool> keep)
+    {
+        var steps = ctx.Grid.Count;
+        StepSeries? o = null;
+        for (var i = 0; i < steps; i++)
+        {
+            if (!s.Present[i] || !keep(i))
+                continue;
+            o ??= new StepSeries(s.Labels, steps);
+            o.Set(i, s.Values[i]);
+        }
+        return o;
+    }
+
     private static string Signature(Labels labels, VectorMatching? m)
     {
         var sb = new StringBuilder();
@@ -295,58 +326,26 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
         {
             case BinaryOp.And or BinaryOp.Unless:
             {
+                // and keeps the left steps that have a match on the right at that step; unless keeps the others.
+                var rightSigs = BySignature(right, m);
                 var result = new List<StepSeries>();
-                var rightSigs = new Dictionary<string, List<StepSeries>>();
-                foreach (var s in right)
-                {
-                    var sig = Signature(s.Labels, m);
-                    if (!rightSigs.TryGetValue(sig, out var list))
-                        rightSigs[sig] = list = [];
-                    list.Add(s);
-                }
                 foreach (var s in left)
                 {
                     rightSigs.TryGetValue(Signature(s.Labels, m), out var matches);
-                    StepSeries? o = null;
-                    for (var i = 0; i < steps; i++)
-                    {
-                        if (!s.Present[i])
-                            continue;
-                        var present = matches != null && matches.Exists(x => x.Present[i]);
-                        if (present != (b.Op == BinaryOp.And))
-                            continue;
-                        o ??= new StepSeries(s.Labels, steps);
-                        o.Set(i, s.Values[i]);
-                    }
-                    if (o != null)
+                    if (StepsWhere(s, i => PresentAt(matches, i) == (b.Op == BinaryOp.And)) is { } o)
                         result.Add(o);
                 }
                 return result;
             }
             case BinaryOp.Or:
             {
-                var result = new List<StepSeries>();
-                var leftSigs = new Dictionary<string, List<StepSeries>>();
-                foreach (var s in left)
-                {
-                    result.Add(s);
-                    var sig = Signature(s.Labels, m);
-                    if (!leftSigs.TryGetValue(sig, out var list))
-                        leftSigs[sig] = list = [];
-                    list.Add(s);
-                }
+                // or keeps every left series and adds the right steps no left series of their signature has.
+                var leftSigs = BySignature(left, m);
+                var result = new List<StepSeries>(left);
                 foreach (var s in right)
                 {
                     leftSigs.TryGetValue(Signature(s.Labels, m), out var matches);
-                    StepSeries? o = null;
-                    for (var i = 0; i < steps; i++)
-                    {
-                        if (!s.Present[i] || (matches != null && matches.Exists(x => x.Present[i])))
-                            continue;
-                        o ??= new StepSeries(s.Labels, steps);
-                        o.Set(i, s.Values[i]);
-                    }
-                    if (o != null)
+                    if (StepsWhere(s, i => !PresentAt(matches, i)) is { } o)
                         result.Add(o);
                 }
                 return result;

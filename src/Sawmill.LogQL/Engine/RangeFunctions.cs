@@ -79,17 +79,10 @@ internal static class RangeFunctions
     /// </remarks>
     public static double Quantile(double q, ReadOnlySpan<double> values)
     {
-        if (values.Length == 0 || double.IsNaN(q))
-            return double.NaN;
-        if (q < 0)
-            return double.NegativeInfinity;
-        if (q > 1)
-            return double.PositiveInfinity;
+        if (QuantileOutOfRange(q, values.Length) is { } edge)
+            return edge;
         var n = values.Length;
-        var rank = q * (n - 1);
-        var lower = Math.Max(0, (int)Math.Floor(rank));
-        var upper = Math.Min(n - 1, lower + 1);
-        var weight = rank - Math.Floor(rank);
+        var (lower, upper, weight) = QuantileRanks(q, n);
         var rented = System.Buffers.ArrayPool<double>.Shared.Rent(n);
         try
         {
@@ -125,20 +118,24 @@ internal static class RangeFunctions
     /// <summary>The sorting definition of <see cref="Quantile"/>, kept as the reference for differential tests.</summary>
     internal static double QuantileBySort(double q, ReadOnlySpan<double> values)
     {
-        if (values.Length == 0 || double.IsNaN(q))
-            return double.NaN;
-        if (q < 0)
-            return double.NegativeInfinity;
-        if (q > 1)
-            return double.PositiveInfinity;
+        if (QuantileOutOfRange(q, values.Length) is { } edge)
+            return edge;
         var sorted = values.ToArray();
         Array.Sort(sorted);
-        var n = sorted.Length;
+        var (lower, upper, weight) = QuantileRanks(q, sorted.Length);
+        return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+    }
+
+    /// <summary>The answer without looking at the values: NaN for no values or a NaN φ, ∓Inf for φ outside [0, 1].</summary>
+    private static double? QuantileOutOfRange(double q, int n) =>
+        n == 0 || double.IsNaN(q) ? double.NaN : q < 0 ? double.NegativeInfinity : q > 1 ? double.PositiveInfinity : null;
+
+    /// <summary>The two order statistics around rank φ·(n−1) and the weight of the upper one.</summary>
+    private static (int Lower, int Upper, double Weight) QuantileRanks(double q, int n)
+    {
         var rank = q * (n - 1);
         var lower = Math.Max(0, (int)Math.Floor(rank));
-        var upper = Math.Min(n - 1, lower + 1);
-        var weight = rank - Math.Floor(rank);
-        return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+        return (lower, Math.Min(n - 1, lower + 1), rank - Math.Floor(rank));
     }
 
     /// <summary>

@@ -40,13 +40,9 @@ internal sealed class JsonPath
                         return false;
                     if (k == index)
                         break;
-                    i = JsonScanner.SkipValue(json, i);
+                    i = AfterValueAndComma(json, i);
                     if (i < 0)
                         return false;
-                    i = JsonScanner.SkipWhitespace(json, i);
-                    if (i >= json.Length || json[i] != ',')
-                        return false;
-                    i = JsonScanner.SkipWhitespace(json, i + 1);
                 }
             }
             else
@@ -72,13 +68,9 @@ internal sealed class JsonPath
                     i = JsonScanner.SkipWhitespace(json, i + 1);
                     if (match)
                         break;
-                    i = JsonScanner.SkipValue(json, i);
+                    i = AfterValueAndComma(json, i);
                     if (i < 0)
                         return false;
-                    i = JsonScanner.SkipWhitespace(json, i);
-                    if (i >= json.Length || json[i] != ',')
-                        return false;
-                    i = JsonScanner.SkipWhitespace(json, i + 1);
                 }
             }
         }
@@ -88,5 +80,20 @@ internal sealed class JsonPath
         start = i;
         end = e;
         return true;
+    }
+
+    /// <summary>
+    /// Skips the value at <paramref name="i"/> and the comma after it (with the whitespace around): the start of the next
+    /// element or member, or -1 when the value is malformed or is the last one.
+    /// </summary>
+    private static int AfterValueAndComma(ReadOnlySpan<byte> json, int i)
+    {
+        i = JsonScanner.SkipValue(json, i);
+        if (i < 0)
+            return -1;
+        i = JsonScanner.SkipWhitespace(json, i);
+        if (i >= json.Length || json[i] != ',')
+            return -1;
+        return JsonScanner.SkipWhitespace(json, i + 1);
     }
 }

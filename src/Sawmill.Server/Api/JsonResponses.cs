@@ -52,6 +52,15 @@ public static class JsonResponses
         w.WriteRawValue((timestampMs / 1000.0).ToString("0.###", CultureInfo.InvariantCulture), skipInputValidation: true);
     }
 
+    /// <summary>One Prometheus sample: <c>[seconds, "value"]</c>.</summary>
+    public static void WriteSample(Utf8JsonWriter w, long timestampMs, double value)
+    {
+        w.WriteStartArray();
+        WriteSampleTime(w, timestampMs);
+        w.WriteStringValue(FormatValue(value));
+        w.WriteEndArray();
+    }
+
     /// <summary>Prometheus sample value as a string (<c>"NaN"</c>, <c>"+Inf"</c>, shortest round-trip form).</summary>
     public static string FormatValue(double v) => v switch
     {

@@ -53,12 +53,7 @@ public static class QueryResultWriter
                     JsonResponses.WriteLabels(w, series.Labels);
                     w.WriteStartArray("values");
                     foreach (var p in series.Points)
-                    {
-                        w.WriteStartArray();
-                        JsonResponses.WriteSampleTime(w, p.TimestampMs);
-                        w.WriteStringValue(JsonResponses.FormatValue(p.Value));
-                        w.WriteEndArray();
-                    }
+                        JsonResponses.WriteSample(w, p.TimestampMs, p.Value);
                     w.WriteEndArray();
                     w.WriteEndObject();
                 }
@@ -71,10 +66,8 @@ public static class QueryResultWriter
                     w.WriteStartObject();
                     w.WritePropertyName("metric");
                     JsonResponses.WriteLabels(w, sample.Labels);
-                    w.WriteStartArray("value");
-                    JsonResponses.WriteSampleTime(w, sample.TimestampMs);
-                    w.WriteStringValue(JsonResponses.FormatValue(sample.Value));
-                    w.WriteEndArray();
+                    w.WritePropertyName("value");
+                    JsonResponses.WriteSample(w, sample.TimestampMs, sample.Value);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
