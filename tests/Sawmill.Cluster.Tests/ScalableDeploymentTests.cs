@@ -383,4 +383,17 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
             Directory.Delete(rules, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_push_without_a_quorum_of_live_replicas_fails_with_lokis_message()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3, authEnabled: false);
+        var writer = await cluster.StartNodeAsync("write", "write-1");
+        using var http = writer.CreateClient();
+        using var response = await http.PostAsync("/loki/api/v1/push", new StringContent(
+            $"{{\"streams\":[{{\"stream\":{{\"app\":\"a\"}},\"values\":[[\"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000}\",\"x\"]]}}]}}",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.StartsWith("at least 2 live replicas required, could only find 1", await response.Content.ReadAsStringAsync());
+    }
 }

@@ -298,6 +298,12 @@ public sealed class SawmillServer : IAsyncDisposable
         {
             await WriteError(http, e.StatusCode, e.Message);
         }
+        catch (Exception e) when (e is ReplicationException or RingException or RemoteException or Sawmill.Storage.Bucket.BucketException)
+        {
+            // The cluster could not serve the request (too few live replicas, a peer or the bucket unreachable): 500
+            // with the reason, as Loki answers, so that clients retry.
+            await WriteError(http, 500, e.Message);
+        }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             // The client went away: Loki logs 499 (client closed request); nobody reads the body.
