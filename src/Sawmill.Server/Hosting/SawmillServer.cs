@@ -55,6 +55,13 @@ public sealed class SawmillServer : IAsyncDisposable
         var dataDir = Path.GetFullPath(config.PathPrefix);
         Directory.CreateDirectory(dataDir);
         var target = config.Target;
+        if (target is "read" or "backend")
+        {
+            // Queries read synchronously (the engine pulls entries) and wait there on ingester answers and bucket range
+            // reads: enough pool threads from the start that such waits do not queue behind the pool's slow growth.
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(Math.Max(workers, 64), io);
+        }
         // Write, read and backend nodes share a ring store and a bucket (Loki's simple scalable deployment).
         var cluster = target == "all" ? null : await ClusterNode.CreateAsync(config, dataDir, loggerFactory, CancellationToken.None);
         LogStore? store = null;
