@@ -16,6 +16,7 @@ public sealed class ApiEquivalenceTests(ITestOutputHelper output)
     public async Task Every_read_endpoint_answers_as_a_single_process_does()
     {
         await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3, authEnabled: false);
+        cluster.Log = output.WriteLine;
         var writers = new List<SawmillProcess>();
         for (var i = 1; i <= 3; i++)
             writers.Add(await cluster.StartNodeAsync("write", $"write-{i}"));

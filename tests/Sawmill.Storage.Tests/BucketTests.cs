@@ -184,6 +184,44 @@ public sealed class BucketTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_block_whose_meta_reads_back_unfinished_is_skipped_and_read_at_the_next_sync()
+    {
+        // A store without atomic writes (s3rver) can list a meta.json while its PUT is still going and serve it empty.
+        using var bucket = Make("fs");
+        Dictionary<Labels, List<(long, string)>> expected;
+        await using (var store = await LogStore.OpenAsync(new LogStoreOptions
+        {
+            Directory = Path.Combine(_dir, "ingester"),
+            BlockSize = 4096,
+            ChunkTargetSize = 16384,
+            BackgroundFlush = false,
+            Bucket = bucket,
+            Origin = "ingester-1",
+        }, NullLogger.Instance))
+        {
+            expected = await Push(store, "t1", 500, 5);
+            await store.FlushAndShipAsync(default);
+        }
+        var metaKey = await bucket.ListAsync(BucketLayout.BlocksPrefix + "t1/", default).Select(o => o.Key).SingleAsync(k => k.EndsWith("/" + BucketLayout.Meta, StringComparison.Ordinal));
+        var meta = (await bucket.GetAsync(metaKey, default))!;
+        await bucket.PutAsync(metaKey, Array.Empty<byte>(), default);
+
+        var cache = new SegmentCache(Path.Combine(_dir, "reader-cache"), 1 << 30, 64 * 1024, NullLogger.Instance);
+        using var set = new BucketBlockSet(bucket, cache, NullLogger.Instance);
+        await set.SyncAsync(default);
+        Assert.Empty(set.Tenants());
+        Assert.Equal(["t1"], set.IncompleteTenants);
+
+        // The upload completes: the next sync fetches the meta again instead of keeping the unfinished copy it saw.
+        await bucket.PutAsync(metaKey, meta, default);
+        await set.SyncAsync(default);
+        Assert.Empty(set.IncompleteTenants);
+        var selection = new Selection(All("t1", Direction.Forward));
+        selection.AddBucket(set, default);
+        AssertSame(expected, Drain(selection.Iterators()));
+    }
+
+    [Fact]
     public async Task Replicas_exported_by_ingesters_merge_with_bucket_blocks_into_each_entry_once()
     {
         using var bucket = Make("fs");
