@@ -109,8 +109,9 @@ public sealed partial class SawmillProcess : IAsyncDisposable
                 if (r.IsSuccessStatusCode)
                     return;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
+                // Not listening yet, or too slow to answer on a loaded machine: asked again until the deadline.
             }
             if (_process.HasExited)
                 throw new InvalidOperationException("sawmill exited");

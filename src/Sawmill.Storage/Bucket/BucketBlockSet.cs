@@ -57,16 +57,17 @@ public sealed class BucketBlockSet : IDisposable
     /// </summary>
     public HashSet<string> RecentBlockIds(string tenant, TimeSpan window)
     {
+        // Only blocks this view can read: one listed but unreadable (an unfinished upload on a store without atomic
+        // writes) must still come from the ingester.
         var since = DateTimeOffset.UtcNow - window;
-        var prefix = tenant + "/";
+        var committedAt = _committedAt;
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (k, at) in _committedAt)
+        foreach (var b in Blocks(tenant))
         {
-            if (at < since || !k.StartsWith(prefix, StringComparison.Ordinal))
+            if (!committedAt.TryGetValue(tenant + "/" + b.Meta.Id, out var at) || at < since)
                 continue;
-            ids.Add(k[prefix.Length..]);
-            if (_metas.TryGetValue(k, out var meta))
-                ids.UnionWith(meta.Sources);
+            ids.Add(b.Meta.Id);
+            ids.UnionWith(b.Meta.Sources);
         }
         return ids;
     }
