@@ -16,18 +16,5 @@ public static class TimeNs
     public static DateTime ToDateTime(long ns) => DateTime.UnixEpoch.AddTicks(ns / 100);
 
     /// <summary>RFC3339 with nanoseconds, UTC, as Go's <c>time.RFC3339Nano</c> prints it (trailing zeros trimmed).</summary>
-    public static string ToRfc3339Nano(long ns)
-    {
-        var seconds = Math.DivRem(ns, PerSecond, out var frac);
-        if (frac < 0)
-        {
-            frac += PerSecond;
-            seconds--;
-        }
-        var dt = DateTime.UnixEpoch.AddSeconds(seconds);
-        var text = dt.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-        if (frac == 0)
-            return text + "Z";
-        return text + "." + frac.ToString("D9", System.Globalization.CultureInfo.InvariantCulture).TrimEnd('0') + "Z";
-    }
+    public static string ToRfc3339Nano(long ns) => Sawmill.GoCompat.GoTime.FormatRfc3339Nano(ns);
 }

@@ -30,10 +30,18 @@ public static partial class RuleYaml
         {
             throw new RuleValidationException(source.Length > 0 ? $"{source}: {Flatten(e)}" : Flatten(e));
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these instead of a YamlException on some malformed input (found by fuzzing): plain
+            // scalars its scanner cannot finish, events its node loader does not expect.
+            throw new RuleValidationException("invalid YAML: " + e.Message);
+        }
         var groups = file?.Groups ?? [];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var g in groups)
         {
+            if (g == null)
+                throw new RuleValidationException((source.Length > 0 ? source + ": " : "") + "invalid rules config: a rule group is empty");
             Validate(g, source);
             if (!seen.Add(g.Name!))
                 throw new RuleValidationException((source.Length > 0 ? source + ": " : "") + $"groupname: \"{g.Name}\" is repeated in the same file");
@@ -61,6 +69,12 @@ public static partial class RuleYaml
         catch (YamlException e)
         {
             throw new RuleValidationException(Flatten(e));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these instead of a YamlException on some malformed input (found by fuzzing): plain
+            // scalars its scanner cannot finish, events its node loader does not expect.
+            throw new RuleValidationException("invalid YAML: " + e.Message);
         }
         if (g == null)
             throw new RuleValidationException("invalid rules config: rule group is empty");
@@ -90,6 +104,8 @@ public static partial class RuleYaml
         {
             var r = g.Rules[i];
             var at = $"{where}, rule {i + 1}";
+            if (r == null)
+                throw new RuleValidationException($"{at}: the rule is empty");
             if (r.Record != null && r.Alert != null)
                 throw new RuleValidationException($"{at}: only one of 'record' and 'alert' must be set");
             if (string.IsNullOrEmpty(r.Record) && string.IsNullOrEmpty(r.Alert))

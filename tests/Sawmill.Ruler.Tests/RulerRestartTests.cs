@@ -61,6 +61,14 @@ public sealed class RulerRestartTests
         }
     }
 
+    /// <summary>The sum of <c>loki_prometheus_rule_group_iterations_total</c> over the server's rule groups.</summary>
+    private static async Task<double> GroupIterationsAsync(HttpClient client)
+    {
+        var text = await client.GetStringAsync("/metrics");
+        return text.Split('\n').Where(l => l.StartsWith("loki_prometheus_rule_group_iterations_total{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public async Task Samples_recorded_while_Prometheus_is_down_arrive_after_it_restarts()
     {
@@ -81,7 +89,15 @@ public sealed class RulerRestartTests
         }
         await prom.KillAsync();
         var downFrom = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await Task.Delay(4000);
+        // Keep Prometheus down for four more group evaluations (recorded into the remote-write queue), counted on
+        // Sawmill's /metrics rather than waited for by the clock.
+        var iterations = await GroupIterationsAsync(client);
+        deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await GroupIterationsAsync(client) < iterations + 4)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the rule group stopped evaluating while Prometheus was down\n" + sawmill.Output);
+            await Task.Delay(100);
+        }
         var downTo = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await using var prom2 = await ExternalProcess.PrometheusAsync(promDir, port);
 

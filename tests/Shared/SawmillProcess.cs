@@ -69,7 +69,13 @@ public sealed partial class SawmillProcess : IAsyncDisposable
         var sp = new SawmillProcess(process, dataDir, owns);
         process.OutputDataReceived += (_, e) => sp.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => sp.OnLine(e.Data);
-        process.Exited += (_, _) => sp._address.TrySetException(new InvalidOperationException("sawmill exited early:\n" + sp.Output));
+        process.Exited += (_, _) =>
+        {
+            // Exited can fire before the redirected streams are drained; the no-argument wait reads them to the end so the
+            // message carries the process's last words (usually the reason it stopped).
+            process.WaitForExit();
+            sp._address.TrySetException(new InvalidOperationException("sawmill exited early:\n" + sp.Output));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -113,8 +119,15 @@ public sealed partial class SawmillProcess : IAsyncDisposable
             {
                 // Not listening yet, or too slow to answer on a loaded machine: asked again until the deadline.
             }
+            catch (TaskCanceledException)
+            {
+                // One slow answer on a loaded machine is not a verdict: the deadline below is.
+            }
             if (_process.HasExited)
-                throw new InvalidOperationException("sawmill exited");
+            {
+                _process.WaitForExit();
+                throw new InvalidOperationException("sawmill exited:\n" + Output);
+            }
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException("/ready did not answer 200 in time");
             await Task.Delay(50);

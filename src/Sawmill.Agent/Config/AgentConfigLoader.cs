@@ -40,6 +40,12 @@ public static partial class AgentConfigLoader
         {
             throw new ConfigException($"yaml: line {e.Start.Line}: {e.Message}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these instead of a YamlException on some malformed input (found by fuzzing): plain
+            // scalars its scanner cannot finish, events its node loader does not expect.
+            throw new ConfigException($"yaml: {e.Message}");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode rootNode)
             return new AgentConfig { Warnings = ["the configuration is empty"] };
         var root = new YamlMap(rootNode, "");

@@ -65,6 +65,9 @@ public static class GoDuration
             };
             if (scale == 0)
                 return false;
+            // Larger than any duration: refuse before the multiplication could overflow decimal.
+            if (value > (decimal)long.MaxValue / scale)
+                return false;
             total += value * scale;
             if (total > long.MaxValue)
                 return false;

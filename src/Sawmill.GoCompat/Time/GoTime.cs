@@ -132,10 +132,19 @@ public static partial class GoTime
     }
 
     /// <summary>RFC 3339 in UTC with fraction trimmed as Go's <c>time.RFC3339Nano</c> prints it.</summary>
-    public static string FormatRfc3339Nano(DateTime t)
+    public static string FormatRfc3339Nano(DateTime t) =>
+        FormatRfc3339Nano((t.ToUniversalTime().Ticks - DateTime.UnixEpoch.Ticks) * 100);
+
+    /// <summary>Unix nanoseconds as Go's <c>time.RFC3339Nano</c> prints them in UTC (trailing zeros of the fraction trimmed).</summary>
+    public static string FormatRfc3339Nano(long unixNs)
     {
-        t = t.ToUniversalTime();
-        var s = t.ToString("yyyy-MM-ddTHH:mm:ss.fffffff", CultureInfo.InvariantCulture).TrimEnd('0').TrimEnd('.');
-        return s + "Z";
+        var seconds = Math.DivRem(unixNs, 1_000_000_000L, out var frac);
+        if (frac < 0)
+        {
+            frac += 1_000_000_000L;
+            seconds--;
+        }
+        var text = DateTime.UnixEpoch.AddSeconds(seconds).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        return frac == 0 ? text + "Z" : text + "." + frac.ToString("D9", CultureInfo.InvariantCulture).TrimEnd('0') + "Z";
     }
 }

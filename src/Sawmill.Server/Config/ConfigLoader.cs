@@ -291,6 +291,12 @@ public static partial class ConfigLoader
         {
             throw new ConfigException($"{source}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these instead of a YamlException on some malformed input (found by fuzzing): plain
+            // scalars its scanner cannot finish, events its node loader does not expect.
+            throw new ConfigException($"{source}: invalid YAML: {e.Message}");
+        }
         var config = start ?? new SawmillConfig();
         var warnings = new List<string>(config.Warnings);
         var extra = new Dictionary<string, object?>(config.Extra);
@@ -340,6 +346,12 @@ public static partial class ConfigLoader
         catch (YamlException e)
         {
             throw new ConfigException($"{source}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these instead of a YamlException on some malformed input (found by fuzzing): plain
+            // scalars its scanner cannot finish, events its node loader does not expect.
+            throw new ConfigException($"{source}: invalid YAML: {e.Message}");
         }
         var result = new Dictionary<string, LimitsConfig>(StringComparer.Ordinal);
         if (root == null)

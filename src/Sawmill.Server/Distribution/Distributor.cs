@@ -14,8 +14,9 @@ namespace Sawmill.Server.Distribution;
 public sealed class Distributor(ILogWriter writer, TenantLimits limits, Func<string, Labels, bool> streamExists, Func<string, int> streamCount, Func<long>? now = null)
 {
     private const int MaxReportedErrors = 10;
-    private readonly RateLimiter _tenantRate = new();
-    private readonly RateLimiter _streamRate = new();
+    // With an injected clock (tests) the rate limits run on it too; otherwise on a monotonic clock.
+    private readonly RateLimiter _tenantRate = new(now);
+    private readonly RateLimiter _streamRate = new(now);
     private readonly Func<long> _now = now ?? TimeNs.Now;
 
     // unordered_writes: false — the newest acknowledged timestamp per stream (tenant + labels). Kept only for tenants

@@ -9,20 +9,23 @@ public sealed class RateLimiter
 {
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly object _lock = new();
-    private readonly Func<long> _clock;
+    private readonly Func<long> _clockNs;
 
-    public RateLimiter(Func<long>? clockTicks = null) => _clock = clockTicks ?? (() => System.Diagnostics.Stopwatch.GetTimestamp());
+    /// <param name="clockNs">Nanoseconds from any origin (tests pass a fake clock); a monotonic clock by default.</param>
+    public RateLimiter(Func<long>? clockNs = null) =>
+        _clockNs = clockNs ?? (() => (long)(System.Diagnostics.Stopwatch.GetTimestamp() * (1e9 / System.Diagnostics.Stopwatch.Frequency)));
 
     public bool TryTake(string key, long bytes, double ratePerSecond, double burst)
     {
         if (ratePerSecond <= 0)
             return true;
-        var now = _clock();
+        var now = _clockNs();
         lock (_lock)
         {
             if (!_buckets.TryGetValue(key, out var b))
                 _buckets[key] = b = new Bucket { Tokens = burst, Last = now };
-            var elapsed = (double)(now - b.Last) / System.Diagnostics.Stopwatch.Frequency;
+            // A clock that steps back (a wall clock in tests, say) never takes tokens away.
+            var elapsed = Math.Max(0, now - b.Last) / 1e9;
             b.Tokens = Math.Min(burst, b.Tokens + elapsed * ratePerSecond);
             b.Last = now;
             // A single request larger than the burst can never fit; Loki lets the bucket go negative for it only when empty-full.

@@ -16,6 +16,60 @@ public static class JsonPushDecoder
 {
     public static List<RawStream> Decode(ReadOnlyMemory<byte> body)
     {
+        // Loki (Go's JSON decoding) accepts invalid UTF-8 in strings and lone UTF-16 surrogates in \u escapes, storing
+        // U+FFFD in their place; System.Text.Json refuses to read such strings, so the body is made valid first.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+            body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body.Span));
+        try
+        {
+            return DecodeValid(body);
+        }
+        catch (InvalidOperationException) when (ReplaceLoneSurrogateEscapes(body.Span) is { } fixedBody)
+        {
+            return DecodeValid(fixedBody);
+        }
+    }
+
+    /// <summary>
+    /// The body with every <c>\uD800</c>–<c>\uDFFF</c> escape that is not half of a valid pair written as
+    /// <c>\uFFFD</c>, or null when it has none.
+    /// </summary>
+    private static byte[]? ReplaceLoneSurrogateEscapes(ReadOnlySpan<byte> body)
+    {
+        var output = body.ToArray();
+        var changed = false;
+        for (var i = 0; i + 5 < output.Length; i++)
+        {
+            if (output[i] != (byte)'\\')
+                continue;
+            if (output[i + 1] != (byte)'u')
+            {
+                i++; // an escaped character, possibly a backslash: skip it
+                continue;
+            }
+            if (!Hex4(output, i + 2, out var unit) || unit is < 0xD800 or > 0xDFFF)
+                continue;
+            if (unit < 0xDC00 && i + 7 < output.Length && output[i + 6] == (byte)'\\' && output[i + 7] == (byte)'u'
+                && Hex4(output, i + 8, out var low) && low is >= 0xDC00 and <= 0xDFFF)
+            {
+                i += 11;
+                continue;
+            }
+            "FFFD"u8.CopyTo(output.AsSpan(i + 2));
+            changed = true;
+            i += 5;
+        }
+        return changed ? output : null;
+    }
+
+    private static bool Hex4(byte[] b, int at, out int value)
+    {
+        value = 0;
+        return at + 4 <= b.Length && int.TryParse(b.AsSpan(at, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static List<RawStream> DecodeValid(ReadOnlyMemory<byte> body)
+    {
         JsonDocument doc;
         try
         {

@@ -19,6 +19,12 @@ internal static class BlockFormat
     public const byte FlagColumnsCompressed = 1;
 
     /// <summary>
+    /// The largest raw lines or metadata section a reader accepts (64 MiB; writers cut blocks at 256 KiB, cold blocks
+    /// at 1 MiB). Larger stated sizes are damage, refused before anything is allocated.
+    /// </summary>
+    public const int MaxRawSection = 64 << 20;
+
+    /// <summary>
     /// Header byte 29: no line-length column (L = 0); every line is followed by <c>\n</c> in the lines section, whose raw
     /// length is then the sum of the line lengths plus the entry count. Written only in cold (recompressed) blocks.
     /// </summary>
@@ -200,6 +206,12 @@ internal static class BlockFormat
             var codec = (ChunkCodec)span[28];
             var flags = span[29];
             var body = span[HeaderSize..];
+            // Timestamps and lengths are at most two 10-byte varints per entry; anything larger is damage (and must not
+            // overflow the sum below).
+            if (tsBytes < 0 || lenBytes < 0 || (long)tsBytes + lenBytes > 20L * Math.Max(n, 0) + 20)
+                throw new InvalidDataException("block section lengths do not add up");
+            if (linesRaw is < 0 or > MaxRawSection || metaRaw is < 0 or > MaxRawSection)
+                throw new InvalidDataException("block raw sizes are larger than any block");
             ReadOnlySpan<byte> columns;
             byte[]? rented = null;
             if ((flags & FlagColumnsCompressed) != 0)

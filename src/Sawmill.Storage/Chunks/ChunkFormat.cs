@@ -138,11 +138,14 @@ internal static class ChunkFormat
             if (nBlocks < 0 || filterWords < 0 || (long)nBlocks * BlockEntrySize + (long)filterWords * 8 > span.Length)
                 throw new InvalidDataException("chunk header counts run past the chunk");
             var headerSize = HeaderSize(nBlocks, filterWords);
+            if (headerSize > span.Length)
+                throw new InvalidDataException("chunk header counts run past the chunk");
             var crc = BinaryPrimitives.ReadUInt32LittleEndian(span[(headerSize - 4)..]);
             if (Crc32.HashToUInt32(span[..(headerSize - 4)]) != crc)
                 throw new InvalidDataException("chunk header checksum mismatch");
             r.Position = FixedHeaderSize;
             var blocks = new EncodedBlock[nBlocks];
+            long totalEntries = 0;
             for (var i = 0; i < nBlocks; i++)
             {
                 var minT = r.ReadI64();
@@ -153,6 +156,10 @@ internal static class ChunkFormat
                 var length = (int)r.ReadU32();
                 if (offset < headerSize || length < 0 || (long)offset + length > span.Length)
                     throw new InvalidDataException($"block {i} lies outside the chunk");
+                // A block holds at most one entry per byte of lines plus its header; counts beyond that are damage.
+                totalEntries += entries;
+                if (entries < 0 || raw < 0 || minT > maxT || totalEntries > int.MaxValue)
+                    throw new InvalidDataException($"block {i} has impossible counts or bounds");
                 blocks[i] = new EncodedBlock(bytes.Slice(offset, length), minT, maxT, entries, raw, source);
             }
             var words = new ulong[filterWords];

@@ -32,8 +32,9 @@ public sealed class CommandLineEndToEndTests : IDisposable
         var logs = Directory.CreateDirectory(Path.Combine(_dir, "logs")).FullName;
         File.WriteAllLines(Path.Combine(logs, "app.log"), ["error seq=000001 boom", "info seq=000002 fine"]);
         await using var agent = await AgentProcess.StartAsync(Config(logs), "-dry-run", "-inspect", "-print-config-stderr");
-        await E2E.WaitUntilAsync(() => Task.FromResult(agent.Output.Contains("seq=000002 fine", StringComparison.Ordinal)), "dry-run output");
-        await Task.Delay(300);
+        // Wait for everything the assertions below look for; the inspect lines may follow the entry lines.
+        string[] expected = ["seq=000002 fine", "[inspect: regex stage]", "[inspect: labels stage] labels=filename="];
+        await E2E.WaitUntilAsync(() => Task.FromResult(expected.All(e => agent.Output.Contains(e, StringComparison.Ordinal))), "dry-run output");
         var output = agent.Output;
         Assert.Matches(@"\d{4}-\d\d-\d\dT[^\t]+\t\{filename=""[^""]+app\.log"", job=""e2e"", level=""error""\}\terror seq=000001 boom", output);
         Assert.Contains("level=\"info\"}\tinfo seq=000002 fine", output, StringComparison.Ordinal);

@@ -63,7 +63,7 @@ public sealed class CrashEndToEndTests : IAsyncLifetime
             for (var i = 0; i < 10; i++)
                 Write(40);
             var counts = await E2E.WaitForAllAsync(http, "{job=\"e2e\"}", "kill", seq, TimeSpan.FromSeconds(90), () => outputBefore + "\n--- after restart ---\n" + agent.Output);
-            await Task.Delay(1500);
+            await E2E.WaitUntilSettledAsync(_dir, logs, () => agent.Output);
             counts = E2E.Counts(await E2E.QueryAsync(http, "{job=\"e2e\"}"), "kill");
             Assert.Equal(seq, counts.Count);
             // One batch holds at most BatchSize bytes of lines plus the line that crossed the limit.

@@ -133,6 +133,23 @@ internal static partial class E2E
         }
     }
 
+    /// <summary>
+    /// Waits until the agent has nothing left to send: its positions file (written only for acknowledged lines) holds
+    /// every log file in <paramref name="logs"/> at its full length. After that no line can arrive again, so a test
+    /// can count duplicates without sleeping.
+    /// </summary>
+    public static Task WaitUntilSettledAsync(string dir, string logs, Func<string>? context = null) =>
+        WaitUntilAsync(() =>
+        {
+            var positions = Path.Combine(dir, "positions.yaml");
+            if (!File.Exists(positions))
+                return Task.FromResult(false);
+            var saved = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (Match m in PositionRegex().Matches(File.ReadAllText(positions)))
+                saved[Regex.Unescape(m.Groups[1].Value)] = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            return Task.FromResult(Directory.GetFiles(logs, "*.log").All(f => saved.TryGetValue(f, out var at) && at == new FileInfo(f).Length));
+        }, "the agent to acknowledge every line of " + logs + (context == null ? "" : "\n" + context()), TimeSpan.FromSeconds(90));
+
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
@@ -146,4 +163,7 @@ internal static partial class E2E
 
     [GeneratedRegex(@"seq=(\d+)")]
     private static partial Regex SeqRegex();
+
+    [GeneratedRegex(@"^\s+""((?:[^""\\]|\\.)*)"": ""(\d+)""", RegexOptions.Multiline)]
+    private static partial Regex PositionRegex();
 }

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using Sawmill.Agent.Tests.Kubernetes;
+using Sawmill.Agent.Tests.Discovery.Kubernetes;
 using Sawmill.Testing;
 using YamlDotNet.RepresentationModel;
 

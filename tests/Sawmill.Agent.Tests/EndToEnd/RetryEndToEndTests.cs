@@ -41,7 +41,7 @@ public sealed class RetryEndToEndTests : IAsyncLifetime
 
         using var http = _server.CreateClient();
         var counts = await E2E.WaitForAllAsync(http, "{job=\"e2e\"}", "retry", 300, TimeSpan.FromSeconds(60), () => agent.Output);
-        await Task.Delay(500);
+        await E2E.WaitUntilSettledAsync(_dir, logs, () => agent.Output);
         counts = E2E.Counts(await E2E.QueryAsync(http, "{job=\"e2e\"}"), "retry");
         Assert.All(counts, kv => Assert.True(kv.Value == 1, $"seq {kv.Key} arrived {kv.Value} times"));
 

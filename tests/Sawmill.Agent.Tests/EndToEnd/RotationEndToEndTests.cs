@@ -89,7 +89,7 @@ public sealed class RotationEndToEndTests : IAsyncLifetime
         seq += 100;
 
         var counts = await E2E.WaitForAllAsync(http, "{job=\"e2e\"}", "ct", seq, TimeSpan.FromSeconds(90), () => agent.Output);
-        await Task.Delay(1000);
+        await E2E.WaitUntilSettledAsync(_dir, logs, () => agent.Output);
         counts = E2E.Counts(await E2E.QueryAsync(http, "{job=\"e2e\"}"), "ct");
         Assert.Equal(seq, counts.Count);
         Assert.All(counts, kv => Assert.True(kv.Value == 1, $"seq {kv.Key} arrived {kv.Value} times"));

@@ -21,6 +21,22 @@ public sealed class PushAndQueryTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task A_json_line_with_invalid_utf8_or_a_lone_surrogate_is_stored_with_replacement_characters()
+    {
+        // Found by fuzzing: this answered 500. Loki accepts it and stores U+FFFD in place of the bad bytes.
+        var now = Client.Now;
+        var app = "utf8-" + Guid.NewGuid().ToString("N")[..8];
+        var body = Encoding.UTF8.GetBytes($"{{\"streams\":[{{\"stream\":{{\"app\":\"{app}\"}},\"values\":[[\"{now - 1000}\",\"bad \u0001\"],[\"{now}\",\"lone \\ud800 escape\"]]}}]}}");
+        body[Array.IndexOf(body, (byte)1)] = 0xFF;
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var r = await Http.PostAsync("/loki/api/v1/push", content);
+        Assert.Equal(204, (int)r.StatusCode);
+        var lines = await Client.QueryLinesAsync(Http, $"{{app=\"{app}\"}}", now - TimeNs.PerMinute, now + 1, direction: "forward");
+        Assert.Equal(["bad \uFFFD", "lone \uFFFD escape"], lines.Select(l => l.Line));
+    }
+
+    [Fact]
     public async Task A_gzipped_json_push_is_accepted()
     {
         var now = Client.Now;

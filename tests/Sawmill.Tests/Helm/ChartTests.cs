@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sawmill.Agent.Config;
+using Sawmill.Commands;
 using Sawmill.Server.Config;
 using Sawmill.Testing;
 using YamlDotNet.RepresentationModel;
@@ -160,7 +161,7 @@ public sealed class ChartTests
         {
             File.WriteAllText(Path.Combine(dir, "config.yaml"), yaml);
             var local = args.Select(a => a.StartsWith("-config.file=", StringComparison.Ordinal) ? "-config.file=" + Path.Combine(dir, "config.yaml") : a);
-            Assert.Equal(0, await Commands.AgentCommand.RunAsync([.. local, "-check-syntax"]));
+            Assert.Equal(0, await AgentCommand.RunAsync([.. local, "-check-syntax"]));
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Sawmill.Commands;
 using Sawmill.Server.Config;
 using Sawmill.Testing;
 
@@ -58,7 +59,7 @@ public sealed partial class DockerfileTests
             var config = Path.Combine(dir, "config.yaml");
             File.WriteAllText(config, "clients:\n  - url: http://sawmill:3100/loki/api/v1/push\n");
             var replaced = args.Select(a => a.StartsWith("-config.file=", StringComparison.Ordinal) ? "-config.file=" + config : a).Append("-check-syntax").ToArray();
-            Assert.Equal(0, await Commands.AgentCommand.RunAsync(replaced));
+            Assert.Equal(0, await AgentCommand.RunAsync(replaced));
         }
         finally
         {
