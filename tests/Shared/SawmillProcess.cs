@@ -115,9 +115,8 @@ public sealed partial class SawmillProcess : IAsyncDisposable
                 if (r.IsSuccessStatusCode)
                     return;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (HttpRequestException)
             {
-                // Not listening yet, or too slow to answer on a loaded machine: asked again until the deadline.
             }
             catch (TaskCanceledException)
             {
