@@ -46,8 +46,6 @@ public sealed class ApiEquivalenceTests(ITestOutputHelper output)
                     Assert.Equal(System.Net.HttpStatusCode.NoContent, r.StatusCode);
                 }
         }
-        // The read node has listed the uploaded blocks (resync_interval 1s).
-        await Task.Delay(0);
         var s0 = start.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var e0 = now.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string Q(string q) => Uri.EscapeDataString(q);

@@ -270,6 +270,8 @@ public sealed class SawmillServer : IAsyncDisposable
             RingEndpoints.Map(app, context.Cluster);
         if (target == "write")
             IngesterEndpoints.Map(app, context, context.Cluster!);
+        if (target == "all")
+            IngesterEndpoints.MapFlush(app, context.Store!);
         context.Frontend?.Map(app, context);
         if (target is "all" or "read")
         {
