@@ -4,14 +4,16 @@
 # from a cold and a warm read-node cache against a single process, and how long a read node with an empty disk takes
 # to answer its first query over what the bucket holds.
 #
-#   bench/scalable/run.sh [push-seconds=30] [bucket-gib=1]
+#   bench/scalable/run.sh [push-seconds=30]
+#
+# The bucket ends up holding both push runs (RF=1 and RF=3); choose push-seconds so that they reach the size the
+# fresh-read-node figure is wanted for (the script prints the raw GiB it measured over).
 #
 # Needs etcd (Debian's etcd-server) and npm's s3rver (./test.sh installs both) and a Release build
 # (dotnet build -c Release src/Sawmill). Everything runs on loopback ports it picks; it removes what it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PUSH_SECONDS=${1:-30}
-BUCKET_GIB=${2:-1}
 DLL=src/Sawmill/bin/Release/net10.0/sawmill.dll
 [ -f "$DLL" ] || { echo "build first: dotnet build -c Release src/Sawmill" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/sawmill-scalable-XXXX)
@@ -167,12 +169,15 @@ dotnet "$DLL" bench query -url="$rurl" -since=1h -repeat=3 2>&1 | sed 's/^/warm 
 echo "--- single process"
 dotnet "$DLL" bench query -url="$SINGLE_URL" -since=1h -repeat=3 2>&1 | sed 's/^/single  /'
 
-# A read node with an empty disk: time from its start to its first answer over everything in the bucket.
-raw=$(curl -s -G "$rurl/loki/api/v1/index/stats" --data-urlencode 'query={app=~".+"}' --data-urlencode "start=$(( ($(date +%s) - 7200) * 1000000000 ))" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes"])')
+# A read node with an empty disk, the write nodes stopped (everything was flushed): time from its start to its first
+# answer over everything in the bucket (both push runs).
+for p in "${WRITER_PIDS_RF[@]}"; do kill "$p"; done
+for p in "${WRITER_PIDS_RF[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
 t0=$(date +%s.%N)
 read -r fpid furl < <(start_node "$WORK/rf3.yaml" read read-fresh)
 t1=$(date +%s.%N)
-answer=$(curl -s -G "$furl/loki/api/v1/query" --data-urlencode 'query=sum(count_over_time({app=~".+"} |= "NEEDLE-q7x9" [2h]))')
+answer=$(curl -s -G "$furl/loki/api/v1/query" --data-urlencode 'query=sum(count_over_time({app=~".+"} |= "NEEDLE-q7x9" [3h]))')
 t2=$(date +%s.%N)
-echo "fresh read node over $(awk -v b="$raw" 'BEGIN { printf "%.2f", b / 2^30 }') GiB of raw lines in the bucket and ingesters: ready after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, first needle count answered $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s later ($(echo "$answer" | head -c 120))"
+raw=$(curl -s -G "$furl/loki/api/v1/index/stats" --data-urlencode 'query={app=~".+"}' --data-urlencode "start=$(( ($(date +%s) - 10800) * 1000000000 ))" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes"])')
+echo "fresh read node, write nodes stopped, $(awk -v b="$raw" 'BEGIN { printf "%.2f", b / 2^30 }') GiB of raw lines in the bucket: ready after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, first needle count over all of it answered $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s later ($(echo "$answer" | head -c 120))"
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
