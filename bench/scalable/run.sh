@@ -147,18 +147,38 @@ push_single() {
 
 push_single
 push_cluster 1
+RAW_MB_RF1=$RAW_MB
 for p in "${WRITER_PIDS_RF[@]}"; do kill "$p"; done
 push_cluster 3
 
-# Bucket bytes before and after the backend compacts the RF=3 replicas.
-bucket_bytes() { du -sb "$WORK/s3/sawmill/blocks" 2>/dev/null | cut -f1; }
-echo "bucket (RF=1 run + RF=3 run, s3rver's files incl. its metadata): $(bucket_bytes) bytes before compaction"
+# Bytes of the live blocks in the bucket (chunks + index + meta of the blocks no other block replaces; replaced ones
+# stay for retention_delete_delay), read from s3rver's directory (<key>._S3rver_object files).
+live_bytes() {
+  python3 - "$WORK/s3/sawmill/blocks" <<'PY'
+import json, os, sys
+root = sys.argv[1]
+blocks, replaced = {}, set()
+for tenant in os.listdir(root):
+    for bid in os.listdir(os.path.join(root, tenant)):
+        d = os.path.join(root, tenant, bid)
+        files = {f: os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith("._S3rver_object")}
+        if "meta.json._S3rver_object" not in files:
+            continue
+        with open(os.path.join(d, "meta.json._S3rver_object")) as f:
+            replaced.update(tenant + "/" + s for s in (json.load(f).get("sources") or []))
+        blocks[tenant + "/" + bid] = sum(files.values())
+print(sum(v for k, v in blocks.items() if k not in replaced))
+PY
+}
+RAW_BYTES=$(awk -v a="$RAW_MB_RF1" -v b="$RAW_MB" 'BEGIN { printf "%d", (a + b) * 1e6 }')
+before=$(live_bytes)
+echo "bucket (RF=1 run + RF=3 run): $before live bytes before compaction = $(awk -v u="$before" -v r="$RAW_BYTES" 'BEGIN { printf "%.3f", u / r }') per raw byte"
 read -r bpid burl < <(start_node "$WORK/rf3.yaml" backend backend-1)
-for _ in $(seq 1 300); do
+for _ in $(seq 1 600); do
   curl -s "$burl/metrics" | grep -q '^sawmill_bucket_compactor_runs_total{status="success"} [1-9]' && break; sleep 1
 done
-sleep 2
-echo "bucket after one compactor run: $(bucket_bytes) bytes (raw pushed: RF=1 run + RF=3 run)"
+after=$(live_bytes)
+echo "bucket after the first compactor run (replicas merged): $after live bytes = $(awk -v u="$after" -v r="$RAW_BYTES" 'BEGIN { printf "%.3f", u / r }') per raw byte"
 
 # Queries: the perf queries (needle, count by level) over the last hour, cold then warm, through a read node with an
 # empty disk, against the single process holding the same kind of data.
