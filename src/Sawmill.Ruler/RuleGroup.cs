@@ -75,15 +75,16 @@ public sealed class RuleGroup
     public async Task RunAsync(CancellationToken stop)
     {
         RulerMetrics.GroupRules.WithLabels(Tenant, Key).Set(Rules.Count);
-        var next = DateTime.UtcNow;
+        var clock = _runtime.Clock;
+        var next = clock.GetUtcNow().UtcDateTime;
         while (!stop.IsCancellationRequested)
         {
-            var now = DateTime.UtcNow;
+            var now = clock.GetUtcNow().UtcDateTime;
             if (now < next)
             {
                 try
                 {
-                    await Task.Delay(next - now, stop);
+                    await Task.Delay(next - now, clock, stop);
                 }
                 catch (OperationCanceledException)
                 {
@@ -106,7 +107,7 @@ public sealed class RuleGroup
                 _logger.LogError(e, "rule group evaluation crashed user={Tenant} group={Group}", Tenant, Key);
             }
             next += Interval;
-            var late = DateTime.UtcNow - next;
+            var late = clock.GetUtcNow().UtcDateTime - next;
             if (late > TimeSpan.Zero)
             {
                 var missed = (long)(late / Interval) + 1;
@@ -229,7 +230,7 @@ public sealed class RuleGroup
 
     private IReadOnlyList<Templates.TemplateSample> RunTemplateQuery(string query)
     {
-        var samples = QueryAsync(query, LastEvaluation == default ? DateTime.UtcNow : LastEvaluation, CancellationToken.None).GetAwaiter().GetResult();
+        var samples = QueryAsync(query, LastEvaluation == default ? _runtime.Clock.GetUtcNow().UtcDateTime : LastEvaluation, CancellationToken.None).GetAwaiter().GetResult();
         return samples.Select(s => new Templates.TemplateSample(s.Labels.ToDictionary(), s.Value)).ToList();
     }
 
