@@ -33,7 +33,8 @@ if ! command -v s3rver >/dev/null 2>&1; then
   fi
 fi
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# No MSBuild node outlives the run (a reused node would keep this script's output pipe and temp files open).
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 results=$(mktemp -d)
 dotnet build Sawmill.slnx -c Debug -nologo -v q 2>&1 | grep -E "error|Error" | grep -v "0 Error" ; 
 if [ "${PIPESTATUS[0]}" != 0 ]; then
