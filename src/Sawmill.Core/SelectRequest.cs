@@ -1,7 +1,7 @@
 namespace Sawmill.Core;
 
 /// <summary>What the engine asks storage for: the streams of one tenant that match, over a time range.</summary>
-public sealed class SelectRequest
+public sealed record SelectRequest
 {
     public required string Tenant { get; init; }
 
@@ -20,6 +20,12 @@ public sealed class SelectRequest
 
     /// <summary>Optional pushed-down line filter; storage returns only lines it accepts.</summary>
     public ILineFilter? LineFilter { get; init; }
+
+    /// <summary>
+    /// Conditions the query's pipeline implies for every entry it keeps (see <see cref="ImpliedCondition"/>): storage may
+    /// drop entries and skip blocks that cannot satisfy them. Entries that may satisfy them are returned as usual.
+    /// </summary>
+    public IReadOnlyList<ImpliedCondition> Implied { get; init; } = [];
 
     /// <summary>Counters storage adds to while it reads (for the query <c>stats</c> block). Thread-safe.</summary>
     public QueryStatistics Statistics { get; init; } = new();

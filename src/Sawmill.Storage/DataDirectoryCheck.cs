@@ -116,7 +116,7 @@ public static class DataDirectoryCheck
                     report.Chunks++;
                     try
                     {
-                        var chunk = reader.ReadChunk(meta, null)!;
+                        var chunk = reader.ReadChunk(meta);
                         var entries = 0;
                         foreach (var block in chunk.Blocks)
                         {

@@ -299,7 +299,7 @@ public sealed partial class LogStore
         {
             var took = System.Diagnostics.Stopwatch.StartNew();
             var cold = ChunkRecompressor.Recompress(chunk, settings);
-            var stored = ChunkFormat.HeaderSize(cold.Blocks.Length, cold.Filter?.Words.Length ?? 0) + cold.StoredBytes;
+            var stored = ChunkFormat.HeaderSize(cold) + cold.StoredBytes;
             Chunks++;
             _raw += cold.RawBytes;
             _before += meta.Length;
@@ -330,7 +330,7 @@ public sealed partial class LogStore
         var intact = new List<EncodedBlock>();
         try
         {
-            chunk = block.ReadChunk(meta, null)!;
+            chunk = block.ReadChunk(meta);
             foreach (var b in chunk.Blocks)
             {
                 try

@@ -102,10 +102,11 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
 
     private void ApplyReplayedBlock(string tenant, Labels labels, EncodedBlock block)
     {
-        // The token filter of the chunk the block will join needs the block's trigrams.
+        // The trigram filter of the chunk the block will join needs the block's trigrams, and the block a token filter.
         using var decoded = new DecodedBlock();
-        BlockFormat.Decode(block, lines: true, metadata: false, decoded);
-        GetTenant(tenant).Head.GetOrCreate(labels).AppendSealed(block, TrigramSet.Collect(decoded));
+        BlockFormat.Decode(block, lines: true, metadata: true, decoded);
+        var (indexed, trigrams) = BlockSealer.Index(block, decoded);
+        GetTenant(tenant).Head.GetOrCreate(labels).AppendSealed(indexed, trigrams);
         Interlocked.Add(ref Metrics.EntriesAppended, block.Entries);
         Interlocked.Add(ref Metrics.BytesAppended, block.RawBytes);
     }
@@ -166,6 +167,28 @@ public sealed partial class LogStore : ILogWriter, ILogReader, IAsyncDisposable
         Metrics.WalBytes = Interlocked.Read(ref _wal.BytesWritten);
         Metrics.WalSyncs = Interlocked.Read(ref _wal.Syncs);
         return new PushResult(appended, bytes, duplicates, rejected);
+    }
+
+    /// <summary>
+    /// Recomputes <see cref="StorageMetrics.HeadEntries"/>, <see cref="StorageMetrics.HeadBytes"/> and
+    /// <see cref="StorageMetrics.Streams"/> from the head (one short lock per stream; for <c>/metrics</c>).
+    /// </summary>
+    public void UpdateHeadMetrics()
+    {
+        long entries = 0, bytes = 0, streams = 0;
+        foreach (var t in _tenants.Values)
+        {
+            foreach (var s in t.Head.All)
+            {
+                var (e, b) = s.MemoryFigures();
+                entries += e;
+                bytes += b;
+                streams++;
+            }
+        }
+        Metrics.HeadEntries = entries;
+        Metrics.HeadBytes = bytes;
+        Metrics.Streams = streams;
     }
 
     private static string Rfc3339(long ns) => TimeNs.ToRfc3339Nano(ns);

@@ -71,6 +71,12 @@ public sealed class StorageMetrics
     /// <summary>Bytes of WAL segments and checkpoints on disk.</summary>
     public long WalDiskBytes { get; internal set; }
 
+    /// <summary>Entries held in memory (not yet in a block on disk), as of the last <see cref="LogStore.UpdateHeadMetrics"/>.</summary>
+    public long HeadEntries { get; internal set; }
+
+    /// <summary>Bytes the head holds for its entries (open raw blocks and compressed blocks and chunks), as of the last update.</summary>
+    public long HeadBytes { get; internal set; }
+
     /// <summary>Blocks uploaded to the bucket (write nodes) since start.</summary>
     public long BlocksUploaded => Interlocked.Read(ref BlocksUploadedCount);
 

@@ -164,9 +164,16 @@ internal static class FuzzTargets
             {
                 var chunk = ChunkFormat.Read(input, "fuzz");
                 using var decoded = new DecodedBlock();
+                // The filters a search tests: the chunk's trigram filter and (version 3) each block's token filter.
+                var keys = TokenKeys.Needle(U("error abc"), bounded: false).SelectMany(k => k).ToArray();
                 foreach (var block in chunk.Blocks)
+                {
                     BlockFormat.Decode(block, lines: true, metadata: true, decoded);
-                chunk.MayMatch([U("error"), U("abc")]);
+                    if (block.TokenFilter is { } filter)
+                        foreach (var key in keys)
+                            TokenFilter.MayContain(filter, key);
+                }
+                chunk.Filter?.MayContainSubstring(U("error"));
             },
             e => e is StorageCorruptionException,
             FixUp: FixChunkChecksums),
@@ -243,7 +250,10 @@ internal static class FuzzTargets
             BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(end), Crc32.HashToUInt32(b.AsSpan(start, end - start)));
     }
 
-    /// <summary>docs/format/chunk.md: header CRC after the block table and filter; each block ends with its own CRC.</summary>
+    /// <summary>
+    /// docs/format/chunk.md: header CRC after the block table, trigram filter and (version 3) token filters; each block
+    /// ends with its own CRC; version 3 table entries (48 bytes) also hold the CRC of the block's prefix.
+    /// </summary>
     private static byte[] FixChunkChecksums(byte[] b)
     {
         if (b.Length < 48)
@@ -252,15 +262,25 @@ internal static class FuzzTargets
         var words = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(40));
         if (blocks > 4096 || words > 1 << 20)
             return b;
-        var headerEnd = 48 + 32 * (int)blocks + 8 * (int)words;
-        for (var i = 0; i < blocks && 48 + 32 * i + 32 <= b.Length; i++)
+        var entry = b[4] == 3 ? 48 : 32;
+        long headerEnd = 48 + entry * (int)blocks + 8 * (int)words;
+        for (var i = 0; i < blocks && 48 + entry * i + entry <= b.Length; i++)
         {
-            var offset = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(48 + 32 * i + 24));
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(48 + 32 * i + 28));
+            var e = 48 + entry * i;
+            var offset = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(e + 24));
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(e + 28));
             if (offset >= 0 && length >= 4 && (long)offset + length <= b.Length)
                 WriteCrc(b, offset, offset + length - 4);
+            if (entry == 48)
+            {
+                var prefix = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(e + 32));
+                if (offset >= 0 && prefix >= 0 && prefix <= length && (long)offset + length <= b.Length)
+                    BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(e + 36), Crc32.HashToUInt32(b.AsSpan(offset, prefix)));
+                headerEnd += BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(e + 40));
+            }
         }
-        WriteCrc(b, 0, headerEnd);
+        if (headerEnd <= int.MaxValue)
+            WriteCrc(b, 0, (int)headerEnd);
         return b;
     }
 

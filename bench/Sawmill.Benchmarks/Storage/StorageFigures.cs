@@ -206,9 +206,9 @@ internal static class StorageFigures
         long lines = 0, columns = 0, blockHeaders = 0, chunkHeaders = 0, filter = 0;
         foreach (var c in chunks)
         {
-            var words = c.Filter?.Words.Length ?? 0;
-            filter += words * 8L;
-            chunkHeaders += ChunkFormat.HeaderSize(c.Blocks.Length, words) - words * 8L;
+            var filters = (c.Filter?.Words.Length ?? 0) * 8L + c.Blocks.Sum(b => (long)(b.TokenFilter?.Length ?? 0));
+            filter += filters;
+            chunkHeaders += ChunkFormat.HeaderSize(c) - filters;
             foreach (var b in c.Blocks)
             {
                 var s = b.Bytes.Span;

@@ -154,7 +154,8 @@ public sealed class LogQLEngine : IQueryEngine
         var limit = query.Limit;
         if (limits.MaxEntriesLimitPerQuery > 0 && limit > limits.MaxEntriesLimitPerQuery)
             throw new QueryLimitException($"max entries limit per query exceeded, limit > max_entries_limit_per_query ({limit} > {limits.MaxEntriesLimitPerQuery})");
-        var pipeline = new Pipeline(PipelineCompiler.CompileStages(log.Stages));
+        var stages = PipelineCompiler.CompileStages(log.Stages);
+        var pipeline = new Pipeline(stages);
         var pushed = pipeline.LeadingLineFilter;
         if (pushed != null)
             pipeline = new Pipeline(PipelineCompiler.CompileStages(log.Stages), null, skipLeadingLineFilters: true);
@@ -167,6 +168,7 @@ public sealed class LogQLEngine : IQueryEngine
             Direction = query.Direction,
             Fields = EntryFields.All,
             LineFilter = pushed,
+            Implied = ImpliedConditions.Of(stages, unwrapLabel: null),
             Statistics = stats,
         }, token);
         // Streams are read in parallel (up to max_query_parallelism workers, each taking the next unread stream) into one

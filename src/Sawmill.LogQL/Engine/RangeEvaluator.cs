@@ -55,6 +55,7 @@ internal sealed class RangeEvaluator(ILogReader reader, EvalContext ctx)
             Direction = Direction.Forward,
             Fields = fields,
             LineFilter = pushed,
+            Implied = ImpliedConditions.Of(stages, unwrap?.Label),
             Statistics = ctx.Statistics,
         }, ctx.Token);
 

@@ -36,7 +36,10 @@ public static class StatusEndpoints
         app.MapGet("/metrics", async (HttpContext http) =>
         {
             if (ctx.Store != null)
+            {
+                ctx.Store.UpdateHeadMetrics();
                 StorageMetricsExporter.Update(ctx.Store.Metrics);
+            }
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted);
         });

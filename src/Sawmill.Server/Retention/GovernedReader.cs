@@ -18,19 +18,7 @@ public sealed class GovernedReader(ILogReader inner, RetentionPolicy policy, Del
     {
         var tenantDeletes = deletes.For(request.Tenant).ToList();
         var needLines = tenantDeletes.Any(d => d.Filter != null) && (request.Fields & EntryFields.Lines) != EntryFields.Lines;
-        var effective = needLines
-            ? new SelectRequest
-            {
-                Tenant = request.Tenant,
-                Matchers = request.Matchers,
-                StartNs = request.StartNs,
-                EndNs = request.EndNs,
-                Direction = request.Direction,
-                Fields = request.Fields | EntryFields.Lines,
-                LineFilter = request.LineFilter,
-                Statistics = request.Statistics,
-            }
-            : request;
+        var effective = needLines ? request with { Fields = request.Fields | EntryFields.Lines } : request;
         var result = new List<IEntryIterator>();
         var lookback = policy.LookbackCutoff(request.Tenant);
         foreach (var it in inner.Select(effective, cancellationToken))

@@ -25,6 +25,8 @@ public static class StorageMetricsExporter
     private static readonly Gauge Blocks = Metrics.CreateGauge("sawmill_store_blocks", "Persisted blocks currently open.");
     private static readonly Gauge BlockBytes = Metrics.CreateGauge("sawmill_store_block_bytes", "Bytes of persisted blocks on disk (chunks and index).");
     private static readonly Gauge WalDiskBytes = Metrics.CreateGauge("sawmill_wal_disk_bytes", "Bytes of WAL segments and checkpoints on disk.");
+    private static readonly Gauge HeadEntries = Metrics.CreateGauge("sawmill_store_head_entries", "Entries held in memory, not yet flushed to a block on disk.");
+    private static readonly Gauge HeadBytes = Metrics.CreateGauge("sawmill_store_head_bytes", "Bytes the in-memory head holds for its entries (open blocks' lines, compressed blocks and cut chunks).");
     private static readonly Gauge BlocksUploaded = Metrics.CreateGauge("sawmill_store_blocks_uploaded_total", "Blocks uploaded to the bucket since start (write nodes).");
     private static readonly Gauge BytesUploaded = Metrics.CreateGauge("sawmill_store_bytes_uploaded_total", "Bytes uploaded to the bucket (chunks, index, meta) since start (write nodes).");
     private static readonly Gauge UploadFailures = Metrics.CreateGauge("sawmill_store_upload_failures_total", "Block uploads that failed and are retried (the block stays on local disk).");
@@ -52,6 +54,8 @@ public static class StorageMetricsExporter
         Blocks.Set(m.Blocks);
         BlockBytes.Set(m.BlockBytes);
         WalDiskBytes.Set(m.WalDiskBytes);
+        HeadEntries.Set(m.HeadEntries);
+        HeadBytes.Set(m.HeadBytes);
         BlocksUploaded.Set(m.BlocksUploaded);
         BytesUploaded.Set(m.BytesUploaded);
         UploadFailures.Set(m.UploadFailures);

@@ -40,17 +40,7 @@ public sealed class MultiTenantReader(ILogReader inner) : ILogReader
         var result = new List<IEntryIterator>();
         foreach (var t in tenants)
         {
-            var single = new SelectRequest
-            {
-                Tenant = t,
-                Matchers = rest,
-                StartNs = request.StartNs,
-                EndNs = request.EndNs,
-                Direction = request.Direction,
-                Fields = request.Fields,
-                LineFilter = request.LineFilter,
-                Statistics = request.Statistics,
-            };
+            var single = request with { Tenant = t, Matchers = rest };
             foreach (var it in inner.Select(single, cancellationToken))
                 result.Add(new TenantIterator(it, WithTenant(it.Labels, t)));
         }

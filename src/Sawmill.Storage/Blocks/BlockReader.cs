@@ -141,25 +141,31 @@ internal sealed class BlockReader : IDisposable
         return result;
     }
 
-    /// <summary>
-    /// Reads a chunk: first its header, and when <paramref name="required"/> is given and the token filter proves a
-    /// needle absent, returns null without reading the blocks. Throws <see cref="StorageCorruptionException"/>.
-    /// </summary>
-    public Chunk? ReadChunk(ChunkMeta meta, IReadOnlyList<byte[]>? required)
+    /// <summary>Reads and parses a whole chunk. Throws <see cref="StorageCorruptionException"/>.</summary>
+    public Chunk ReadChunk(ChunkMeta meta)
     {
-        if (required != null && meta.HeaderLength > 0)
-        {
-            var header = new byte[meta.HeaderLength];
-            ReadExactly(header, meta.Offset);
-            var filter = ChunkFormat.ReadFilter(header, ChunksPath);
-            if (filter != null)
-                foreach (var needle in required)
-                    if (!filter.MayContainSubstring(needle))
-                        return null;
-        }
         var bytes = new byte[meta.Length];
         ReadExactly(bytes, meta.Offset);
         return ChunkFormat.Read(bytes, ChunksPath);
+    }
+
+    /// <summary>
+    /// Reads the chunk's header (<see cref="ChunkMeta.HeaderLength"/> bytes, known from the index) into
+    /// <paramref name="into"/> and parses it. Throws <see cref="StorageCorruptionException"/>.
+    /// </summary>
+    public ChunkHeader ReadHeader(ChunkMeta meta, Span<byte> into)
+    {
+        var header = into[..meta.HeaderLength];
+        ReadExactly(header, meta.Offset);
+        return ChunkFormat.ParseHeader(header, ChunksPath);
+    }
+
+    /// <summary>Reads bytes [0, into.Length) of a block of the chunk at <paramref name="meta"/>.</summary>
+    public void ReadBlock(ChunkMeta meta, BlockRef block, Span<byte> into)
+    {
+        if (into.Length > block.Length || (long)block.Offset + block.Length > meta.Length)
+            throw new StorageCorruptionException(ChunksPath, $"block at offset {block.Offset} of the chunk at {meta.Offset} lies outside the chunk");
+        ReadExactly(into, meta.Offset + block.Offset);
     }
 
     /// <summary>
@@ -176,7 +182,7 @@ internal sealed class BlockReader : IDisposable
     }
 
     /// <summary>
-    /// True when the chunk was recompressed for cold storage (version 2 with the recompressed flag), found by reading its
+    /// True when the chunk was recompressed for cold storage (version 2 or 3 with the recompressed flag), found by reading its
     /// first 8 bytes only. Throws <see cref="StorageCorruptionException"/> when they are not a chunk's.
     /// </summary>
     public bool IsRecompressed(ChunkMeta meta)
@@ -185,10 +191,10 @@ internal sealed class BlockReader : IDisposable
         ReadExactly(head, meta.Offset);
         if (!head.AsSpan(0, 4).SequenceEqual(ChunkFormat.Magic))
             throw new StorageCorruptionException(ChunksPath, $"no chunk at offset {meta.Offset} (bad magic)");
-        return head[4] == ChunkFormat.VersionCold && (head[6] & ChunkFormat.FlagRecompressed) != 0;
+        return head[4] is ChunkFormat.VersionColdV2 or ChunkFormat.Version && (head[6] & ChunkFormat.FlagRecompressed) != 0;
     }
 
-    private void ReadExactly(byte[] buffer, long offset) => _chunks.ReadExactly(buffer, offset);
+    private void ReadExactly(Span<byte> buffer, long offset) => _chunks.ReadExactly(buffer, offset);
 
 
     public void Dispose() => _chunks.Dispose();

@@ -74,9 +74,8 @@ internal static class BlockWriter
                 foreach (var chunk in chunks)
                 {
                     w.Reset();
-                    ChunkFormat.Write(chunk, w);
+                    var headerLength = ChunkFormat.Write(chunk, w);
                     fs.Write(w.WrittenSpan);
-                    var headerLength = ChunkFormat.HeaderSize(chunk.Blocks.Length, chunk.Filter?.Words.Length ?? 0);
                     metas.Add(new ChunkMeta(chunk.MinT, chunk.MaxT, chunk.Entries, chunk.RawBytes, offset, w.Length, headerLength));
                     offset += w.Length;
                     meta.Chunks++;

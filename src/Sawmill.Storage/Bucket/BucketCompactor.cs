@@ -195,7 +195,7 @@ public sealed class BucketCompactor(BucketBlockSet view, BucketCompactorOptions 
                     removed += meta.Entries;
                     continue;
                 }
-                var chunk = block.ReadChunk(meta, null)!;
+                var chunk = block.ReadChunk(meta);
                 if (meta.MinT >= cutoff && (policy == null || !policy.MayDelete(tenant, labels, meta.MinT, meta.MaxT)))
                 {
                     yield return Cold(chunk);
@@ -309,7 +309,7 @@ public sealed class BucketCompactor(BucketBlockSet view, BucketCompactorOptions 
         var chunks = new List<Chunk>();
         long kept = 0, dropped = 0;
         var mayDelete = policy != null && policy.MayDelete(tenant, labels, refs.Min(r => r.Chunk.MinT), refs.Max(r => r.Chunk.MaxT));
-        using (var it = new StreamIterator(labels, sources, request, (s, required) => s.Block.ReadChunk(s.Meta, required)))
+        using (var it = new StreamIterator(labels, sources, request, SearchPlan.For(request)?.ForStream(labels)))
         {
             var builder = ChunkBuilder.Flush(options.Codec, options.BlockSize);
             var n = 0;

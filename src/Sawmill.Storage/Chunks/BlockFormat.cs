@@ -186,15 +186,52 @@ internal static class BlockFormat
     /// <paramref name="lines"/> false the caller needs timestamps only, and the line lengths of a block with implicit
     /// lengths are then left undecoded (their values are unspecified) instead of being found by decompressing the lines.
     /// </summary>
-    public static void Decode(EncodedBlock block, bool lines, bool metadata, DecodedBlock into, bool lengths)
+    public static void Decode(EncodedBlock block, bool lines, bool metadata, DecodedBlock into, bool lengths) =>
+        Decode(block.Bytes.Span, block.Source, lines, metadata, into, lengths, prefixOnly: false);
+
+    /// <summary>
+    /// The length of the block's prefix — its header and its timestamp and length columns, all a timestamp-only read
+    /// needs (docs/format/chunk.md, version 3). Throws <see cref="StorageCorruptionException"/> when the header's
+    /// lengths run past the block.
+    /// </summary>
+    public static int PrefixLength(ReadOnlySpan<byte> block, string source)
     {
-        var span = block.Bytes.Span;
+        if (block.Length < HeaderSize + 4)
+            throw new StorageCorruptionException(source, $"block of {block.Length} bytes is shorter than its header");
+        long length = (block[29] & FlagColumnsCompressed) != 0
+            ? HeaderSize + 4L + BinaryPrimitives.ReadUInt32LittleEndian(block[HeaderSize..])
+            : HeaderSize + (long)BinaryPrimitives.ReadUInt32LittleEndian(block[4..]) + BinaryPrimitives.ReadUInt32LittleEndian(block[8..]);
+        if (length > block.Length - 4)
+            throw new StorageCorruptionException(source, "block section lengths do not add up");
+        return (int)length;
+    }
+
+    /// <summary>True when the block holds a structured metadata section (some entry has metadata).</summary>
+    public static bool HasMetadata(ReadOnlySpan<byte> block) => BinaryPrimitives.ReadUInt32LittleEndian(block[12..]) != 0;
+
+    /// <summary>True when the block has no line-length column (its lengths come from decompressing its lines).</summary>
+    public static bool HasImplicitLengths(ReadOnlySpan<byte> prefix) => (prefix[29] & FlagImplicitLengths) != 0;
+
+    /// <summary>
+    /// Decodes timestamps (and, with <paramref name="lengths"/>, line lengths) from a block's prefix alone (see
+    /// <see cref="PrefixLength"/>), which the caller checked against the prefix CRC of its chunk header. A block with
+    /// implicit lengths needs its lines for its lengths: the caller reads it whole then (<see cref="HasImplicitLengths"/>).
+    /// Throws <see cref="StorageCorruptionException"/> naming <paramref name="source"/>.
+    /// </summary>
+    public static void DecodePrefix(ReadOnlySpan<byte> prefix, string source, DecodedBlock into, bool lengths)
+    {
+        if (lengths && prefix.Length > 29 && HasImplicitLengths(prefix))
+            throw new InvalidOperationException("a block with implicit lengths needs its lines for its lengths");
+        Decode(prefix, source, lines: false, metadata: false, into, lengths, prefixOnly: true);
+    }
+
+    private static void Decode(ReadOnlySpan<byte> span, string sourceName, bool lines, bool metadata, DecodedBlock into, bool lengths, bool prefixOnly)
+    {
         try
         {
-            if (span.Length < HeaderSize + 4)
+            if (span.Length < HeaderSize + (prefixOnly ? 0 : 4))
                 throw new InvalidDataException($"block of {span.Length} bytes is shorter than its header");
-            var crc = BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]);
-            if (Crc32.HashToUInt32(span[..^4]) != crc)
+            if (!prefixOnly && Crc32.HashToUInt32(span[..^4]) != BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]))
                 throw new InvalidDataException("block checksum mismatch");
             var n = (int)BinaryPrimitives.ReadUInt32LittleEndian(span);
             var tsBytes = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[4..]);
@@ -219,7 +256,7 @@ internal static class BlockFormat
                 if (body.Length < 4)
                     throw new InvalidDataException("block section lengths do not add up");
                 var stored = (int)BinaryPrimitives.ReadUInt32LittleEndian(body);
-                long compressedTotal = (long)HeaderSize + 4 + (uint)stored + (uint)metaBytes + (uint)linesBytes + 4;
+                long compressedTotal = (long)HeaderSize + 4 + (uint)stored + (prefixOnly ? 0 : (uint)metaBytes + (uint)linesBytes + 4L);
                 if (stored < 0 || compressedTotal != span.Length || tsBytes < 0 || lenBytes < 0 || n < 0 || n > tsBytes || metaRaw < 0 || linesRaw < 0)
                     throw new InvalidDataException("block section lengths do not add up");
                 rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, tsBytes + lenBytes));
@@ -229,7 +266,7 @@ internal static class BlockFormat
             }
             else
             {
-                long total = (long)HeaderSize + (uint)tsBytes + (uint)lenBytes + (uint)metaBytes + (uint)linesBytes + 4;
+                long total = (long)HeaderSize + (uint)tsBytes + (uint)lenBytes + (prefixOnly ? 0 : (uint)metaBytes + (uint)linesBytes + 4L);
                 if (total != span.Length || n < 0 || n > tsBytes || metaRaw < 0 || linesRaw < 0)
                     throw new InvalidDataException("block section lengths do not add up");
                 columns = body[..(tsBytes + lenBytes)];
@@ -241,13 +278,17 @@ internal static class BlockFormat
             var decompress = lines || (implicitLengths && lengths);
             try
             {
-                DecodeColumns(columns, tsBytes, lenBytes, n, linesRaw, decompress, implicitLengths, into);
+                // A timestamp-only read skips the length column too (nothing reads lengths then).
+                DecodeColumns(columns, tsBytes, lenBytes, n, linesRaw, decompress, implicitLengths || !lines && !lengths, into);
             }
             finally
             {
                 if (rented != null)
                     ArrayPool<byte>.Shared.Return(rented);
             }
+            into.HasMetadata = metaBytes > 0;
+            if (prefixOnly)
+                return;
             var metaSection = body[..metaBytes];
             if (metadata && metaBytes > 0)
                 DecodeMetadata(codec, metaSection, metaRaw, n, into);
@@ -263,11 +304,11 @@ internal static class BlockFormat
         }
         catch (InvalidDataException e)
         {
-            throw new StorageCorruptionException(block.Source, e.Message, e);
+            throw new StorageCorruptionException(sourceName, e.Message, e);
         }
     }
 
-    private static void DecodeColumns(ReadOnlySpan<byte> columns, int tsBytes, int lenBytes, int n, int linesRaw, bool lines, bool implicitLengths, DecodedBlock into)
+    private static void DecodeColumns(ReadOnlySpan<byte> columns, int tsBytes, int lenBytes, int n, int linesRaw, bool lines, bool skipLengths, DecodedBlock into)
     {
         {
             into.Reset(n, lines ? linesRaw : 0);
@@ -276,7 +317,7 @@ internal static class BlockFormat
             var ts = into.Timestamps;
             for (var i = 0; i < n; i++)
                 ts[i] = i == 0 ? r.ReadVarint() : ts[i - 1] + (long)r.ReadUVarint();
-            if (implicitLengths)
+            if (skipLengths)
                 return;
             r = new ByteReader(body.Slice(tsBytes, lenBytes));
             var lens = into.Lengths;

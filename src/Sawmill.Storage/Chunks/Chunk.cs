@@ -2,7 +2,7 @@ namespace Sawmill.Storage.Chunks;
 
 /// <summary>
 /// A cut chunk of one stream: its blocks (each sorted by time; blocks may overlap when out-of-order entries arrived),
-/// the token filter, and summary figures. <paramref name="recompressed"/> marks a chunk the compactor re-encoded for
+/// the trigram filter (the blocks carry their own token filters), and summary figures. <paramref name="recompressed"/> marks a chunk the compactor re-encoded for
 /// cold storage (persisted as chunk version 2, see docs/format/chunk.md): it is never recompressed again. Immutable;
 /// thread-safe.
 /// </summary>
@@ -20,15 +20,4 @@ internal sealed class Chunk(EncodedBlock[] blocks, TrigramBloom? filter, ChunkCo
     public int Entries { get; } = blocks.Sum(b => b.Entries);
     public long RawBytes { get; } = blocks.Sum(b => (long)b.RawBytes);
     public long StoredBytes { get; } = blocks.Sum(b => (long)b.Bytes.Length);
-
-    /// <summary>False when the filter proves that no line contains one of <paramref name="required"/>.</summary>
-    public bool MayMatch(IReadOnlyList<byte[]>? required)
-    {
-        if (Filter == null || required == null)
-            return true;
-        foreach (var needle in required)
-            if (!Filter.MayContainSubstring(needle))
-                return false;
-        return true;
-    }
 }

@@ -21,10 +21,14 @@ internal sealed class DecodedBlock : IDisposable
     public Label[]?[]? Metadata { get; private set; }
     public int Count { get; private set; }
 
+    /// <summary>Some entry of the block has structured metadata (known from the block header even when it was not decoded).</summary>
+    public bool HasMetadata { get; set; }
+
     public void Reset(int count, int lineBytes)
     {
         Count = count;
         Metadata = null;
+        HasMetadata = false;
         if (Timestamps.Length < count)
         {
             ReturnColumns();
@@ -71,6 +75,7 @@ internal sealed class DecodedBlock : IDisposable
             if (meta != null)
                 meta[i] = raw.MetadataAt(from + i);
         }
+        HasMetadata = raw.HasMetadata;
     }
 
     private void ReturnColumns()

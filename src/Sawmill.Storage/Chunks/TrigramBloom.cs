@@ -25,8 +25,6 @@ internal sealed class TrigramBloom
     public const int CompactBitsPerTrigram = 3;
 
     private readonly ulong[] _words;
-    private readonly uint _mask;
-    private readonly ulong _bits;
     private readonly uint _probes;
     private readonly bool _compact;
 
@@ -35,8 +33,6 @@ internal sealed class TrigramBloom
         _words = words;
         _compact = compact;
         _probes = (uint)probes;
-        _bits = (ulong)words.Length * 64;
-        _mask = compact ? 0 : (uint)(words.Length * 64 - 1);
     }
 
     public int SizeBytes => _words.Length * 8;
@@ -114,35 +110,49 @@ internal sealed class TrigramBloom
 
     private void Add(int id)
     {
+        var bits = (ulong)_words.Length * 64;
         Hashes(id, out var h1, out var h2);
         for (uint i = 0; i < _probes; i++)
         {
-            var bit = Bit(h1 + i * h2);
+            var hash = h1 + i * h2;
+            var bit = _compact ? (hash * bits) >> 32 : hash & (bits - 1);
             _words[bit >> 6] |= 1UL << (int)(bit & 63);
         }
     }
 
-    public bool MayContain(int id)
+    public bool MayContain(int id) => MayContain(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_words.AsSpan()), _compact, (int)_probes, id);
+
+    /// <summary>
+    /// <see cref="MayContain(int)"/> over a filter's persisted words (little-endian u64s, as in a chunk header), so a
+    /// reader tests a header's filter in place. <paramref name="words"/> must hold a whole number of words (a power of
+    /// two of them in the flush layout).
+    /// </summary>
+    public static bool MayContain(ReadOnlySpan<byte> words, bool compact, int probes, int id)
     {
+        var bits = (ulong)words.Length * 8;
+        var mask = (uint)(bits - 1);
         Hashes(id, out var h1, out var h2);
-        for (uint i = 0; i < _probes; i++)
+        for (uint i = 0; i < (uint)probes; i++)
         {
-            var bit = Bit(h1 + i * h2);
-            if ((_words[bit >> 6] & (1UL << (int)(bit & 63))) == 0)
+            // Flush layout: the low bits (the size is a power of two). Compact layout: the hash scaled to [0, bits) with
+            // a multiply and a shift (Lemire's reduction), which needs no power-of-two size and no division.
+            var hash = h1 + i * h2;
+            var bit = compact ? (hash * bits) >> 32 : hash & mask;
+            if ((words[(int)(bit >> 3)] & (1 << (int)(bit & 7))) == 0)
                 return false;
         }
         return true;
     }
 
-    // Flush layout: the low bits (the size is a power of two). Compact layout: the hash scaled to [0, bits) with a
-    // multiply and a shift (Lemire's reduction), which needs no power-of-two size and no division.
-    private ulong Bit(uint hash) => _compact ? (hash * _bits) >> 32 : hash & _mask;
-
     /// <summary>False when no line of the chunk can contain <paramref name="needle"/> (needles under 3 bytes always pass).</summary>
-    public bool MayContainSubstring(byte[] needle)
+    public bool MayContainSubstring(ReadOnlySpan<byte> needle) =>
+        MayContainSubstring(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_words.AsSpan()), _compact, (int)_probes, needle);
+
+    /// <summary><see cref="MayContainSubstring(ReadOnlySpan{byte})"/> over persisted words.</summary>
+    public static bool MayContainSubstring(ReadOnlySpan<byte> words, bool compact, int probes, ReadOnlySpan<byte> needle)
     {
-        foreach (var id in TrigramSet.Of(needle))
-            if (!MayContain(id))
+        for (var i = 2; i < needle.Length; i++)
+            if (!MayContain(words, compact, probes, (needle[i - 2] << 16) | (needle[i - 1] << 8) | needle[i]))
                 return false;
         return true;
     }

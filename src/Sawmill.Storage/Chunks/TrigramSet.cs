@@ -72,11 +72,4 @@ internal static class TrigramSet
             ids.Add(id);
         }
     }
-
-    /// <summary>The trigram ids of <paramref name="needle"/>.</summary>
-    public static IEnumerable<int> Of(byte[] needle)
-    {
-        for (var i = 2; i < needle.Length; i++)
-            yield return (needle[i - 2] << 16) | (needle[i - 1] << 8) | needle[i];
-    }
 }

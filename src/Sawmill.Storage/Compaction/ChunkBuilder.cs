@@ -51,10 +51,10 @@ internal sealed class ChunkBuilder(ChunkCodec codec, int zstdLevel, int blockSiz
         // Cold blocks drop the line-length column (docs/format/chunk.md, flag bit 1): lengths of cold data are found by
         // decompressing the lines, which only bytes_over_time-style queries need.
         // They also keep long numbers (ids, epoch times) apart from the text when that pays (flag bit 2).
-        var block = BlockFormat.Encode(_raw, codec, "compaction", zstdLevel, implicitLengths: recompressed, numberColumn: recompressed);
+        var (block, trigrams) = BlockSealer.Seal(_raw, codec, "compaction", zstdLevel, implicitLengths: recompressed, numberColumn: recompressed);
         _blocks.Add(block);
         SealedBytes += block.Bytes.Length;
-        _trigrams.Add(TrigramSet.Collect(_raw));
+        _trigrams.Add(trigrams);
         _raw.Clear();
     }
 }

@@ -12,7 +12,7 @@ namespace Sawmill.Storage.Head;
 /// Memory per stream is therefore about one raw block plus one chunk's compressed bytes plus unflushed cut chunks.
 /// Guarded by its own lock: pushes to different streams never contend.
 /// A full raw block is compressed off the push path: it waits in a short pending list (readable like the open block)
-/// while a thread-pool work item seals it, so a push never pays for zstd and the trigram scan. Once
+/// while a thread-pool work item seals it, so a push never pays for zstd and the scans for the filters. Once
 /// <see cref="MaxPending"/> blocks wait, the push seals inline (memory stays bounded when the CPU cannot keep up), and a
 /// cut or a flush snapshot seals whatever is pending first, so chunks always hold every entry in order.
 /// </summary>
@@ -108,8 +108,7 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
                 raw = _pending[0];
             }
             // A pending block is never appended to again, so it can be read without the lock.
-            var block = BlockFormat.Encode(raw, settings.Codec);
-            var trigrams = TrigramSet.Collect(raw);
+            var (block, trigrams) = BlockSealer.Seal(raw, settings.Codec);
             lock (_lock)
             {
                 if (_pending.Count == 0 || !ReferenceEquals(_pending[0], raw))
@@ -130,7 +129,10 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
     private void SealPendingLocked()
     {
         foreach (var raw in _pending)
-            AddSealedLocked(BlockFormat.Encode(raw, settings.Codec), TrigramSet.Collect(raw));
+        {
+            var (block, trigrams) = BlockSealer.Seal(raw, settings.Codec);
+            AddSealedLocked(block, trigrams);
+        }
         _pending.Clear();
     }
 
@@ -140,7 +142,8 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         SealPendingLocked();
         if (_raw.Count == 0)
             return;
-        AddSealedLocked(BlockFormat.Encode(_raw, settings.Codec), TrigramSet.Collect(_raw));
+        var (sealedBlock, sealedTrigrams) = BlockSealer.Seal(_raw, settings.Codec);
+        AddSealedLocked(sealedBlock, sealedTrigrams);
         _raw.Clear();
     }
 
@@ -229,6 +232,31 @@ internal sealed class MemStream(Labels labels, HeadSettings settings)
         lock (_lock)
             foreach (var c in flushed)
                 _cut.Remove(c);
+    }
+
+    /// <summary>Entries held and the bytes holding them: raw blocks' line bytes, compressed blocks and cut chunks.</summary>
+    public (long Entries, long Bytes) MemoryFigures()
+    {
+        lock (_lock)
+        {
+            long entries = _raw.Count, bytes = _raw.DataLength;
+            foreach (var p in _pending)
+            {
+                entries += p.Count;
+                bytes += p.DataLength;
+            }
+            foreach (var b in _sealed)
+            {
+                entries += b.Entries;
+                bytes += b.Bytes.Length;
+            }
+            foreach (var c in _cut)
+            {
+                entries += c.Entries;
+                bytes += c.StoredBytes;
+            }
+            return (entries, bytes);
+        }
     }
 
     public long CutBytes

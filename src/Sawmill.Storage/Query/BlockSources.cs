@@ -64,12 +64,11 @@ internal static class BlockSources
         Func<DiskChunkSource, StorageCorruptionException, string>? damaged, Func<Labels, bool>? dedupe = null)
     {
         var result = new List<IEntryIterator>(groups.Count);
+        var plan = SearchPlan.For(request);
         foreach (var (labels, sources) in groups)
-            result.Add(new StreamIterator(labels, sources, request, ReadDiskChunk, damaged, dedupe?.Invoke(labels) ?? false));
+            result.Add(new StreamIterator(labels, sources, request, plan?.ForStream(labels), damaged, dedupe?.Invoke(labels) ?? false));
         return result;
     }
-
-    private static Chunks.Chunk? ReadDiskChunk(DiskChunkSource source, IReadOnlyList<byte[]>? required) => source.Block.ReadChunk(source.Meta, required);
 }
 
 /// <summary>Figures of one stream within a range: entries, raw line bytes, chunks.</summary>

@@ -20,11 +20,21 @@ internal sealed class MemChunkSource(Chunk chunk) : Source(chunk.MinT, chunk.Max
     public Chunk Chunk { get; } = chunk;
 }
 
-/// <summary>A chunk inside a persisted block, read with one positioned read when opened.</summary>
+/// <summary>
+/// A chunk inside a persisted block. When opened, its header is read first (filters, block table); then only the blocks
+/// a query may need are read, each with its own positioned read (<see cref="DiskBlockSource"/>).
+/// </summary>
 internal sealed class DiskChunkSource(Blocks.BlockReader block, Blocks.ChunkMeta meta) : Source(meta.MinT, meta.MaxT)
 {
     public Blocks.BlockReader Block { get; } = block;
     public Blocks.ChunkMeta Meta { get; } = meta;
+}
+
+/// <summary>One block of a version-3 chunk on disk, read (whole, or only its prefix) when opened.</summary>
+internal sealed class DiskBlockSource(DiskChunkSource chunk, BlockRef block) : Source(block.MinT, block.MaxT)
+{
+    public DiskChunkSource Chunk { get; } = chunk;
+    public BlockRef Block { get; } = block;
 }
 
 /// <summary>One encoded block; <see cref="Origin"/> is the disk chunk it came from, if any (to name it when it is damaged).</summary>

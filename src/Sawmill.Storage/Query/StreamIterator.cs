@@ -1,3 +1,4 @@
+using System.Buffers;
 using Sawmill.Core;
 using Sawmill.Storage.Chunks;
 
@@ -10,8 +11,11 @@ namespace Sawmill.Storage.Query;
 /// Sources are opened lazily in time order: a pending queue holds unopened sources keyed by the bound nearest to the
 /// reading direction, an active queue holds decoded blocks keyed by their next entry. The common case (blocks that do
 /// not overlap) takes a fast path: the current block is drained without queue operations while its next entry is not
-/// past the nearest other source. A chunk is skipped without being read when its token filter proves the filter's
-/// required substrings absent. Exact duplicates (same timestamp and line) are dropped when lines are decoded.
+/// past the nearest other source. A disk chunk's header is read first: the chunk is skipped when its trigram filter
+/// rules out what the request's <see cref="BlockSearch"/> needs, and of a version-3 chunk only the blocks whose token
+/// filters do not rule it out are read, each with one positioned read — or only its prefix (header and columns) when
+/// the request needs no lines. Lines that cannot satisfy the request's implied conditions are dropped while decoding.
+/// Exact duplicates (same timestamp and line) are dropped when lines are decoded.
 /// </para>
 /// Not thread-safe (one consumer); spans returned stay valid until the next <see cref="Next"/>.
 /// </summary>
@@ -27,9 +31,9 @@ internal sealed class StreamIterator : IEntryIterator
     private readonly bool _metadata;
     private readonly bool _lengths;
     private readonly ILineFilter? _filter;
-    private readonly IReadOnlyList<byte[]>? _required;
+    private readonly BlockSearch? _search;
+    private readonly bool _checkLines;
     private readonly QueryStatistics _stats;
-    private readonly Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> _readDisk;
     private readonly Func<DiskChunkSource, StorageCorruptionException, string>? _damaged;
     private Cursor? _current;
     private long _limit;
@@ -51,7 +55,8 @@ internal sealed class StreamIterator : IEntryIterator
     /// Decode lines even when the request does not return them, so that exact duplicates are dropped: a stream whose
     /// sources come from several replicas holds most entries more than once.
     /// </param>
-    public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, Func<DiskChunkSource, IReadOnlyList<byte[]>?, Chunk?> readDisk,
+    /// <param name="search">What the request lets this stream's reads check before decoding (<see cref="SearchPlan.ForStream"/>).</param>
+    public StreamIterator(Labels labels, List<Source> sources, SelectRequest request, BlockSearch? search,
         Func<DiskChunkSource, StorageCorruptionException, string>? damaged = null, bool dedupeLines = false)
     {
         _damaged = damaged;
@@ -60,13 +65,13 @@ internal sealed class StreamIterator : IEntryIterator
         _end = request.EndNs;
         _forward = request.Direction == Direction.Forward;
         _filter = request.LineFilter;
-        _required = _filter?.RequiredSubstrings is { Count: > 0 } r ? r : null;
+        _search = search;
+        _checkLines = search is { ChecksLines: true };
         _returnLines = (request.Fields & EntryFields.Lines) == EntryFields.Lines;
-        _decodeLines = _returnLines || _filter != null || dedupeLines;
+        _decodeLines = _returnLines || _filter != null || dedupeLines || _checkLines;
         _metadata = (request.Fields & EntryFields.Metadata) != 0;
         _lengths = (request.Fields & EntryFields.LineLengths) != 0;
         _stats = request.Statistics;
-        _readDisk = readDisk;
         foreach (var s in sources)
             _pending.Enqueue(s, KeyOf(s));
     }
@@ -123,6 +128,9 @@ internal sealed class StreamIterator : IEntryIterator
         {
             var line = block.Lines.AsSpan(block.Offsets[i], block.Lengths[i]);
             if (_filter != null && !_filter.Matches(line))
+                return false;
+            // Metadata not decoded: the entry may have any when its block has some.
+            if (_checkLines && !_search!.LineMayMatch(line, block.Metadata?[i], block.Metadata == null && block.HasMetadata))
                 return false;
             if (IsDuplicate(ts, line))
                 return false;
@@ -189,45 +197,47 @@ internal sealed class StreamIterator : IEntryIterator
                 _stats.AddHead(SumLengths(d.Block), d.Block.Count);
                 AddCursor(d.Block);
                 break;
-            case EncodedBlockSource { Origin: { } origin } e when _damaged != null:
+            case EncodedBlockSource e:
+                if (_search != null && !_search.BlockMayMatch(e.Block.TokenFilter, BlockFormat.HasMetadata(e.Block.Bytes.Span)))
+                    break;
                 try
                 {
                     OpenBlock(e.Block, e.FromHead);
                 }
-                catch (StorageCorruptionException error)
+                catch (StorageCorruptionException error) when (_damaged != null && e.Origin != null)
                 {
-                    _stats.AddWarning(_damaged(origin, error));
+                    _stats.AddWarning(_damaged(e.Origin, error));
                 }
-                break;
-            case EncodedBlockSource e:
-                OpenBlock(e.Block, e.FromHead);
                 break;
             case MemChunkSource m:
                 OpenChunk(m.Chunk, null);
                 break;
             case DiskChunkSource d:
-                // The reader checks the token filter from the chunk header before reading the blocks.
-                Chunk? chunk;
                 try
                 {
-                    chunk = _readDisk(d, _required);
+                    OpenDiskChunk(d);
                 }
                 catch (StorageCorruptionException error) when (_damaged != null)
                 {
                     _stats.AddWarning(_damaged(d, error));
-                    break;
                 }
-                if (chunk == null)
-                    _stats.AddChunksSkipped(1);
-                else
-                    OpenChunk(chunk, d);
+                break;
+            case DiskBlockSource b:
+                try
+                {
+                    OpenDiskBlock(b);
+                }
+                catch (StorageCorruptionException error) when (_damaged != null)
+                {
+                    _stats.AddWarning(_damaged(b.Chunk, error));
+                }
                 break;
         }
     }
 
     private void OpenChunk(Chunk chunk, DiskChunkSource? origin)
     {
-        if (_required != null && !chunk.MayMatch(_required))
+        if (_search != null && !_search.ChunkMayMatch(chunk))
         {
             _stats.AddChunksSkipped(1);
             return;
@@ -236,6 +246,97 @@ internal sealed class StreamIterator : IEntryIterator
         foreach (var b in chunk.Blocks)
             if (b.MinT < _end && b.MaxT >= _start)
                 _pending.Enqueue(new EncodedBlockSource(b, fromHead: false, origin), _forward ? b.MinT : -b.MaxT);
+    }
+
+    /// <summary>
+    /// Reads a disk chunk's header and queues the blocks that may hold what the request needs. Chunks written before
+    /// version 3 (no block table of their own) are read whole, as they always were.
+    /// </summary>
+    private void OpenDiskChunk(DiskChunkSource d)
+    {
+        if (d.Meta.HeaderLength <= 0)
+        {
+            OpenChunk(d.Block.ReadChunk(d.Meta), d);
+            return;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(d.Meta.HeaderLength);
+        try
+        {
+            var header = d.Block.ReadHeader(d.Meta, buffer);
+            var bytes = buffer.AsSpan(0, d.Meta.HeaderLength);
+            if (_search != null && !_search.ChunkMayMatch(header, bytes))
+            {
+                _stats.AddChunksSkipped(1);
+                return;
+            }
+            if (header.Version != ChunkFormat.Version)
+            {
+                OpenChunk(d.Block.ReadChunk(d.Meta), d);
+                return;
+            }
+            var queued = 0;
+            foreach (var b in header.Blocks)
+            {
+                if (b.MinT >= _end || b.MaxT < _start)
+                    continue;
+                if (_search != null && !_search.BlockMayMatch(bytes.Slice(b.FilterOffset, b.FilterLength), b.HasMetadata))
+                    continue;
+                _pending.Enqueue(new DiskBlockSource(d, b), _forward ? b.MinT : -b.MaxT);
+                queued++;
+            }
+            if (queued == 0)
+                _stats.AddChunksSkipped(1);
+            else
+                _stats.AddChunksTouched(1);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads one block of a version-3 chunk — only its prefix when the request needs neither lines nor metadata.</summary>
+    private void OpenDiskBlock(DiskBlockSource s)
+    {
+        var b = s.Block;
+        var path = s.Chunk.Block.ChunksPath;
+        var decoded = new DecodedBlock();
+        var buffer = ArrayPool<byte>.Shared.Rent(b.Length);
+        try
+        {
+            var prefixOnly = !_decodeLines && !_metadata && b.PrefixLength > 0;
+            if (prefixOnly)
+            {
+                var prefix = buffer.AsSpan(0, b.PrefixLength);
+                s.Chunk.Block.ReadBlock(s.Chunk.Meta, b, prefix);
+                if (System.IO.Hashing.Crc32.HashToUInt32(prefix) != b.PrefixCrc)
+                    throw new StorageCorruptionException(path, $"block prefix checksum mismatch (chunk at offset {s.Chunk.Meta.Offset})");
+                // Lengths of a block without a length column are in its lines: that needs the whole block.
+                prefixOnly = !_lengths || !BlockFormat.HasImplicitLengths(prefix);
+                if (prefixOnly)
+                {
+                    BlockFormat.DecodePrefix(prefix, path, decoded, _lengths);
+                    _stats.AddCompressed(b.PrefixLength);
+                }
+            }
+            if (!prefixOnly)
+            {
+                s.Chunk.Block.ReadBlock(s.Chunk.Meta, b, buffer.AsSpan(0, b.Length));
+                BlockFormat.Decode(new EncodedBlock(buffer.AsMemory(0, b.Length), b.MinT, b.MaxT, b.Entries, b.RawBytes, path), _decodeLines, _metadata, decoded, _lengths);
+                _stats.AddCompressed(b.Length);
+            }
+        }
+        catch
+        {
+            decoded.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        _stats.AddDecompressed(_decodeLines ? b.RawBytes : 0, b.Entries);
+        AddCursor(decoded);
     }
 
     private void OpenBlock(EncodedBlock block, bool fromHead)

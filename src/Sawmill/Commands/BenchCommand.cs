@@ -50,9 +50,11 @@ internal static class BenchCommand
                 "push" => await PushAsync(o),
                 "query" => await QueryAsync(o),
                 "restart" => await RestartAsync(o),
+                "load" => await MixBench.LoadAsync(new MixBench.LoadOptions(o.Url, o.Tenant, o.SizeGiB, o.StreamsSet ? o.Streams : 120, o.Span, o.Clients, o.LinesPerRequest, o.StreamsPerRequest, o.Seed, o.Settle)),
+                "search" => await MixBench.SearchAsync(new MixBench.SearchOptions(o.Url, o.Tenant, o.Repeat, o.Limit, o.Queries, o.Pid)),
                 "retention" => await RetentionBench.RetentionAsync(o.DataDir, (long)(o.SizeGiB * 1024 * 1024 * 1024), o.Streams, o.Seed),
                 "ratelimit" => await RetentionBench.RateLimitAsync(o.Url, o.Tenant ?? "fake", o.RateMb, o.Duration, o.Clients, o.LinesPerRequest, o.Seed),
-                _ => Fail($"unknown bench \"{args[0]}\"; use push, query, restart, retention or ratelimit"),
+                _ => Fail($"unknown bench \"{args[0]}\"; use push, query, load, search, restart, retention or ratelimit"),
             };
         }
         catch (HttpRequestException e)
@@ -68,12 +70,18 @@ internal static class BenchCommand
     }
 
     private const string Usage = """
-        Usage: sawmill bench push|query|restart|retention|ratelimit [flags]
+        Usage: sawmill bench push|query|load|search|restart|retention|ratelimit [flags]
 
         push    -url=http://127.0.0.1:3100 -clients=4 -streams=100 -lines-per-request=1000 -streams-per-request=10
                 -duration=60s | -total-lines=N   -seed=1 -tenant=ID -pid=SERVER_PID (RSS; found automatically when local)
         query   -url=… -since=1h (or -start/-end, ns or RFC3339) -repeat=3 -query=LOGQL (repeatable; default: the
                 needle and count queries) -selector={app=~".+"} -limit=5000 (log queries; above the needle's matches)
+        load    -url=… -size-gib=1 -streams=120 -span=4h -clients=4 -lines-per-request=1000 -streams-per-request=10
+                -seed=1 -settle=10m   push issue 16's mix (JSON/logfmt/plain thirds, ids unique per line, a planted
+                phrase and known ids) as historical entries spread over -span ending now, then wait until every chunk
+                is flushed to disk (-settle=0: don't wait)
+        search  -url=… -repeat=3 -limit=5000 [-query=LOGQL …]   run issue 16's queries over the loaded range, check
+                what they find, report wall time, lines read, chunks skipped and the server's peak RSS per query
         restart -data=DIR [-timeout=120s]   start a server on DIR and time it until /ready
         retention [-data=EMPTY_DIR] -size-gib=1 -streams=100   build a data set, time a 7-day retention run and a
                 full-rewrite delete run of the compactor, report bytes reclaimed and GiB/min
@@ -246,7 +254,7 @@ internal static class BenchCommand
     }
 
     /// <summary>User + system CPU seconds of a process from /proc/PID/stat (Linux), or null.</summary>
-    private static double? ReadCpuSeconds(int pid)
+    internal static double? ReadCpuSeconds(int pid)
     {
         try
         {
@@ -261,7 +269,7 @@ internal static class BenchCommand
         }
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -274,13 +282,16 @@ internal static class BenchCommand
     }
 
     /// <summary>RSS in KiB from /proc/PID/status (Linux), or null.</summary>
-    private static long? ReadRssKb(int pid)
+    internal static long? ReadRssKb(int pid) => ReadStatusKb(pid, "VmRSS:");
+
+    /// <summary>A KiB figure of /proc/PID/status (Linux: <c>VmRSS:</c>, <c>VmHWM:</c> — the peak RSS), or null.</summary>
+    internal static long? ReadStatusKb(int pid, string field)
     {
         try
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
@@ -292,7 +303,7 @@ internal static class BenchCommand
     /// The local process listening on the URL's port (Linux): the socket's inode from /proc/net/tcp{,6}, then the process
     /// holding that inode among its file descriptors. Null when not found (remote server, other OS, no permission).
     /// </summary>
-    private static int? FindServerPid(string url)
+    internal static int? FindServerPid(string url)
     {
         try
         {
@@ -403,7 +414,7 @@ internal static class BenchCommand
         return status;
     }
 
-    private static async Task<JsonDocument> GetJsonAsync(HttpClient http, string path, params (string Key, string Value)[] query)
+    internal static async Task<JsonDocument> GetJsonAsync(HttpClient http, string path, params (string Key, string Value)[] query)
     {
         var url = path + "?" + string.Join('&', query.Select(q => q.Key + "=" + Uri.EscapeDataString(q.Value)));
         using var r = await http.GetAsync(url);
@@ -558,6 +569,9 @@ internal static class BenchCommand
         public string Url { get; private set; } = "http://127.0.0.1:3100";
         public int Clients { get; private set; } = 4;
         public int Streams { get; private set; } = 100;
+        public bool StreamsSet { get; private set; }
+        public TimeSpan Span { get; private set; } = TimeSpan.FromHours(4);
+        public TimeSpan Settle { get; private set; } = TimeSpan.FromMinutes(10);
         public int LinesPerRequest { get; private set; } = 1000;
         public int StreamsPerRequest { get; private set; } = 10;
         public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(60);
@@ -601,7 +615,9 @@ internal static class BenchCommand
                 {
                     case "url": o.Url = value; break;
                     case "clients": o.Clients = PositiveInt(name, value); break;
-                    case "streams": o.Streams = PositiveInt(name, value); break;
+                    case "streams": o.Streams = PositiveInt(name, value); o.StreamsSet = true; break;
+                    case "span": o.Span = Dur(name, value); break;
+                    case "settle": o.Settle = value == "0" ? TimeSpan.Zero : Dur(name, value); break;
                     case "lines-per-request": o.LinesPerRequest = PositiveInt(name, value); break;
                     case "streams-per-request": o.StreamsPerRequest = PositiveInt(name, value); break;
                     case "duration": o.Duration = Dur(name, value); break;

@@ -40,7 +40,7 @@ public sealed class ColdChunkFormatTests
     }
 
     [Fact]
-    public void A_flushed_chunk_is_version_1_and_a_recompressed_one_version_2_with_the_recompressed_flag()
+    public void A_flushed_chunk_is_version_3_and_a_recompressed_one_version_3_with_the_recompressed_flag()
     {
         var flushed = FlushChunk(2000);
         var cold = ChunkRecompressor.Recompress(flushed, new RecompressionSettings { ZstdLevel = 19, BlockSize = 1 << 20 });
@@ -48,10 +48,10 @@ public sealed class ColdChunkFormatTests
         var v2 = Bytes(cold);
 
         Assert.Equal("SMCK"u8.ToArray(), v1[..4]);
-        Assert.Equal(1, v1[4]);
+        Assert.Equal(3, v1[4]);
         Assert.Equal(0, v1[6]);
         Assert.Equal(TrigramBloom.Probes, v1[44]);
-        Assert.Equal(2, v2[4]);
+        Assert.Equal(3, v2[4]);
         Assert.Equal(ChunkFormat.FlagRecompressed, v2[6]);
         Assert.Equal((byte)ChunkCodec.Zstd, v2[5]);
         Assert.InRange(v2[44], 1, TrigramBloom.MaxCompactProbes);
@@ -66,9 +66,11 @@ public sealed class ColdChunkFormatTests
         Assert.Equal(flushed.MinT, read.MinT);
         Assert.Equal(flushed.MaxT, read.MaxT);
         Assert.Equal(flushed.RawBytes, read.RawBytes);
-        // The header alone gives the same filter (what a query reads before deciding to skip).
-        var header = v2[..ChunkFormat.HeaderSize(read.Blocks.Length, read.Filter.Words.Length)];
-        Assert.Equal(read.Filter.Words.ToArray(), ChunkFormat.ReadFilter(header, "test")!.Words.ToArray());
+        // The header alone gives the same filters (what a query reads before deciding what to read).
+        var header = v2[..ChunkFormat.HeaderSize(read)];
+        var parsed = ChunkFormat.ParseHeader(header, "test");
+        Assert.Equal(read.Filter.Words.ToArray(), parsed.Trigrams(header)!.Words.ToArray());
+        Assert.Equal(read.Blocks.Select(b => b.TokenFilter!), parsed.Blocks.Select(b => header.AsSpan(b.FilterOffset, b.FilterLength).ToArray()));
         // Recompressing again is a no-op.
         Assert.Same(read, ChunkRecompressor.Recompress(read, new RecompressionSettings()));
     }
@@ -137,10 +139,10 @@ public sealed class ColdChunkFormatTests
     public void An_unknown_chunk_version_is_reported_as_corruption_naming_the_file()
     {
         var bytes = Bytes(FlushChunk(100));
-        bytes[4] = 3;
+        bytes[4] = 4;
         var e = Assert.Throws<StorageCorruptionException>(() => ChunkFormat.Read(bytes, "/data/blocks/x/chunks"));
         Assert.Equal("/data/blocks/x/chunks", e.Path);
-        Assert.Contains("version 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("version 4", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -110,7 +110,7 @@ public sealed class RecompressionTests : IDisposable
             using var reader = BlockReader.Open(dir);
             foreach (var (_, metas) in reader.Series)
                 foreach (var m in metas)
-                    chunks.Add(reader.ReadChunk(m, null)!);
+                    chunks.Add(reader.ReadChunk(m));
         }
         return chunks;
     }

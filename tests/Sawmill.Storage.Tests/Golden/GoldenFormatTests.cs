@@ -16,7 +16,12 @@ namespace Sawmill.Storage.Tests.Golden;
 /// </summary>
 public sealed class GoldenFormatTests
 {
-    private static readonly string[] Names = ["v1/zstd-wal-checkpoint", "v1/snappy", "v1/lz4", "v1/none", "v1/cold-v2-chunks"];
+    private static readonly string[] Names =
+    [
+        "v1/zstd-wal-checkpoint", "v1/snappy", "v1/lz4", "v1/none", "v1/cold-v2-chunks",
+        // Chunk version 3 (token filters per block, block prefixes), flushed and recompressed.
+        "v1/chunk-v3-flush", "v1/chunk-v3-cold",
+    ];
 
     public static readonly TheoryData<string> Cases = new(Names);
 
@@ -60,13 +65,63 @@ public sealed class GoldenFormatTests
         Assert.Contains(headers, h => h is { Version: 1, Codec: ChunkCodec.Lz4 });
         Assert.Contains(headers, h => h is { Version: 1, Codec: ChunkCodec.None });
         Assert.Contains(headers, h => h is { Version: 2, Codec: ChunkCodec.Zstd });
+        // Byte 6 holds the flags: bit 0 = recompressed.
+        Assert.Contains(headers, h => h is { Version: 3, Codec: ChunkCodec.Zstd, Flags: 0 });
+        Assert.Contains(headers, h => h is { Version: 3, Codec: ChunkCodec.Zstd, Flags: 1 });
     }
 
-    private static IEnumerable<(byte Version, ChunkCodec Codec)> ChunkHeaders(byte[] file)
+    /// <summary>
+    /// Searches over each case find exactly what scanning every entry finds: the filters a version wrote (trigram
+    /// filters of versions 1 and 2, token filters of version 3) never hide a line a later reader is asked for.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Searches_find_what_a_scan_finds(string name)
+    {
+        var source = Path.Combine(Sawmill.Testing.RepositoryFiles.Path("tests", "Sawmill.Storage.Tests", "Golden", name), "data");
+        var copy = Directory.CreateTempSubdirectory("sawmill-golden-").FullName;
+        try
+        {
+            CopyDirectory(source, copy);
+            await using var store = await LogStore.OpenAsync(new LogStoreOptions { Directory = copy, BackgroundFlush = false }, NullLogger.Instance);
+            var all = GoldenWriter.Dump(store);
+            string[] needles = ["request failed", "r-000003e9", "r-000003f0", "logged in", "trace_id=", "blk_1000000104729", "日本語", "no such text anywhere", "10.0.3.3"];
+            foreach (var needle in needles)
+            {
+                var bytes = Encoding.UTF8.GetBytes(needle);
+                var expected = all.Where(l => JsonSerializer.Deserialize<JsonElement>(l)[3].GetString()!.Contains(needle, StringComparison.Ordinal)).ToList();
+                Assert.Equal(expected, GoldenWriter.Dump(store, new Contains(bytes)));
+            }
+            // An implied condition as `| json | trace_id="…"` derives it: metadata names are in version-3 token filters.
+            var implied = new ImpliedCondition { Label = "trace_id", JsonObject = true, Text = "r-000003f0"u8.ToArray(), TextBounded = true, EscapesPass = true };
+            var satisfying = all.Where(l =>
+            {
+                var e = JsonSerializer.Deserialize<JsonElement>(l);
+                var line = e[3].GetString()!;
+                var hasLabel = e[1].GetString()!.Contains("trace_id=", StringComparison.Ordinal) || e[4].EnumerateArray().Any(p => p[0].GetString() == "trace_id");
+                return hasLabel || line.TrimStart(' ', '\t', '\r', '\n').StartsWith('{') && (line.Contains("r-000003f0", StringComparison.Ordinal) || line.Contains('\\', StringComparison.Ordinal));
+            }).ToList();
+            Assert.NotEmpty(satisfying);
+            Assert.Equal(satisfying, GoldenWriter.Dump(store, implied: [implied]));
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    private sealed class Contains(byte[] needle) : ILineFilter
+    {
+        public bool Matches(ReadOnlySpan<byte> line) => line.IndexOf(needle) >= 0;
+
+        public IReadOnlyList<byte[]> RequiredSubstrings { get; } = [needle];
+    }
+
+    private static IEnumerable<(byte Version, ChunkCodec Codec, byte Flags)> ChunkHeaders(byte[] file)
     {
         for (var i = 0; i + 8 <= file.Length; i++)
             if (file.AsSpan(i, 4).SequenceEqual("SMCK"u8))
-                yield return (file[i + 4], (ChunkCodec)file[i + 5]);
+                yield return (file[i + 4], (ChunkCodec)file[i + 5], file[i + 6]);
     }
 
     private static void CopyDirectory(string from, string to)
@@ -101,7 +156,7 @@ internal static class GoldenWriter
             await store.PushAsync("tenant-a", Streams(0, 300), default);
             await store.PushAsync("tenant-b", Streams(1000, 120), default);
             await store.FlushAsync(force: true);
-            if (name == "v1/cold-v2-chunks")
+            if (name is "v1/cold-v2-chunks" or "v1/chunk-v3-cold")
             {
                 var recompressed = await store.RecompressAsync(long.MaxValue);
                 if (recompressed.ChunksRecompressed == 0)
@@ -119,7 +174,7 @@ internal static class GoldenWriter
         await using (var reopened = await LogStore.OpenAsync(options with { Directory = data }, NullLogger.Instance))
             await File.WriteAllLinesAsync(Path.Combine(caseDir, "expected.jsonl"), Dump(reopened));
         await File.WriteAllTextAsync(Path.Combine(caseDir, "README.md"),
-            $"Golden data directory `{name}`, written by Sawmill's format version 1 writers on {DateTime.UtcNow:yyyy-MM-dd}. " +
+            $"Golden data directory `{name}`, written by Sawmill's format version 1 writers (chunks: version {ChunkFormat.Version}) on {DateTime.UtcNow:yyyy-MM-dd}. " +
             "Never regenerate it: tests/Sawmill.Storage.Tests/Golden/GoldenFormatTests.cs checks that every version reads it.\n");
     }
 
@@ -159,8 +214,8 @@ internal static class GoldenWriter
         return streams;
     }
 
-    /// <summary>Every entry of every tenant, one JSON line each, in a stable order.</summary>
-    public static List<string> Dump(LogStore store)
+    /// <summary>Every entry of every tenant (that <paramref name="filter"/> accepts), one JSON line each, in a stable order.</summary>
+    public static List<string> Dump(LogStore store, ILineFilter? filter = null, IReadOnlyList<ImpliedCondition>? implied = null)
     {
         var lines = new List<string>();
         foreach (var tenant in store.Tenants().Order(StringComparer.Ordinal))
@@ -171,6 +226,8 @@ internal static class GoldenWriter
                 Matchers = [LabelMatcher.Create(MatchType.Regex, "app", ".+")],
                 StartNs = 0,
                 EndNs = long.MaxValue,
+                LineFilter = filter,
+                Implied = implied ?? [],
             }, default);
             foreach (var it in iterators.OrderBy(i => i.Labels))
             {

@@ -116,6 +116,21 @@ public sealed class FlushTests : IDisposable
     }
 
     [Fact]
+    public async Task Head_metrics_count_what_memory_holds_until_a_flush_writes_it()
+    {
+        await using var store = await Open();
+        await PushGenerated(store, 1000);
+        store.UpdateHeadMetrics();
+        Assert.Equal(1000, store.Metrics.HeadEntries);
+        Assert.True(store.Metrics.HeadBytes > 0);
+        Assert.Equal(StreamSet.Length, store.Metrics.Streams);
+        await store.FlushAsync(force: true);
+        store.UpdateHeadMetrics();
+        Assert.Equal(0, store.Metrics.HeadEntries);
+        Assert.Equal(0, store.Metrics.HeadBytes);
+    }
+
+    [Fact]
     public async Task Wal_segments_covered_by_a_checkpoint_are_deleted()
     {
         await using var store = await Open();
