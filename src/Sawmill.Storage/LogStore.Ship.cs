@@ -156,7 +156,11 @@ public sealed partial class LogStore
     /// <summary>Removes blocks uploaded more than <see cref="LogStoreOptions.RetainAfterUpload"/> ago from the view and the disk.</summary>
     private void DropShipped()
     {
-        var due = DateTime.UtcNow - _options.RetainAfterUpload;
+        var now = DateTime.UtcNow;
+        // TimeSpan.MaxValue (sawmill upload-blocks, which only copies): kept for good, and not a date to subtract.
+        if (_options.RetainAfterUpload >= now - DateTime.MinValue)
+            return;
+        var due = now - _options.RetainAfterUpload;
         List<BlockReader> drop;
         lock (_shipLock)
             drop = _shippedAt.Where(kv => kv.Value <= due).Select(kv => kv.Key).ToList();
