@@ -174,17 +174,7 @@ public sealed partial class LogStore
         }
         foreach (var b in drop)
         {
-            // As after a compaction: queries that opened the block keep reading through their handle.
-            var deleting = b.Directory + ".deleting";
-            try
-            {
-                Directory.Move(b.Directory, deleting);
-                TryDelete(deleting, _logger);
-            }
-            catch (IOException e)
-            {
-                _logger.LogWarning("could not remove uploaded block {Path}: {Message}", b.Directory, e.Message);
-            }
+            RemoveBlockDirectory(b.Directory, "uploaded");
             lock (_shipLock)
                 _shippedAt.Remove(b);
             Interlocked.Increment(ref Metrics.BlocksDroppedCount);

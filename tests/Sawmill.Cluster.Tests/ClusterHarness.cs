@@ -28,9 +28,10 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Starts etcd and s3rver and writes the config (<paramref name="extra"/> YAML appended at the top level).</summary>
     /// <param name="limits">Extra <c>limits_config</c> lines (two-space indented).</param>
     /// <param name="filesystemBucket">A directory to use as the bucket (the filesystem store) instead of s3rver.</param>
+    /// <param name="instanceAddr">common.instance_addr, or null to leave it out (the node's default).</param>
     /// <param name="heartbeatTimeout">The ring's heartbeat timeout (also the compactor lease's TTL).</param>
     public static async Task<ClusterHarness> StartAsync(int replicationFactor = 3, string extra = "", bool authEnabled = true, string limits = "",
-        string? filesystemBucket = null, string heartbeatTimeout = "4s")
+        string? filesystemBucket = null, string heartbeatTimeout = "4s", string? instanceAddr = "127.0.0.1")
     {
         var etcd = await EtcdProcess.StartAsync();
         var s3 = await S3rverProcess.StartAsync();
@@ -39,7 +40,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             auth_enabled: {{(authEnabled ? "true" : "false")}}
             common:
               replication_factor: {{replicationFactor}}
-              instance_addr: 127.0.0.1
+              {{(instanceAddr != null ? "instance_addr: " + instanceAddr : "# no instance_addr: the node picks its address")}}
               ring:
                 heartbeat_period: 500ms
                 heartbeat_timeout: {{heartbeatTimeout}}

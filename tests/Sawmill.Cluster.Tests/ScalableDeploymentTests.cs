@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
 using Sawmill.Testing;
 using Xunit.Abstractions;
 
@@ -380,11 +381,29 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
                 return (firing, groups);
             }
             await ClusterHarness.Eventually(async () => (await RulerStateAsync()).Firing >= 1, "the alert fires");
-            for (var i = 0; i < 5; i++)
+            // Over the next five evaluations (counted on the backends, not slept) the group runs on one backend only
+            // and its alert fires there only.
+            async Task<double> IterationsAsync()
+            {
+                double total = 0;
+                foreach (var b in backends)
+                {
+                    using var http = b.CreateClient();
+                    foreach (var line in (await http.GetStringAsync("/metrics")).Split('\n'))
+                        if (line.StartsWith("loki_prometheus_rule_group_iterations_total{", StringComparison.Ordinal))
+                            total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+                return total;
+            }
+            var iterationsAtFiring = await IterationsAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (await IterationsAsync() < iterationsAtFiring + 5)
             {
                 Assert.Equal((1, 1), await RulerStateAsync());
-                await Task.Delay(TimeSpan.FromSeconds(1));
+                Assert.True(DateTime.UtcNow < deadline, "the rule group did not evaluate five more times");
+                await Task.Delay(200);
             }
+            Assert.Equal((1, 1), await RulerStateAsync());
         }
         finally
         {
@@ -494,5 +513,29 @@ public sealed class MigrationTests(ITestOutputHelper output)
         Assert.Equal(entries.Select(e => e.Item3).Order(), lines.Order());
         // Tenants stay apart after the move as well.
         Assert.Empty(await ClusterHarness.LinesAsync(reader, "team-b", "{job=\"legacy\"}", now - 3_600_000_000_000L, now + 1));
+    }
+
+    [Fact]
+    public async Task Without_instance_addr_a_node_registers_its_first_non_loopback_address()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 1, authEnabled: false, instanceAddr: null);
+        cluster.Log = output.WriteLine;
+        var writer = await cluster.StartNodeAsync("write", "write-1");
+        // The host's own view of its addresses (hostname -I lists every non-loopback one) is the reference.
+        var psi = new System.Diagnostics.ProcessStartInfo("hostname", "-I") { RedirectStandardOutput = true };
+        using var hostname = System.Diagnostics.Process.Start(psi)!;
+        var listed = (await hostname.StandardOutput.ReadToEndAsync()).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        await hostname.WaitForExitAsync();
+        var ipv4 = listed.Where(a => System.Net.IPAddress.TryParse(a, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).ToList();
+        using var http = writer.CreateClient();
+        http.DefaultRequestHeaders.Add("Accept", "application/json");
+        var ring = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/ring");
+        var address = Assert.Single(ring.GetProperty("shards").EnumerateArray()).GetProperty("address").GetString()!;
+        var host = address[..address.LastIndexOf(':')];
+        Assert.Equal(writer.BaseAddress!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), address[(address.LastIndexOf(':') + 1)..]);
+        if (ipv4.Count == 0)
+            Assert.Equal("127.0.0.1", host);
+        else
+            Assert.Contains(host, ipv4);
     }
 }
