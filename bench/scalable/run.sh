@@ -4,14 +4,16 @@
 # from a cold and a warm read-node cache against a single process, and how long a read node with an empty disk takes
 # to answer its first query over what the bucket holds.
 #
-#   bench/scalable/run.sh [push-seconds=30] [bucket-gib=1]
+#   bench/scalable/run.sh [push-seconds=30]
+#
+# The bucket ends up holding both push runs (RF=1 and RF=3); choose push-seconds so that they reach the size the
+# fresh-read-node figure is wanted for (the script prints the raw GiB it measured over).
 #
 # Needs etcd (Debian's etcd-server) and npm's s3rver (./test.sh installs both) and a Release build
 # (dotnet build -c Release src/Sawmill). Everything runs on loopback ports it picks; it removes what it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PUSH_SECONDS=${1:-30}
-BUCKET_GIB=${2:-1}
 DLL=src/Sawmill/bin/Release/net10.0/sawmill.dll
 [ -f "$DLL" ] || { echo "build first: dotnet build -c Release src/Sawmill" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/sawmill-scalable-XXXX)
@@ -145,18 +147,38 @@ push_single() {
 
 push_single
 push_cluster 1
+RAW_MB_RF1=$RAW_MB
 for p in "${WRITER_PIDS_RF[@]}"; do kill "$p"; done
 push_cluster 3
 
-# Bucket bytes before and after the backend compacts the RF=3 replicas.
-bucket_bytes() { du -sb "$WORK/s3/sawmill/blocks" 2>/dev/null | cut -f1; }
-echo "bucket (RF=1 run + RF=3 run, s3rver's files incl. its metadata): $(bucket_bytes) bytes before compaction"
+# Bytes of the live blocks in the bucket (chunks + index + meta of the blocks no other block replaces; replaced ones
+# stay for retention_delete_delay), read from s3rver's directory (<key>._S3rver_object files).
+live_bytes() {
+  python3 - "$WORK/s3/sawmill/blocks" <<'PY'
+import json, os, sys
+root = sys.argv[1]
+blocks, replaced = {}, set()
+for tenant in os.listdir(root):
+    for bid in os.listdir(os.path.join(root, tenant)):
+        d = os.path.join(root, tenant, bid)
+        files = {f: os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith("._S3rver_object")}
+        if "meta.json._S3rver_object" not in files:
+            continue
+        with open(os.path.join(d, "meta.json._S3rver_object")) as f:
+            replaced.update(tenant + "/" + s for s in (json.load(f).get("sources") or []))
+        blocks[tenant + "/" + bid] = sum(files.values())
+print(sum(v for k, v in blocks.items() if k not in replaced))
+PY
+}
+RAW_BYTES=$(awk -v a="$RAW_MB_RF1" -v b="$RAW_MB" 'BEGIN { printf "%d", (a + b) * 1e6 }')
+before=$(live_bytes)
+echo "bucket (RF=1 run + RF=3 run): $before live bytes before compaction = $(awk -v u="$before" -v r="$RAW_BYTES" 'BEGIN { printf "%.3f", u / r }') per raw byte"
 read -r bpid burl < <(start_node "$WORK/rf3.yaml" backend backend-1)
-for _ in $(seq 1 300); do
+for _ in $(seq 1 600); do
   curl -s "$burl/metrics" | grep -q '^sawmill_bucket_compactor_runs_total{status="success"} [1-9]' && break; sleep 1
 done
-sleep 2
-echo "bucket after one compactor run: $(bucket_bytes) bytes (raw pushed: RF=1 run + RF=3 run)"
+after=$(live_bytes)
+echo "bucket after the first compactor run (replicas merged): $after live bytes = $(awk -v u="$after" -v r="$RAW_BYTES" 'BEGIN { printf "%.3f", u / r }') per raw byte"
 
 # Queries: the perf queries (needle, count by level) over the last hour, cold then warm, through a read node with an
 # empty disk, against the single process holding the same kind of data.
@@ -167,12 +189,15 @@ dotnet "$DLL" bench query -url="$rurl" -since=1h -repeat=3 2>&1 | sed 's/^/warm 
 echo "--- single process"
 dotnet "$DLL" bench query -url="$SINGLE_URL" -since=1h -repeat=3 2>&1 | sed 's/^/single  /'
 
-# A read node with an empty disk: time from its start to its first answer over everything in the bucket.
-raw=$(curl -s -G "$rurl/loki/api/v1/index/stats" --data-urlencode 'query={app=~".+"}' --data-urlencode "start=$(( ($(date +%s) - 7200) * 1000000000 ))" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes"])')
+# A read node with an empty disk, the write nodes stopped (everything was flushed): time from its start to its first
+# answer over everything in the bucket (both push runs).
+for p in "${WRITER_PIDS_RF[@]}"; do kill "$p"; done
+for p in "${WRITER_PIDS_RF[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
 t0=$(date +%s.%N)
 read -r fpid furl < <(start_node "$WORK/rf3.yaml" read read-fresh)
 t1=$(date +%s.%N)
-answer=$(curl -s -G "$furl/loki/api/v1/query" --data-urlencode 'query=sum(count_over_time({app=~".+"} |= "NEEDLE-q7x9" [2h]))')
+answer=$(curl -s -G "$furl/loki/api/v1/query" --data-urlencode 'query=sum(count_over_time({app=~".+"} |= "NEEDLE-q7x9" [3h]))')
 t2=$(date +%s.%N)
-echo "fresh read node over $(awk -v b="$raw" 'BEGIN { printf "%.2f", b / 2^30 }') GiB of raw lines in the bucket and ingesters: ready after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, first needle count answered $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s later ($(echo "$answer" | head -c 120))"
+raw=$(curl -s -G "$furl/loki/api/v1/index/stats" --data-urlencode 'query={app=~".+"}' --data-urlencode "start=$(( ($(date +%s) - 10800) * 1000000000 ))" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes"])')
+echo "fresh read node, write nodes stopped, $(awk -v b="$raw" 'BEGIN { printf "%.2f", b / 2^30 }') GiB of raw lines in the bucket: ready after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, first needle count over all of it answered $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s later ($(echo "$answer" | head -c 120))"
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

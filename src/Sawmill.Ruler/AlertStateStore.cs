@@ -11,7 +11,13 @@ namespace Sawmill.Ruler;
 /// </summary>
 public sealed class AlertStateStore(string directory)
 {
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault };
+    // Alerts are saved as they are; a NaN value (a query can return one) is written as "NaN".
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new LabelsConverter() },
+    };
 
     public string Directory { get; } = directory;
 
@@ -28,19 +34,7 @@ public sealed class AlertStateStore(string directory)
         {
             var file = JsonSerializer.Deserialize<StateFile>(File.ReadAllText(path), Json);
             foreach (var r in file?.Rules ?? [])
-                result[r.Rule] = r.Alerts.Select(a => new Alert
-                {
-                    Labels = Labels.From(a.Labels.Select(p => new Label(p.Key, p.Value))),
-                    Annotations = a.Annotations,
-                    Value = a.Value,
-                    State = a.State,
-                    ActiveAt = a.ActiveAt,
-                    FiredAt = a.FiredAt,
-                    ResolvedAt = a.ResolvedAt,
-                    LastSentAt = a.LastSentAt,
-                    ValidUntil = a.ValidUntil,
-                    KeepFiringSince = a.KeepFiringSince,
-                }).ToList();
+                result[r.Rule] = r.Alerts;
         }
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
@@ -55,23 +49,7 @@ public sealed class AlertStateStore(string directory)
         {
             Namespace = ns,
             Group = group,
-            Rules = rules.Select(r => new RuleState
-            {
-                Rule = r.Rule,
-                Alerts = r.Alerts.Select(a => new AlertRecord
-                {
-                    Labels = a.Labels.ToDictionary(),
-                    Annotations = a.Annotations,
-                    Value = double.IsFinite(a.Value) ? a.Value : 0,
-                    State = a.State,
-                    ActiveAt = a.ActiveAt,
-                    FiredAt = a.FiredAt,
-                    ResolvedAt = a.ResolvedAt,
-                    LastSentAt = a.LastSentAt,
-                    ValidUntil = a.ValidUntil,
-                    KeepFiringSince = a.KeepFiringSince,
-                }).ToList(),
-            }).ToList(),
+            Rules = rules.Select(r => new RuleState { Rule = r.Rule, Alerts = r.Alerts }).ToList(),
         };
         var path = PathOf(tenant, ns, group);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -97,20 +75,16 @@ public sealed class AlertStateStore(string directory)
     private sealed class RuleState
     {
         public string Rule { get; set; } = "";
-        public List<AlertRecord> Alerts { get; set; } = [];
+        public List<Alert> Alerts { get; set; } = [];
     }
 
-    private sealed class AlertRecord
+    /// <summary>A label set as a JSON object of names to values, in the set's order.</summary>
+    private sealed class LabelsConverter : JsonConverter<Labels>
     {
-        public Dictionary<string, string> Labels { get; set; } = [];
-        public Dictionary<string, string> Annotations { get; set; } = [];
-        public double Value { get; set; }
-        public AlertState State { get; set; }
-        public DateTime ActiveAt { get; set; }
-        public DateTime FiredAt { get; set; }
-        public DateTime ResolvedAt { get; set; }
-        public DateTime LastSentAt { get; set; }
-        public DateTime ValidUntil { get; set; }
-        public DateTime KeepFiringSince { get; set; }
+        public override Labels Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            Labels.From((JsonSerializer.Deserialize<Dictionary<string, string>>(ref reader, options) ?? []).Select(p => new Label(p.Key, p.Value)));
+
+        public override void Write(Utf8JsonWriter writer, Labels value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value.ToDictionary(), options);
     }
 }

@@ -15,7 +15,7 @@ namespace Sawmill.Ruler;
 /// later; pending alerts missing from a result are dropped. Evaluation runs on the group's thread; the API reads
 /// snapshots under <see cref="_lock"/>.
 /// </summary>
-public sealed class AlertingRule : IRule
+public sealed class AlertingRule : Rule
 {
     /// <summary>How long a resolved alert is kept (and re-sent as resolved); Prometheus's <c>resolvedRetention</c>.</summary>
     public static readonly TimeSpan ResolvedRetention = TimeSpan.FromMinutes(15);
@@ -27,12 +27,10 @@ public sealed class AlertingRule : IRule
 
     public AlertingRule(string name, string query, TimeSpan holdDuration, TimeSpan keepFiringFor,
         IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> annotations)
+        : base(name, query, labels)
     {
-        Name = name;
-        Query = query;
         HoldDuration = holdDuration;
         KeepFiringFor = keepFiringFor;
-        Labels = labels;
         Annotations = annotations;
         foreach (var (k, v) in labels)
             _labelTemplates.Add((k, TemplateData.Parse(v)));
@@ -40,24 +38,9 @@ public sealed class AlertingRule : IRule
             _annotationTemplates.Add((k, TemplateData.Parse(v)));
     }
 
-    public string Name { get; }
-    public string Query { get; }
     public TimeSpan HoldDuration { get; }
     public TimeSpan KeepFiringFor { get; }
-    public IReadOnlyDictionary<string, string> Labels { get; }
     public IReadOnlyDictionary<string, string> Annotations { get; }
-    public RuleHealth Health { get; private set; }
-    public string LastError { get; private set; } = "";
-    public DateTime LastEvaluation { get; private set; }
-    public TimeSpan EvaluationTime { get; private set; }
-
-    public void SetEvaluation(DateTime ts, TimeSpan duration, string? error)
-    {
-        LastEvaluation = ts;
-        EvaluationTime = duration;
-        Health = error == null ? RuleHealth.Ok : RuleHealth.Err;
-        LastError = error ?? "";
-    }
 
     /// <summary>The rule's state: the highest state of its alerts (firing over pending over inactive).</summary>
     public AlertState State

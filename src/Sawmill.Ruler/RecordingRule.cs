@@ -7,24 +7,8 @@ namespace Sawmill.Ruler;
 /// A recording rule: each sample of the result becomes a sample of series <c>record</c> (sample labels, then the
 /// rule's labels, then <c>__name__</c>), stamped with the evaluation time; as Prometheus's <c>RecordingRule</c>.
 /// </summary>
-public sealed class RecordingRule(string name, string query, IReadOnlyDictionary<string, string> labels) : IRule
+public sealed class RecordingRule(string name, string query, IReadOnlyDictionary<string, string> labels) : Rule(name, query, labels)
 {
-    public string Name { get; } = name;
-    public string Query { get; } = query;
-    public IReadOnlyDictionary<string, string> Labels { get; } = labels;
-    public RuleHealth Health { get; private set; }
-    public string LastError { get; private set; } = "";
-    public DateTime LastEvaluation { get; private set; }
-    public TimeSpan EvaluationTime { get; private set; }
-
-    public void SetEvaluation(DateTime ts, TimeSpan duration, string? error)
-    {
-        LastEvaluation = ts;
-        EvaluationTime = duration;
-        Health = error == null ? RuleHealth.Ok : RuleHealth.Err;
-        LastError = error ?? "";
-    }
-
     public List<Sample> Eval(long timestampMs, IReadOnlyList<Sample> samples, int limit)
     {
         var result = new List<Sample>(samples.Count);

@@ -21,7 +21,7 @@ public sealed class RuleGroup
     private bool _restored;
 
     /// <summary>Series each rule wrote at the previous evaluation; those missing now get a stale marker.</summary>
-    private readonly Dictionary<IRule, HashSet<Labels>> _previousSeries = [];
+    private readonly Dictionary<Rule, HashSet<Labels>> _previousSeries = [];
 
     /// <summary>Prometheus's stale marker: a NaN with this exact bit pattern ends a series at a timestamp.</summary>
     public static readonly double StaleNaN = BitConverter.Int64BitsToDouble(0x7ff0000000000002);
@@ -64,7 +64,7 @@ public sealed class RuleGroup
     public RuleGroupDefinition Definition { get; }
     public TimeSpan Interval { get; }
     public int Limit { get; }
-    public List<IRule> Rules { get; } = [];
+    public List<Rule> Rules { get; } = [];
     public DateTime LastEvaluation { get; private set; }
     public TimeSpan EvaluationTime { get; private set; }
 
@@ -75,15 +75,16 @@ public sealed class RuleGroup
     public async Task RunAsync(CancellationToken stop)
     {
         RulerMetrics.GroupRules.WithLabels(Tenant, Key).Set(Rules.Count);
-        var next = DateTime.UtcNow;
+        var clock = _runtime.Clock;
+        var next = clock.GetUtcNow().UtcDateTime;
         while (!stop.IsCancellationRequested)
         {
-            var now = DateTime.UtcNow;
+            var now = clock.GetUtcNow().UtcDateTime;
             if (now < next)
             {
                 try
                 {
-                    await Task.Delay(next - now, stop);
+                    await Task.Delay(next - now, clock, stop);
                 }
                 catch (OperationCanceledException)
                 {
@@ -106,7 +107,7 @@ public sealed class RuleGroup
                 _logger.LogError(e, "rule group evaluation crashed user={Tenant} group={Group}", Tenant, Key);
             }
             next += Interval;
-            var late = DateTime.UtcNow - next;
+            var late = clock.GetUtcNow().UtcDateTime - next;
             if (late > TimeSpan.Zero)
             {
                 var missed = (long)(late / Interval) + 1;
@@ -181,7 +182,7 @@ public sealed class RuleGroup
     /// not now (a failed evaluation writes nothing, so all its previous series go stale), as Prometheus's group does;
     /// Prometheus then stops returning e.g. <c>ALERTS</c> for a resolved alert at once instead of 5 minutes later.
     /// </summary>
-    private void AddWithStaleMarkers(IRule rule, List<Sample>? samples, long tsMs, List<Sample> output)
+    private void AddWithStaleMarkers(Rule rule, List<Sample>? samples, long tsMs, List<Sample> output)
     {
         var now = new HashSet<Labels>();
         if (samples != null)
@@ -229,7 +230,7 @@ public sealed class RuleGroup
 
     private IReadOnlyList<Templates.TemplateSample> RunTemplateQuery(string query)
     {
-        var samples = QueryAsync(query, LastEvaluation == default ? DateTime.UtcNow : LastEvaluation, CancellationToken.None).GetAwaiter().GetResult();
+        var samples = QueryAsync(query, LastEvaluation == default ? _runtime.Clock.GetUtcNow().UtcDateTime : LastEvaluation, CancellationToken.None).GetAwaiter().GetResult();
         return samples.Select(s => new Templates.TemplateSample(s.Labels.ToDictionary(), s.Value)).ToList();
     }
 

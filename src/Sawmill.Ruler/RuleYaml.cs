@@ -21,21 +21,7 @@ public static partial class RuleYaml
 
     public static List<RuleGroupDefinition> ParseFile(string yaml, string source)
     {
-        RuleFileDefinition? file;
-        try
-        {
-            file = Reader.Deserialize<RuleFileDefinition>(yaml);
-        }
-        catch (YamlException e)
-        {
-            throw new RuleValidationException(source.Length > 0 ? $"{source}: {Flatten(e)}" : Flatten(e));
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet throws these instead of a YamlException on some malformed input (found by fuzzing): plain
-            // scalars its scanner cannot finish, events its node loader does not expect.
-            throw new RuleValidationException("invalid YAML: " + e.Message);
-        }
+        var file = Deserialize<RuleFileDefinition>(yaml, source);
         var groups = file?.Groups ?? [];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var g in groups)
@@ -61,14 +47,23 @@ public static partial class RuleYaml
             ParseFile(yaml, "");
             throw new RuleValidationException("invalid rules config: the request body must be a single rule group (name, interval, rules), not a file with 'groups'");
         }
-        RuleGroupDefinition? g;
+        var g = Deserialize<RuleGroupDefinition>(yaml, "");
+        if (g == null)
+            throw new RuleValidationException("invalid rules config: rule group is empty");
+        Validate(g, "");
+        return g;
+    }
+
+    /// <summary>Reads YAML into <typeparamref name="T"/>; syntax and shape errors as Prometheus words them (<c>yaml: line N: …</c>).</summary>
+    private static T? Deserialize<T>(string yaml, string source)
+    {
         try
         {
-            g = Reader.Deserialize<RuleGroupDefinition>(yaml);
+            return Reader.Deserialize<T>(yaml);
         }
         catch (YamlException e)
         {
-            throw new RuleValidationException(Flatten(e));
+            throw new RuleValidationException(source.Length > 0 ? $"{source}: {Flatten(e)}" : Flatten(e));
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
@@ -76,10 +71,6 @@ public static partial class RuleYaml
             // scalars its scanner cannot finish, events its node loader does not expect.
             throw new RuleValidationException("invalid YAML: " + e.Message);
         }
-        if (g == null)
-            throw new RuleValidationException("invalid rules config: rule group is empty");
-        Validate(g, "");
-        return g;
     }
 
     private static string Flatten(YamlException e)

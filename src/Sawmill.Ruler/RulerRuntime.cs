@@ -12,4 +12,7 @@ public sealed class RulerRuntime
     public Func<string, QueryLimits> Limits { get; init; } = _ => QueryLimits.Default;
     public Action<IReadOnlyList<NotifierAlert>> Notify { get; init; } = _ => { };
     public Action<IReadOnlyList<Sample>> Record { get; init; } = _ => { };
+
+    /// <summary>The clock groups schedule their evaluations by; tests substitute a fake one to step through time.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -123,21 +123,8 @@ public sealed partial class LogStore
                     next.Add(output);
                 tenant.Blocks = [.. next.OrderBy(b => b.Meta.MinTime)];
             }
-            // Queries that opened a replaced block keep reading it through their open handle (the handle outlives
-            // the unlink); the rename first makes the removal atomic for the next open.
             foreach (var b in group)
-            {
-                var deleting = b.Directory + ".deleting";
-                try
-                {
-                    Directory.Move(b.Directory, deleting);
-                    TryDelete(deleting, _logger);
-                }
-                catch (IOException e)
-                {
-                    _logger.LogWarning("could not remove compacted block {Path}: {Message}", b.Directory, e.Message);
-                }
-            }
+                RemoveBlockDirectory(b.Directory, "compacted");
             compacted += group.Count;
             before += group.Sum(b => b.Meta.StoredBytes);
             if (output != null)
@@ -364,5 +351,23 @@ public sealed partial class LogStore
         _logger.LogError("damaged chunk moved aside block={Block} offset={Offset} entries={Entries} kept={Kept} to={Path} err={Error}",
             block.Directory, meta.Offset, meta.Entries, kept, name + ".chunk", reason);
         return chunk == null || intact.Count == 0 ? null : new Chunk([.. intact], chunk.Filter, chunk.Codec, chunk.Recompressed);
+    }
+
+    /// <summary>
+    /// Removes a block that is no longer in the view. Queries that opened it keep reading through their open handle (the
+    /// handle outlives the unlink); the rename first makes the removal atomic for the next open.
+    /// </summary>
+    private void RemoveBlockDirectory(string directory, string what)
+    {
+        var deleting = directory + ".deleting";
+        try
+        {
+            Directory.Move(directory, deleting);
+            TryDelete(deleting, _logger);
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning("could not remove {What} block {Path}: {Message}", what, directory, e.Message);
+        }
     }
 }

@@ -156,7 +156,11 @@ public sealed partial class LogStore
     /// <summary>Removes blocks uploaded more than <see cref="LogStoreOptions.RetainAfterUpload"/> ago from the view and the disk.</summary>
     private void DropShipped()
     {
-        var due = DateTime.UtcNow - _options.RetainAfterUpload;
+        var now = DateTime.UtcNow;
+        // TimeSpan.MaxValue (sawmill upload-blocks, which only copies): kept for good, and not a date to subtract.
+        if (_options.RetainAfterUpload >= now - DateTime.MinValue)
+            return;
+        var due = now - _options.RetainAfterUpload;
         List<BlockReader> drop;
         lock (_shipLock)
             drop = _shippedAt.Where(kv => kv.Value <= due).Select(kv => kv.Key).ToList();
@@ -170,17 +174,7 @@ public sealed partial class LogStore
         }
         foreach (var b in drop)
         {
-            // As after a compaction: queries that opened the block keep reading through their handle.
-            var deleting = b.Directory + ".deleting";
-            try
-            {
-                Directory.Move(b.Directory, deleting);
-                TryDelete(deleting, _logger);
-            }
-            catch (IOException e)
-            {
-                _logger.LogWarning("could not remove uploaded block {Path}: {Message}", b.Directory, e.Message);
-            }
+            RemoveBlockDirectory(b.Directory, "uploaded");
             lock (_shipLock)
                 _shippedAt.Remove(b);
             Interlocked.Increment(ref Metrics.BlocksDroppedCount);

@@ -27,7 +27,11 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     /// <summary>Starts etcd and s3rver and writes the config (<paramref name="extra"/> YAML appended at the top level).</summary>
     /// <param name="limits">Extra <c>limits_config</c> lines (two-space indented).</param>
-    public static async Task<ClusterHarness> StartAsync(int replicationFactor = 3, string extra = "", bool authEnabled = true, string limits = "")
+    /// <param name="filesystemBucket">A directory to use as the bucket (the filesystem store) instead of s3rver.</param>
+    /// <param name="instanceAddr">common.instance_addr, or null to leave it out (the node's default).</param>
+    /// <param name="heartbeatTimeout">The ring's heartbeat timeout (also the compactor lease's TTL).</param>
+    public static async Task<ClusterHarness> StartAsync(int replicationFactor = 3, string extra = "", bool authEnabled = true, string limits = "",
+        string? filesystemBucket = null, string heartbeatTimeout = "4s", string? instanceAddr = "127.0.0.1")
     {
         var etcd = await EtcdProcess.StartAsync();
         var s3 = await S3rverProcess.StartAsync();
@@ -36,10 +40,10 @@ public sealed class ClusterHarness : IAsyncDisposable
             auth_enabled: {{(authEnabled ? "true" : "false")}}
             common:
               replication_factor: {{replicationFactor}}
-              instance_addr: 127.0.0.1
+              {{(instanceAddr != null ? "instance_addr: " + instanceAddr : "# no instance_addr: the node picks its address")}}
               ring:
                 heartbeat_period: 500ms
-                heartbeat_timeout: 4s
+                heartbeat_timeout: {{heartbeatTimeout}}
                 kvstore:
                   store: etcd
                   prefix: test/
@@ -47,14 +51,7 @@ public sealed class ClusterHarness : IAsyncDisposable
                     endpoints: [{{etcd.Endpoint}}]
                     dial_timeout: 5s
               storage:
-                s3:
-                  endpoint: ${S3_ENDPOINT}
-                  bucketnames: {{s3.Bucket}}
-                  access_key_id: ${S3_KEY}
-                  secret_access_key: ${S3_SECRET}
-                  s3forcepathstyle: true
-                  insecure: true
-                  use_chunk_encoding: false
+            {{(filesystemBucket != null ? $"    filesystem:\n      chunks_directory: {filesystemBucket}" : $"    s3:\n      endpoint: ${{S3_ENDPOINT}}\n      bucketnames: {s3.Bucket}\n      access_key_id: ${{S3_KEY}}\n      secret_access_key: ${{S3_SECRET}}\n      s3forcepathstyle: true\n      insecure: true\n      use_chunk_encoding: false")}}
             storage_config:
               tsdb_shipper:
                 resync_interval: 1s
@@ -81,7 +78,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     public async Task<SawmillProcess> StartNodeAsync(string target, string id, string? dataDir = null)
     {
         var node = await SawmillProcess.StartAsync(
-            ["-config.file=" + ConfigPath, "-config.expand-env=true", "-target=" + target, "-common.storage.ring.instance-id=" + id, "-log.level=warn"],
+            ["-config.file=" + ConfigPath, "-config.expand-env=true", "-target=" + target, "-common.storage.ring.instance-id=" + id, "-log.level=info"],
             dataDir ?? Path.Combine(_dir, id),
             TimeSpan.FromSeconds(120),
             new Dictionary<string, string> { ["S3_ENDPOINT"] = S3.Endpoint, ["S3_KEY"] = S3rverProcess.AccessKey, ["S3_SECRET"] = S3rverProcess.SecretKey });
@@ -190,10 +187,23 @@ public sealed class ClusterHarness : IAsyncDisposable
         return result.GetArrayLength() == 0 ? 0 : double.Parse(result[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Where each node's output goes when the cluster is disposed (a test's output helper), for failure analysis.</summary>
+    public Action<string>? Log { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var n in _nodes)
+        {
+            try
+            {
+                Log?.Invoke($"--- {n.BaseAddress} ---\n{n.Output}");
+            }
+            catch (InvalidOperationException)
+            {
+                // The test has ended and its output helper is closed.
+            }
             await n.DisposeAsync();
+        }
         await S3.DisposeAsync();
         await Etcd.DisposeAsync();
         try

@@ -164,3 +164,53 @@ public sealed class RingStoreTests : IAsyncLifetime
         Assert.Equal("y", await y.HolderAsync(default));
     }
 }
+
+/// <summary>The leader lease when renewals time out (a loaded machine) while the lease itself survives.</summary>
+public sealed class LeaderLeaseRenewalTests
+{
+    /// <summary>A real store whose renewals fail, as a timed-out etcd call does, while <see cref="Failing"/> is set.</summary>
+    private sealed class FlakyRenewals(IKvStore inner) : IKvStore
+    {
+        public volatile bool Failing;
+        public int Failed;
+
+        public string Description => inner.Description;
+        public Task<IReadOnlyList<KeyValuePair<string, byte[]>>> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+        public Task<long> GrantAsync(TimeSpan ttl, CancellationToken cancellationToken) => inner.GrantAsync(ttl, cancellationToken);
+
+        public Task RenewAsync(long lease, CancellationToken cancellationToken)
+        {
+            if (!Failing)
+                return inner.RenewAsync(lease, cancellationToken);
+            Interlocked.Increment(ref Failed);
+            throw new RingException("etcd did not renew the lease in time");
+        }
+
+        public Task RevokeAsync(long lease, CancellationToken cancellationToken) => inner.RevokeAsync(lease, cancellationToken);
+        public Task PutAsync(string key, byte[] value, long lease, CancellationToken cancellationToken) => inner.PutAsync(key, value, lease, cancellationToken);
+        public Task<bool> CreateAsync(string key, byte[] value, long lease, CancellationToken cancellationToken) => inner.CreateAsync(key, value, lease, cancellationToken);
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_holder_whose_renewal_timed_out_takes_the_lock_back_while_its_lease_lives()
+    {
+        await using var store = new InMemoryKvStore();
+        var flaky = new FlakyRenewals(store);
+        var ttl = TimeSpan.FromSeconds(30);
+        await using var x = new LeaderLease(flaky, "compactor", "x", ttl, NullLogger.Instance);
+        await using var y = new LeaderLease(store, "compactor", "y", ttl, NullLogger.Instance);
+        x.Start();
+        await ClusterHarness.Eventually(() => Task.FromResult(x.IsHeld), "x holds the lock");
+        y.Start();
+        flaky.Failing = true;
+        await ClusterHarness.Eventually(() => Task.FromResult(!x.IsHeld), "x stops on the failed renewal");
+        flaky.Failing = false;
+        // Attempts come every TTL/3 (10 s): x's lease survived, so x holds the lock again at the next one, before the TTL
+        // could have freed the key for y (without taking it back, x would wait for its own key to expire).
+        await ClusterHarness.Eventually(() => Task.FromResult(x.IsHeld), "x holds the lock again", TimeSpan.FromSeconds(15));
+        Assert.False(y.IsHeld);
+        Assert.Equal("x", await y.HolderAsync(default));
+    }
+}

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
 using Sawmill.Testing;
 using Xunit.Abstractions;
 
@@ -73,12 +74,15 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
     [Fact]
     public async Task Replicated_writes_survive_a_kill_and_everything_reads_back_from_the_bucket()
     {
-        // 3 write, 2 read and 1 backend node; the backend compacts the bucket every 2 s while all this goes on.
+        // 3 write, 2 read and 1 backend node; the backend compacts the bucket every 2 s while all this goes on. Replaced
+        // blocks stay long enough for the read nodes (resync every 1 s) to have moved to their replacement before they go,
+        // even on a loaded machine: a shorter delay makes a query that started on the old view find its objects gone.
         await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3, extra: """
             compactor:
               compaction_interval: 2s
-              retention_delete_delay: 2s
+              retention_delete_delay: 20s
             """);
+        cluster.Log = output.WriteLine;
         var writers = new List<SawmillProcess>();
         for (var i = 1; i <= 3; i++)
             writers.Add(await cluster.StartNodeAsync("write", $"write-{i}"));
@@ -151,13 +155,15 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
 
         // Tenants stay apart on every role: a tenant sees none of the other's streams or labels.
         using var other = fresh.CreateClient("team-c");
-        Assert.Equal("{\"status\":\"success\",\"data\":[]}", await other.GetStringAsync($"/loki/api/v1/labels?start={pusher.BaseNs}&end={pusher.EndNs}"));
+        // (Loki answers an empty label list without a data member.)
+        Assert.Equal("{\"status\":\"success\"}", await other.GetStringAsync($"/loki/api/v1/labels?start={pusher.BaseNs}&end={pusher.EndNs}"));
     }
 
     [Fact]
     public async Task Long_range_queries_are_split_over_the_read_nodes_and_joined_exactly()
     {
         await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 1, authEnabled: false, limits: "  split_queries_by_interval: 2m");
+        cluster.Log = output.WriteLine;
         var writer = await cluster.StartNodeAsync("write", "write-1");
         var readers = new[] { await cluster.StartNodeAsync("read", "read-1"), await cluster.StartNodeAsync("read", "read-2") };
         await ClusterHarness.Eventually(async () => (await ClusterHarness.RingAsync(readers[0], "/querier/ring")).Count == 2, "both read nodes in the querier ring");
@@ -225,11 +231,13 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
                         labels:
                           severity: page
                 """);
-            await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3, authEnabled: false, limits: "  retention_period: 48h", extra: $$"""
+            // A longer heartbeat timeout: the compactor lease's TTL, which a loaded machine must not let lapse between renewals.
+            // Replaced blocks outlive the read node's view of them (see the kill test).
+            await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3, authEnabled: false, limits: "  retention_period: 48h", heartbeatTimeout: "15s", extra: $$"""
                 compactor:
                   compaction_interval: 1s
                   retention_enabled: true
-                  retention_delete_delay: 1s
+                  retention_delete_delay: 20s
                   delete_request_cancel_period: 2s
                 ruler:
                   storage:
@@ -239,6 +247,7 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
                   evaluation_interval: 1s
                   poll_interval: 1s
                 """);
+            cluster.Log = output.WriteLine;
             var writers = new List<SawmillProcess>();
             for (var i = 1; i <= 3; i++)
                 writers.Add(await cluster.StartNodeAsync("write", $"write-{i}"));
@@ -372,15 +381,161 @@ public sealed class ScalableDeploymentTests(ITestOutputHelper output)
                 return (firing, groups);
             }
             await ClusterHarness.Eventually(async () => (await RulerStateAsync()).Firing >= 1, "the alert fires");
-            for (var i = 0; i < 5; i++)
+            // Over the next five evaluations (counted on the backends, not slept) the group runs on one backend only
+            // and its alert fires there only.
+            async Task<double> IterationsAsync()
+            {
+                double total = 0;
+                foreach (var b in backends)
+                {
+                    using var http = b.CreateClient();
+                    foreach (var line in (await http.GetStringAsync("/metrics")).Split('\n'))
+                        if (line.StartsWith("loki_prometheus_rule_group_iterations_total{", StringComparison.Ordinal))
+                            total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+                return total;
+            }
+            var iterationsAtFiring = await IterationsAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (await IterationsAsync() < iterationsAtFiring + 5)
             {
                 Assert.Equal((1, 1), await RulerStateAsync());
-                await Task.Delay(TimeSpan.FromSeconds(1));
+                Assert.True(DateTime.UtcNow < deadline, "the rule group did not evaluate five more times");
+                await Task.Delay(200);
             }
+            Assert.Equal((1, 1), await RulerStateAsync());
         }
         finally
         {
             Directory.Delete(rules, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_push_without_a_quorum_of_live_replicas_fails_with_lokis_message()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 3, authEnabled: false);
+        cluster.Log = output.WriteLine;
+        var writer = await cluster.StartNodeAsync("write", "write-1");
+        using var http = writer.CreateClient();
+        using var response = await http.PostAsync("/loki/api/v1/push", new StringContent(
+            $"{{\"streams\":[{{\"stream\":{{\"app\":\"a\"}},\"values\":[[\"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000}\",\"x\"]]}}]}}",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.StartsWith("at least 2 live replicas required, could only find 1", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task On_one_host_the_bucket_can_be_a_shared_directory()
+    {
+        // No s3 section: the filesystem object store, one directory every node uses (deploy.md, mode 3).
+        var shared = Directory.CreateTempSubdirectory("sawmill-cluster-fsbucket-").FullName;
+        try
+        {
+            await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 1, authEnabled: false, filesystemBucket: shared);
+            cluster.Log = output.WriteLine;
+            var writer = await cluster.StartNodeAsync("write", "write-1");
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+            var entries = Enumerable.Range(0, 50).Select(i => ("{\"job\":\"fs\"}", now - (50 - i) * 1_000_000_000L, $"line {i}")).ToList();
+            using (var http = writer.CreateClient())
+            {
+                Assert.True(await ClusterHarness.PushAsync(http, "fake", entries));
+                using var flushed = await http.PostAsync("/flush", null);
+                Assert.Equal(System.Net.HttpStatusCode.NoContent, flushed.StatusCode);
+            }
+            await writer.StopAsync();
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(shared, "blocks", "fake"), "meta.json", SearchOption.AllDirectories));
+            var reader = await cluster.StartNodeAsync("read", "read-1");
+            var lines = await ClusterHarness.LinesAsync(reader, "fake", "{job=\"fs\"}", now - 3_600_000_000_000L, now + 1);
+            Assert.Equal(entries.Select(e => e.Item3).Order(), lines.Order());
+        }
+        finally
+        {
+            Directory.Delete(shared, recursive: true);
+        }
+    }
+}
+
+/// <summary>Moving from a single process to the scalable deployment (docs/deploy.md): <c>sawmill upload-blocks</c>.</summary>
+public sealed class MigrationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Upload_blocks_moves_a_single_process_directory_into_the_bucket_and_read_nodes_answer_for_it()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 1);
+        cluster.Log = output.WriteLine;
+        var dataDir = cluster.DataDir("single");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var entries = Enumerable.Range(0, 300).Select(i => ($"{{\"job\":\"legacy\",\"part\":\"{i % 3}\"}}", now - (300 - i) * 1_000_000_000L, $"old line {i}")).ToList();
+        // A single process with its own (default) storage; part of what it holds is flushed into blocks, the rest only in its WAL.
+        await using (var single = await SawmillProcess.StartAsync(["-auth.enabled=true", "-log.level=warn"], dataDir))
+        {
+            using var http = single.CreateClient();
+            Assert.True(await ClusterHarness.PushAsync(http, "team-a", entries.Take(200)));
+            using (var flushed = await http.PostAsync("/flush", null))
+                Assert.True(flushed.IsSuccessStatusCode);
+            Assert.True(await ClusterHarness.PushAsync(http, "team-a", entries.Skip(200)));
+            await single.StopAsync();
+        }
+
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { SawmillProcess.DllPath, "upload-blocks", "-config.file=" + cluster.ConfigPath, "-config.expand-env=true", "-common.path-prefix=" + dataDir, "-log.level=info" })
+            psi.ArgumentList.Add(a);
+        psi.Environment["S3_ENDPOINT"] = cluster.S3.Endpoint;
+        psi.Environment["S3_KEY"] = S3rverProcess.AccessKey;
+        psi.Environment["S3_SECRET"] = S3rverProcess.SecretKey;
+        using (var p = System.Diagnostics.Process.Start(psi)!)
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            {
+                try
+                {
+                    await p.WaitForExitAsync(limit.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    p.Kill(entireProcessTree: true);
+                    await p.WaitForExitAsync();
+                    Assert.Fail("upload-blocks did not finish in 2 minutes:\n" + await stdout + await stderr);
+                }
+            }
+            var said = await stdout + await stderr;
+            output.WriteLine(said);
+            Assert.True(p.ExitCode == 0, said);
+            Assert.Matches("uploaded [1-9][0-9]* blocks", said);
+        }
+
+        // A read node with an empty disk and no write node on the ring answers for everything, from the bucket alone.
+        var reader = await cluster.StartNodeAsync("read", "read-1");
+        var lines = await ClusterHarness.LinesAsync(reader, "team-a", "{job=\"legacy\"}", now - 3_600_000_000_000L, now + 1);
+        Assert.Equal(entries.Select(e => e.Item3).Order(), lines.Order());
+        // Tenants stay apart after the move as well.
+        Assert.Empty(await ClusterHarness.LinesAsync(reader, "team-b", "{job=\"legacy\"}", now - 3_600_000_000_000L, now + 1));
+    }
+
+    [Fact]
+    public async Task Without_instance_addr_a_node_registers_its_first_non_loopback_address()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(replicationFactor: 1, authEnabled: false, instanceAddr: null);
+        cluster.Log = output.WriteLine;
+        var writer = await cluster.StartNodeAsync("write", "write-1");
+        // The host's own view of its addresses (hostname -I lists every non-loopback one) is the reference.
+        var psi = new System.Diagnostics.ProcessStartInfo("hostname", "-I") { RedirectStandardOutput = true };
+        using var hostname = System.Diagnostics.Process.Start(psi)!;
+        var listed = (await hostname.StandardOutput.ReadToEndAsync()).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        await hostname.WaitForExitAsync();
+        var ipv4 = listed.Where(a => System.Net.IPAddress.TryParse(a, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).ToList();
+        using var http = writer.CreateClient();
+        http.DefaultRequestHeaders.Add("Accept", "application/json");
+        var ring = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/ring");
+        var address = Assert.Single(ring.GetProperty("shards").EnumerateArray()).GetProperty("address").GetString()!;
+        var host = address[..address.LastIndexOf(':')];
+        Assert.Equal(writer.BaseAddress!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), address[(address.LastIndexOf(':') + 1)..]);
+        if (ipv4.Count == 0)
+            Assert.Equal("127.0.0.1", host);
+        else
+            Assert.Contains(host, ipv4);
     }
 }

@@ -16,14 +16,14 @@ function headers() {
   return session.tenant ? { 'X-Scope-OrgID': session.tenant } : {};
 }
 
-export async function get(path, params = {}, { signal, text } = {}) {
+export async function get(path, params = {}, { signal, text, extraHeaders } = {}) {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined || v === null || v === '') continue;
     if (Array.isArray(v)) v.forEach(x => qs.append(k, x)); else qs.set(k, v);
   }
   const url = path + (qs.toString() ? '?' + qs : '');
-  const r = await fetch(url, { headers: headers(), signal });
+  const r = await fetch(url, { headers: { ...headers(), ...extraHeaders }, signal });
   const body = await r.text();
   if (!r.ok) {
     // Prometheus answers errors as JSON {status:"error", error:"…"}; Loki as plain text.
@@ -43,7 +43,9 @@ export const ns = (ms) => BigInt(Math.round(ms)) * 1000000n + '';
 export const loki = {
   queryRange: (query, startMs, endMs, opts = {}, signal) => get('/loki/api/v1/query_range', {
     query, start: ns(startMs), end: ns(endMs), limit: opts.limit, direction: opts.direction, step: opts.step,
-  }, { signal }),
+  // Log lines with their stream labels apart from structured metadata and parsed labels (as Grafana asks), so that
+  // "show context" selects the entry's own stream.
+  }, { signal, extraHeaders: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' } }),
   query: (query, timeMs, opts = {}, signal) => get('/loki/api/v1/query', { query, time: ns(timeMs), limit: opts.limit, direction: opts.direction }, { signal }),
   labels: (startMs, endMs, signal) => get('/loki/api/v1/labels', { start: ns(startMs), end: ns(endMs) }, { signal }),
   values: (name, startMs, endMs, query, signal) => get(`/loki/api/v1/label/${encodeURIComponent(name)}/values`, { start: ns(startMs), end: ns(endMs), query }, { signal }),

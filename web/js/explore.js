@@ -347,7 +347,7 @@ class Pane {
 
 /** "Show context": the lines just before and after an entry in its own stream, in a modal. */
 async function showContext(e) {
-  const sel = selectorFor(e.labels);
+  const sel = selectorFor(e.stream || e.labels);
   const close = h('button', { onclick: () => modal.remove() }, 'Close');
   const view = new LogsView({ options: { order: 'asc' } });
   const modal = h('div.modal.context-modal', h('div.modal-head', h('strong', 'Context: ' + sel), close), view.el);

@@ -119,10 +119,11 @@ export function completionContext(q, pos) {
   return { kind: 'none' };
 }
 
-/** Column (1-based) of a server parse error ("parse error at line 1, col 14: …"), or null. */
+/** Line and column (1-based) of a server parse error ("parse error at line 1, col 14: …"), or null. */
 export function errorPosition(message) {
   const m = /line (\d+), col (\d+)/.exec(message || '');
-  return m ? { line: +m[1], col: +m[2] } : null;
+  // Loki reports line 0 for tokens its lexer reads character by character (|=, |~, …): the column still counts.
+  return m ? { line: Math.max(1, +m[1]), col: +m[2] } : null;
 }
 
 /** True when the query is a metric query (starts with a function/aggregation, or is a number expression). */

@@ -42,7 +42,10 @@ export function entriesFromStreams(streams, asc = false) {
   const out = [];
   for (const s of streams) {
     for (const v of s.values) {
-      const e = { ts: v[0], ms: Number(BigInt(v[0]) / 1000000n), line: v[1], labels: s.stream, meta: v[2]?.structuredMetadata || v[2] || null };
+      // Categorized answers keep structured metadata and parsed labels apart; labels holds them all, stream the stream's own.
+      const cat = v[2] && (v[2].structuredMetadata || v[2].parsed) ? v[2] : null;
+      const labels = cat ? { ...s.stream, ...cat.parsed, ...cat.structuredMetadata } : s.stream;
+      const e = { ts: v[0], ms: Number(BigInt(v[0]) / 1000000n), line: v[1], labels, stream: s.stream, meta: cat ? cat.structuredMetadata || null : v[2] || null };
       out.push(e);
     }
   }

@@ -51,7 +51,8 @@ public class PipelineBenchmarks
         _realRegex = LineFilter.Create(LineFilterOp.Regex, "blk_-?\\d+ (is|was) \\w+");
     }
 
-    private static int Run(StreamPipeline sp, byte[][] lines, bool buildLabels)
+    /// <summary>One pass of a pipeline over the lines (shared with <see cref="PipelineMicro"/>); returns the lines kept.</summary>
+    internal static int Run(StreamPipeline sp, byte[][] lines, bool buildLabels)
     {
         var kept = 0;
         foreach (var line in lines)
@@ -66,7 +67,8 @@ public class PipelineBenchmarks
         return kept;
     }
 
-    private static int Run(LineFilter f, byte[][] lines)
+    /// <summary>One pass of a line filter over the lines; returns the lines kept.</summary>
+    internal static int Run(LineFilter f, byte[][] lines)
     {
         var kept = 0;
         foreach (var line in lines)

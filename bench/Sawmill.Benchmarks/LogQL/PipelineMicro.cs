@@ -41,30 +41,10 @@ internal static class PipelineMicro
     }
 
     private static void Measure(string name, byte[][] lines, int passes, StreamPipeline sp, bool buildLabels) =>
-        Report(name, lines, passes, () =>
-        {
-            var kept = 0;
-            foreach (var line in lines)
-            {
-                if (sp.Process(0, line, out _))
-                {
-                    kept++;
-                    if (buildLabels)
-                        _ = sp.Labels;
-                }
-            }
-            return kept;
-        });
+        Report(name, lines, passes, () => PipelineBenchmarks.Run(sp, lines, buildLabels));
 
     private static void Measure(string name, byte[][] lines, int passes, LineFilter f) =>
-        Report(name, lines, passes, () =>
-        {
-            var kept = 0;
-            foreach (var line in lines)
-                if (f.Matches(line))
-                    kept++;
-            return kept;
-        });
+        Report(name, lines, passes, () => PipelineBenchmarks.Run(f, lines));
 
     private static string? s_only;
 

@@ -66,5 +66,57 @@ internal static class StorageMicro
             }
         }
         Console.WriteLine($"raw append {lines.Count / (t.Elapsed.TotalSeconds / 3) / 1e6:N1} M lines/s");
+        TokenFilters(blocks, bytes);
+    }
+
+    /// <summary>
+    /// The per-block token filter (issue 16): collecting a block's token keys, building its filter (both paid once per
+    /// sealed block on the push path), the filter's size against the raw lines, and probing a key (paid per block a
+    /// search considers).
+    /// </summary>
+    private static void TokenFilters(List<RawBlock> blocks, long bytes)
+    {
+        var keys = new KeySet();
+        var filters = new List<byte[]>();
+        var sw = Stopwatch.StartNew();
+        for (var r = 0; r < 3; r++)
+            foreach (var b in blocks)
+            {
+                keys.Clear();
+                for (var i = 0; i < b.Count; i++)
+                    TokenKeys.AddLine(b.LineAt(i), keys);
+            }
+        var collect = sw.Elapsed.TotalSeconds / 3;
+        long keyCount = 0;
+        sw.Restart();
+        for (var r = 0; r < 3; r++)
+        {
+            filters.Clear();
+            keyCount = 0;
+            foreach (var b in blocks)
+            {
+                keys.Clear();
+                for (var i = 0; i < b.Count; i++)
+                    TokenKeys.AddLine(b.LineAt(i), keys);
+                keyCount += keys.Count;
+                filters.Add(TokenFilter.Build(keys.Keys)!);
+            }
+        }
+        var build = sw.Elapsed.TotalSeconds / 3;
+        var probes = 0L;
+        var passed = 0L;
+        sw.Restart();
+        var needle = TokenKeys.Needle("3f6c1d2e-8a4b-4c7d-9e5f-a1b2c3d4e5f6"u8, bounded: true);
+        for (var r = 0; r < 20_000 / Math.Max(1, filters.Count); r++)
+            foreach (var f in filters)
+            {
+                probes++;
+                if (needle.Any(a => a.All(k => TokenFilter.MayContain(f, k))))
+                    passed++;
+            }
+        var probe = sw.Elapsed.TotalSeconds;
+        Console.WriteLine($"token keys {bytes / collect / (1 << 20):N0} MiB/s  keys + filter build {bytes / build / (1 << 20):N0} MiB/s  " +
+            $"{keyCount / blocks.Count:N0} keys per 256 KiB block  filter {filters.Sum(f => (long)f.Length) / (double)bytes:P2} of raw  " +
+            $"absent-id check {probes / probe / 1e6:N2} M blocks/s, passed {passed} of {probes}");
     }
 }

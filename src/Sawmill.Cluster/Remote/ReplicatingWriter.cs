@@ -41,33 +41,61 @@ public sealed class ReplicatingWriter(RingClient ring, string selfId, ILogWriter
         }
 
         var tracker = new QuorumTracker(sets);
+        // Ingesters that get the same streams (all of them when there are as many ingesters as replicas) share one
+        // encoded record; it is encoded before the first await, while the request's buffers are still valid.
+        var records = new Dictionary<string, SharedRecord>(StringComparer.Ordinal);
+        var sends = new List<(bool IsLocal, InstanceDesc Desc, List<int> Indexes, SharedRecord? Record)>();
         foreach (var (id, (desc, indexes)) in byInstance)
         {
-            var subset = indexes.Select(i => streams[i]).ToList();
-            _ = SendAsync(id == selfId, desc, tenant, subset, indexes, tracker, cancellationToken);
+            SharedRecord? record = null;
+            if (id != selfId)
+            {
+                var key = string.Join(',', indexes);
+                if (!records.TryGetValue(key, out record))
+                    records[key] = record = new SharedRecord(PushWire.EncodePooled(tenant, indexes.Select(i => streams[i]).ToList()));
+                record.AddUser();
+            }
+            sends.Add((id == selfId, desc, indexes, record));
         }
+        foreach (var (isLocal, desc, indexes, record) in sends)
+            _ = SendAsync(isLocal, desc, tenant, isLocal ? indexes.Select(i => streams[i]).ToList() : null, record, indexes, tracker, cancellationToken);
         return await tracker.Done.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task SendAsync(bool isLocal, InstanceDesc desc, string tenant, List<PushStream> subset, List<int> indexes, QuorumTracker tracker, CancellationToken cancellationToken)
+    /// <summary>An encoded push record shared by the sends to several ingesters; its pooled buffer goes back after the last.</summary>
+    private sealed class SharedRecord((byte[] Buffer, int Length) encoded)
+    {
+        private int _users;
+
+        public ReadOnlyMemory<byte> Bytes => encoded.Buffer.AsMemory(0, encoded.Length);
+
+        public void AddUser() => Interlocked.Increment(ref _users);
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _users) == 0)
+                ArrayPool<byte>.Shared.Return(encoded.Buffer);
+        }
+    }
+
+    private async Task SendAsync(bool isLocal, InstanceDesc desc, string tenant, List<PushStream>? subset, SharedRecord? record, List<int> indexes, QuorumTracker tracker, CancellationToken cancellationToken)
     {
         try
         {
             PushResult result;
             if (isLocal)
             {
-                result = await local.PushAsync(tenant, subset, cancellationToken).ConfigureAwait(false);
+                result = await local.PushAsync(tenant, subset!, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var (buffer, length) = PushWire.EncodePooled(tenant, subset);
                 try
                 {
-                    result = await client.PushAsync(desc.Addr, tenant, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                    result = await client.PushAsync(desc.Addr, tenant, record!.Bytes, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    record!.Release();
                 }
             }
             tracker.Succeeded(indexes, result);

@@ -6,7 +6,8 @@ namespace Sawmill.Cluster.Ring;
 /// A lock held under a lease (etcd's leader election, as Loki's compactor ring ensures one compactor): the key is
 /// created only if absent, tied to a lease renewed every <c>ttl/3</c>; the holder that dies stops renewing and the key
 /// vanishes after the TTL, when another node takes it. <see cref="IsHeld"/> turns false as soon as a renewal fails, so
-/// the holder stops its work before anyone else can start. Thread-safe.
+/// the holder stops its work before anyone else can start; if its lease turns out to have survived (the renewal only
+/// timed out), it holds the lock again at the next attempt. Thread-safe.
 /// </summary>
 public sealed class LeaderLease : IAsyncDisposable
 {
@@ -57,6 +58,11 @@ public sealed class LeaderLease : IAsyncDisposable
                 {
                     await _store.RenewAsync(_lease, token).ConfigureAwait(false);
                 }
+                else if (_lease != 0 && await ResumeAsync(token).ConfigureAwait(false))
+                {
+                    Set(true);
+                    _logger.LogInformation("kept {Key}: its lease outlived the failed renewal", _key);
+                }
                 else
                 {
                     _lease = await _store.GrantAsync(_ttl, token).ConfigureAwait(false);
@@ -68,6 +74,7 @@ public sealed class LeaderLease : IAsyncDisposable
                     else
                     {
                         await _store.RevokeAsync(_lease, token).ConfigureAwait(false);
+                        _lease = 0;
                     }
                 }
             }
@@ -90,6 +97,29 @@ public sealed class LeaderLease : IAsyncDisposable
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// After a renewal that failed without the lease being gone (a timeout on a loaded machine or a brief etcd outage):
+    /// true when the old lease still lives and the key is still this node's, so the lock is held again at once instead
+    /// of staying unheld until the node's own key expires. Nobody else can have taken the key meanwhile: it existed.
+    /// </summary>
+    private async Task<bool> ResumeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.RenewAsync(_lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LeaseExpiredException)
+        {
+            _lease = 0;
+            return false;
+        }
+        if (await HolderAsync(cancellationToken).ConfigureAwait(false) == _holder)
+            return true;
+        await _store.RevokeAsync(_lease, cancellationToken).ConfigureAwait(false);
+        _lease = 0;
+        return false;
     }
 
     private void Set(bool held)

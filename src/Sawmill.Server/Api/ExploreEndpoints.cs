@@ -43,12 +43,7 @@ public static class ExploreEndpoints
 
     private static async Task<(string Tenant, RequestParams P, List<LabelMatcher> Matchers, long Start, long End)> ReadAsync(HttpContext http, ServerContext ctx, TimeSpan defaultSince)
     {
-        var tenant = TenantResolver.Single(http, ctx.Config.AuthEnabled);
-        var p = await RequestParams.ReadAsync(http.Request, http.RequestAborted);
-        var (start, end) = p.Range(defaultSince);
-        var query = p.Get("query");
-        if (string.IsNullOrWhiteSpace(query))
-            throw new ApiException(400, "query parameter is required");
+        var (tenant, p, query, start, end) = await ReadQueryAsync(http, ctx, defaultSince);
         return (tenant, p, SelectorParser.Parse(query), start, end);
     }
 

@@ -186,7 +186,7 @@ internal static class RulerEndpoints
     /// <summary>Go's zero time for "never evaluated", as Prometheus prints it.</summary>
     private static string LastEval(DateTime t) => t == default ? "0001-01-01T00:00:00Z" : GoTime.FormatRfc3339Nano(t);
 
-    private static void WriteRule(Utf8JsonWriter w, IRule r, bool excludeAlerts)
+    private static void WriteRule(Utf8JsonWriter w, Rule r, bool excludeAlerts)
     {
         w.WriteStartObject();
         if (r is AlertingRule a)

@@ -104,11 +104,12 @@ public sealed class BucketCompactorService : IAsyncDisposable
                 _logger.LogError("bucket compaction failed: {Message}; the next run retries", e.Message);
                 throw;
             }
-            // Lines of a request that a write node may still hold unshipped reach the bucket later: the request stays
-            // "received" (queries keep hiding them) until a run after they were shipped.
+            // Lines of a request that a write node may still hold unshipped reach the bucket later, and a tenant whose
+            // blocks the run could not all read may still hold some: the request stays "received" (queries keep hiding
+            // its lines) until a run after they were shipped that covered every block of the tenant.
             await _node.Ingesters.RefreshAsync(cancellationToken).ConfigureAwait(false);
             var unshipped = _node.Ingesters.Current.Instances.Select(i => i.OldestUnshippedNs).DefaultIfEmpty(long.MaxValue).Min();
-            var processed = due.Where(d => d.Request.EndNs < unshipped).Select(d => d.Request.RequestId).ToList();
+            var processed = due.Where(d => d.Request.EndNs < unshipped && !result.Incomplete.Contains(d.Request.Tenant)).Select(d => d.Request.RequestId).ToList();
             await _deletes.MarkProcessedAsync(processed, TimeNs.Now(), cancellationToken).ConfigureAwait(false);
             Runs.WithLabels("success").Inc();
             Merged.Inc(result.DuplicatesMerged);

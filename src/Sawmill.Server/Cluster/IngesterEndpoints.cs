@@ -17,6 +17,17 @@ namespace Sawmill.Server.Cluster;
 /// </summary>
 public static class IngesterEndpoints
 {
+    /// <summary>
+    /// Loki's <c>POST /flush</c>: everything in memory is flushed into blocks and, on a write node, uploaded to the bucket
+    /// before the 204. Served by a single process too (its ingester flushes to the local disk).
+    /// </summary>
+    public static void MapFlush(WebApplication app, Storage.LogStore store) =>
+        app.MapPost("/flush", async (HttpContext http) =>
+        {
+            await store.FlushAndShipAsync(http.RequestAborted);
+            http.Response.StatusCode = 204;
+        });
+
     public static void Map(WebApplication app, ServerContext ctx, ClusterNode node)
     {
         var store = ctx.Store!;
@@ -75,11 +86,7 @@ public static class IngesterEndpoints
                 w.WriteEndArray();
             }, http.RequestAborted));
         app.MapGet("/ingester/tail", (HttpContext http) => TailFeedAsync(http, ctx));
-        app.MapPost("/flush", async (HttpContext http) =>
-        {
-            await store.FlushAndShipAsync(http.RequestAborted);
-            http.Response.StatusCode = 204;
-        });
+        MapFlush(app, store);
         app.MapPost("/ingester/shutdown", async (HttpContext http) =>
         {
             var flush = !string.Equals(http.Request.Query["flush"], "false", StringComparison.OrdinalIgnoreCase);

@@ -289,21 +289,7 @@ public static partial class ConfigLoader
     {
         if (expandEnv)
             yaml = ExpandEnv(yaml);
-        object? root;
-        try
-        {
-            root = new DeserializerBuilder().Build().Deserialize<object>(yaml);
-        }
-        catch (YamlException e)
-        {
-            throw new ConfigException($"{source}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet throws these instead of a YamlException on some malformed input (found by fuzzing): plain
-            // scalars its scanner cannot finish, events its node loader does not expect.
-            throw new ConfigException($"{source}: invalid YAML: {e.Message}");
-        }
+        var root = ParseYaml(yaml, source);
         var config = start ?? new SawmillConfig();
         var warnings = new List<string>(config.Warnings);
         var extra = new Dictionary<string, object?>(config.Extra);
@@ -338,17 +324,12 @@ public static partial class ConfigLoader
         return config with { Warnings = warnings, Extra = extra };
     }
 
-    /// <summary>
-    /// Reads Loki's runtime configuration file: <c>overrides: {tenant: {limits_config keys…}}</c>. Each tenant's limits
-    /// start from <paramref name="defaults"/> and take only the keys it names. Unknown keys give warnings; a bad value
-    /// is a <see cref="ConfigException"/> naming tenant, key and value.
-    /// </summary>
-    public static Dictionary<string, LimitsConfig> LoadOverrides(string yaml, LimitsConfig defaults, string source, List<string> warnings)
+    /// <summary>The YAML document as nested dictionaries, lists and strings; any syntax error as a <see cref="ConfigException"/>.</summary>
+    private static object? ParseYaml(string yaml, string source)
     {
-        object? root;
         try
         {
-            root = new DeserializerBuilder().Build().Deserialize<object>(yaml);
+            return new DeserializerBuilder().Build().Deserialize<object>(yaml);
         }
         catch (YamlException e)
         {
@@ -360,6 +341,16 @@ public static partial class ConfigLoader
             // scalars its scanner cannot finish, events its node loader does not expect.
             throw new ConfigException($"{source}: invalid YAML: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Reads Loki's runtime configuration file: <c>overrides: {tenant: {limits_config keys…}}</c>. Each tenant's limits
+    /// start from <paramref name="defaults"/> and take only the keys it names. Unknown keys give warnings; a bad value
+    /// is a <see cref="ConfigException"/> naming tenant, key and value.
+    /// </summary>
+    public static Dictionary<string, LimitsConfig> LoadOverrides(string yaml, LimitsConfig defaults, string source, List<string> warnings)
+    {
+        var root = ParseYaml(yaml, source);
         var result = new Dictionary<string, LimitsConfig>(StringComparer.Ordinal);
         if (root == null)
             return result;

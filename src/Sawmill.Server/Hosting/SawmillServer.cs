@@ -55,6 +55,13 @@ public sealed class SawmillServer : IAsyncDisposable
         var dataDir = Path.GetFullPath(config.PathPrefix);
         Directory.CreateDirectory(dataDir);
         var target = config.Target;
+        if (target is "read" or "backend")
+        {
+            // Queries read synchronously (the engine pulls entries) and wait there on ingester answers and bucket range
+            // reads: enough pool threads from the start that such waits do not queue behind the pool's slow growth.
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(Math.Max(workers, 64), io);
+        }
         // Write, read and backend nodes share a ring store and a bucket (Loki's simple scalable deployment).
         var cluster = target == "all" ? null : await ClusterNode.CreateAsync(config, dataDir, loggerFactory, CancellationToken.None);
         LogStore? store = null;
@@ -263,6 +270,8 @@ public sealed class SawmillServer : IAsyncDisposable
             RingEndpoints.Map(app, context.Cluster);
         if (target == "write")
             IngesterEndpoints.Map(app, context, context.Cluster!);
+        if (target == "all")
+            IngesterEndpoints.MapFlush(app, context.Store!);
         context.Frontend?.Map(app, context);
         if (target is "all" or "read")
         {
@@ -297,6 +306,12 @@ public sealed class SawmillServer : IAsyncDisposable
         catch (BadHttpRequestException e)
         {
             await WriteError(http, e.StatusCode, e.Message);
+        }
+        catch (Exception e) when (e is ReplicationException or RingException or RemoteException or Sawmill.Storage.Bucket.BucketException)
+        {
+            // The cluster could not serve the request (too few live replicas, a peer or the bucket unreachable): 500
+            // with the reason, as Loki answers, so that clients retry.
+            await WriteError(http, 500, e.Message);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

@@ -89,17 +89,26 @@ public sealed class DeleteRequestStore
                 seen[o.Key] = known;
                 continue;
             }
-            if (await _bucket.GetAsync(o.Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
-                continue;
-            try
+            // A body that is not the listed object (a store without atomic writes serving it while it is replaced, e.g.
+            // s3rver) is not remembered under the listed version: the previous state stays and the next refresh reads
+            // it again. Remembering it would keep a request "received" here for good once another node processed it.
+            var bytes = await _bucket.GetAsync(o.Key, cancellationToken).ConfigureAwait(false);
+            DeleteRequest? r = null;
+            if (bytes != null && bytes.Length == o.Size)
             {
-                if (JsonSerializer.Deserialize<DeleteRequest>(bytes) is { } r)
-                    seen[o.Key] = (o.LastModified, o.Size, r);
+                try
+                {
+                    r = JsonSerializer.Deserialize<DeleteRequest>(bytes);
+                }
+                catch (JsonException)
+                {
+                    // Unfinished, or not ours: judged again at the next refresh.
+                }
             }
-            catch (JsonException)
-            {
-                // A request object is written whole; one that does not parse is not ours.
-            }
+            if (r != null)
+                seen[o.Key] = (o.LastModified, o.Size, r);
+            else if (old.TryGetValue(o.Key, out var previous))
+                seen[o.Key] = (DateTimeOffset.MinValue, -1, previous.Request);
         }
         lock (_lock)
         {

@@ -26,6 +26,8 @@ public sealed class BucketBlockSet : IDisposable
     private readonly Dictionary<string, BlockMeta> _metas = new(StringComparer.Ordinal);
     private readonly List<string> _dropLater = [];
     private readonly DamagedChunks _damaged;
+    private readonly HashSet<string> _unreadable = new(StringComparer.Ordinal);
+    private HashSet<string> _incomplete = new(StringComparer.Ordinal);
     // When each committed block's meta.json appeared, and the objects of blocks without one (with their age).
     private Dictionary<string, DateTimeOffset> _committedAt = new(StringComparer.Ordinal);
     private List<(string Key, DateTimeOffset LastModified)> _uncommitted = [];
@@ -55,19 +57,23 @@ public sealed class BucketBlockSet : IDisposable
     /// </summary>
     public HashSet<string> RecentBlockIds(string tenant, TimeSpan window)
     {
+        // Only blocks this view can read: one listed but unreadable (an unfinished upload on a store without atomic
+        // writes) must still come from the ingester.
         var since = DateTimeOffset.UtcNow - window;
-        var prefix = tenant + "/";
+        var committedAt = _committedAt;
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (k, at) in _committedAt)
+        foreach (var b in Blocks(tenant))
         {
-            if (at < since || !k.StartsWith(prefix, StringComparison.Ordinal))
+            if (!committedAt.TryGetValue(tenant + "/" + b.Meta.Id, out var at) || at < since)
                 continue;
-            ids.Add(k[prefix.Length..]);
-            if (_metas.TryGetValue(k, out var meta))
-                ids.UnionWith(meta.Sources);
+            ids.Add(b.Meta.Id);
+            ids.UnionWith(b.Meta.Sources);
         }
         return ids;
     }
+
+    /// <summary>Tenants of which the last sync could not read some committed block (retried at the next sync).</summary>
+    public IReadOnlySet<string> IncompleteTenants => _incomplete;
 
     /// <summary>Blocks currently readable, over all tenants.</summary>
     public int BlockCount => _byTenant.Values.Sum(b => b.Length);
@@ -140,7 +146,7 @@ public sealed class BucketBlockSet : IDisposable
                 }
                 catch (StorageCorruptionException e)
                 {
-                    _logger.LogError("unreadable block meta {Key}: {Message}; the block is skipped", e.Path, e.Message);
+                    Unreadable(tenant, id, e);
                 }
             }).ConfigureAwait(false);
             foreach (var k in _metas.Keys.Where(k => !committed.ContainsKey(k)).ToList())
@@ -174,11 +180,18 @@ public sealed class BucketBlockSet : IDisposable
                 }
                 catch (StorageCorruptionException e)
                 {
-                    _logger.LogError("corrupt block in the bucket {Key}: {Message}; the block is skipped", e.Path, e.Message);
+                    Unreadable(tenant, id, e);
                 }
             }).ConfigureAwait(false);
             foreach (var (k, reader) in opened)
                 _open[k] = reader;
+            // Tenants with a committed block this view could not read (its meta or index unreadable): work that must
+            // cover every block of a tenant (a delete request) is not complete for them.
+            var incomplete = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var k in committed.Keys)
+                if (!replaced.Contains(k) && (!_metas.ContainsKey(k) || (live.Contains(k) && !_open.ContainsKey(k))))
+                    incomplete.Add(committed[k].Tenant);
+            _incomplete = incomplete;
 
             foreach (var k in _open.Keys.Where(k => !live.Contains(k)).ToList())
             {
@@ -203,6 +216,31 @@ public sealed class BucketBlockSet : IDisposable
     }
 
     private string BlockDir(string tenant, string id) => Path.Combine(_dir, tenant, id);
+
+    /// <summary>
+    /// A committed block whose meta or index does not parse is skipped for this sync, and its cached copies are dropped
+    /// so that the next sync fetches them again: a store without atomic writes (s3rver, some gateways) can serve an
+    /// object that is still being written, and caching that would hide the block for good. Logged once per block.
+    /// </summary>
+    private void Unreadable(string tenant, string id, StorageCorruptionException e)
+    {
+        foreach (var file in new[] { BucketLayout.Meta, BucketLayout.Index })
+        {
+            try
+            {
+                File.Delete(Path.Combine(BlockDir(tenant, id), file));
+            }
+            catch (IOException)
+            {
+                // Retried with the next unreadable read.
+            }
+        }
+        bool first;
+        lock (_unreadable)
+            first = _unreadable.Add(tenant + "/" + id);
+        if (first)
+            _logger.LogError("unreadable block {Key}: {Message}; skipped until it reads whole", e.Path, e.Message);
+    }
 
     /// <summary>True when the block's meta.json was in the bucket at the last sync.</summary>
     public bool IsCommitted(string tenant, string id) => _committedAt.ContainsKey(tenant + "/" + id);

@@ -38,9 +38,13 @@ public sealed record BucketCompactorOptions
     public TimeSpan OrphanAge { get; init; } = TimeSpan.FromHours(1);
 }
 
-/// <summary>What a <see cref="BucketCompactor"/> run did.</summary>
+/// <summary>
+/// What a <see cref="BucketCompactor"/> run did. <paramref name="Incomplete"/>: tenants the run could not cover whole (a
+/// block unreadable in the bucket or a group left as it was for damaged data), for which the policy's deletions are not
+/// all applied.
+/// </summary>
 public sealed record BucketCompactionResult(int BlocksIn, int BlocksOut, long EntriesRemoved, long DuplicatesMerged, long BytesBefore, long BytesAfter,
-    int BlocksDeleted, int ChunksRecompressed, TimeSpan Elapsed);
+    int BlocksDeleted, int ChunksRecompressed, TimeSpan Elapsed, IReadOnlySet<string> Incomplete);
 
 /// <summary>
 /// The backend's compactor on the bucket (one node at a time, under a leader lease the caller holds). A run, per tenant:
@@ -65,6 +69,7 @@ public sealed class BucketCompactor(BucketBlockSet view, BucketCompactorOptions 
         await view.SyncAsync(cancellationToken).ConfigureAwait(false);
         int blocksIn = 0, blocksOut = 0, recompressed = 0;
         long removed = 0, merged = 0, before = 0, after = 0;
+        var incomplete = new HashSet<string>(view.IncompleteTenants, StringComparer.Ordinal);
         foreach (var tenant in view.Tenants())
         {
             foreach (var group in Groups(tenant, policy))
@@ -80,6 +85,7 @@ public sealed class BucketCompactor(BucketBlockSet view, BucketCompactorOptions 
                     // A damaged chunk stays where it is (queries skip it with a warning; `sawmill check` names it): its
                     // group is left as it was and the other groups go on.
                     logger.LogError("compaction of {Blocks} blocks of tenant {Tenant} skipped: damaged data in {Path}: {Message}", group.Count, tenant, e.Path, e.Message);
+                    incomplete.Add(tenant);
                     continue;
                 }
                 blocksIn += group.Count;
@@ -105,7 +111,7 @@ public sealed class BucketCompactor(BucketBlockSet view, BucketCompactorOptions 
                 }
         }
         var deleted = await DeleteReplacedAsync(stillLeader, cancellationToken).ConfigureAwait(false);
-        return new BucketCompactionResult(blocksIn, blocksOut, removed, merged, before, after, deleted, recompressed, started.Elapsed);
+        return new BucketCompactionResult(blocksIn, blocksOut, removed, merged, before, after, deleted, recompressed, started.Elapsed, incomplete);
     }
 
     private static bool HasColdCandidate(BlockReader block, long cutoff)

@@ -109,6 +109,11 @@ internal static class Compression
                     n = t_decompressor.Unwrap(source, destination, bufferSizePrecheck: true);
                     break;
                 case ChunkCodec.Snappy:
+                    // The block's preamble declares its length, and Snappier allocates that much before decoding: a
+                    // damaged preamble could ask for gigabytes (found by fuzzing). Only the expected length may decode.
+                    var declared = Snappier.Snappy.GetUncompressedLength(source);
+                    if (declared != destination.Length)
+                        throw new InvalidDataException($"Snappy data declares {declared} bytes, expected {destination.Length}");
                     n = Snappier.Snappy.Decompress(source, destination);
                     break;
                 case ChunkCodec.Lz4:

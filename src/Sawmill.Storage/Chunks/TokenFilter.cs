@@ -26,7 +26,7 @@ internal static class TokenFilter
     {
         var n = keys.Count;
         if (n == 0)
-            return new byte[HeaderSize];
+            return Empty();
         var segmentLog = SegmentLengthLog(n);
         var segmentLength = 1 << segmentLog;
         var factor = n <= 1 ? 3.0 : Math.Max(1.125, 0.875 + 0.25 * Math.Log(1e6) / Math.Log(n));
@@ -106,6 +106,7 @@ internal static class TokenFilter
         var result = new byte[HeaderSize + (cells + 1) / 2];
         BinaryPrimitives.WriteUInt64LittleEndian(result, seed);
         result[8] = (byte)segmentLog;
+        result[9] = FlagMarkerTriples;
         BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(12), (uint)segmentCount);
         var data = result.AsSpan(HeaderSize);
         var segmentLength = 1 << segmentLog;
@@ -137,6 +138,19 @@ internal static class TokenFilter
         var data = filter[HeaderSize..];
         return (Get(data, c0) ^ Get(data, c1) ^ Get(data, c2)) == Fingerprint(h);
     }
+
+    /// <summary>Header byte 9, bit 0: markers are written as <see cref="TokenKeys.MarkerKeys"/> keys each (docs/format/chunk.md).</summary>
+    public const byte FlagMarkerTriples = 1;
+
+    private static byte[] Empty()
+    {
+        var empty = new byte[HeaderSize];
+        empty[9] = FlagMarkerTriples;
+        return empty;
+    }
+
+    /// <summary>The filter's writer added every marker as <see cref="TokenKeys.MarkerKeys"/> keys (filters of this session's first version-3 writers did not).</summary>
+    public static bool HasMarkerTriples(ReadOnlySpan<byte> filter) => (filter[9] & FlagMarkerTriples) != 0;
 
     /// <summary>
     /// Checks a filter's fields against its length (a reader calls it once per filter before <see cref="MayContain"/>).

@@ -37,6 +37,36 @@ internal static class TokenKeys
     /// <summary>Some line of the block contains a backslash (an escape in JSON or in a quoted logfmt value).</summary>
     public const ulong BackslashMarker = 0x01 | ((ulong)'\\' << 8);
 
+    /// <summary>
+    /// How many keys a marker is written as: the marker itself and <c>marker | k &lt;&lt; 16</c> for k = 1, 2. One 4-bit
+    /// fingerprint lets an absent marker pass 1 time in 16, too often for the backslash marker, which lets a block pass
+    /// every escaped-value condition; three pass 1 time in 4,096. Filters written so say it in their header
+    /// (<see cref="TokenFilter.HasMarkerTriples"/>); older ones hold the marker alone.
+    /// </summary>
+    public const int MarkerKeys = 3;
+
+    /// <summary>The <paramref name="k"/>-th key of <paramref name="marker"/> (k &lt; <see cref="MarkerKeys"/>).</summary>
+    public static ulong MarkerKey(ulong marker, int k) => marker | ((ulong)k << 16);
+
+    private static void AddMarker(ulong marker, KeySet into)
+    {
+        for (var k = 0; k < MarkerKeys; k++)
+            into.Add(MarkerKey(marker, k));
+    }
+
+    /// <summary>False when <paramref name="filter"/> proves that no line of its block has <paramref name="marker"/>.</summary>
+    public static bool MarkerMayBeIn(ReadOnlySpan<byte> filter, ulong marker)
+    {
+        if (!TokenFilter.MayContain(filter, marker))
+            return false;
+        if (!TokenFilter.HasMarkerTriples(filter))
+            return true;
+        for (var k = 1; k < MarkerKeys; k++)
+            if (!TokenFilter.MayContain(filter, MarkerKey(marker, k)))
+                return false;
+        return true;
+    }
+
     /// <summary>The key saying that some entry of the block has a structured metadata label named <paramref name="name"/>.</summary>
     public static ulong MetadataName(string name)
     {
@@ -69,7 +99,7 @@ internal static class TokenKeys
         while (i < n && line[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
             i++;
         if (i < n && line[i] == '{')
-            into.Add(JsonObjectMarker);
+            AddMarker(JsonObjectMarker, into);
         i = 0;
         var backslash = false;
         while (i < n)
@@ -88,7 +118,7 @@ internal static class TokenKeys
             AddToken(line[start..i], into);
         }
         if (backslash)
-            into.Add(BackslashMarker);
+            AddMarker(BackslashMarker, into);
     }
 
     /// <summary>Adds the keys of one token (a run of word bytes).</summary>

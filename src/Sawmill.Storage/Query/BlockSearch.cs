@@ -113,9 +113,9 @@ internal sealed class BlockSearch
         {
             if (c.Label != null && hasMetadata && TokenFilter.MayContain(filter, c.LabelKey))
                 continue;
-            if (c.Json && !TokenFilter.MayContain(filter, TokenKeys.JsonObjectMarker))
+            if (c.Json && !TokenKeys.MarkerMayBeIn(filter, TokenKeys.JsonObjectMarker))
                 return false;
-            if (c.Text != null && !KeysMayMatch(c.Keys, filter) && !(c.EscapesPass && TokenFilter.MayContain(filter, TokenKeys.BackslashMarker)))
+            if (c.Text != null && !KeysMayMatch(c.Keys, filter) && !(c.EscapesPass && TokenKeys.MarkerMayBeIn(filter, TokenKeys.BackslashMarker)))
                 return false;
         }
         return true;

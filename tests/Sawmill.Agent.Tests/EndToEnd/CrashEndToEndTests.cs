@@ -31,10 +31,11 @@ public sealed class CrashEndToEndTests : IAsyncLifetime
         using var b = E2E.OpenAppend(Path.Combine(logs, "b.log"));
         using var http = _server.CreateClient();
         var seq = 0;
+        var writes = 0;
         void Write(int n)
         {
-            // Two files, so that both positions matter.
-            E2E.Append(seq % 2 == 0 ? a : b, "kill", seq, n);
+            // Two files, written in turn, so that both positions matter.
+            E2E.Append(writes++ % 2 == 0 ? a : b, "kill", seq, n);
             seq += n;
         }
 

@@ -147,16 +147,29 @@ internal static partial class E2E
             var saved = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (Match m in PositionRegex().Matches(File.ReadAllText(positions)))
                 saved[Regex.Unescape(m.Groups[1].Value)] = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
-            return Task.FromResult(Directory.GetFiles(logs, "*.log").All(f => saved.TryGetValue(f, out var at) && at == new FileInfo(f).Length));
-        }, "the agent to acknowledge every line of " + logs + (context == null ? "" : "\n" + context()), TimeSpan.FromSeconds(90));
+            // An empty file has nothing to acknowledge, with or without a saved position.
+            return Task.FromResult(Directory.GetFiles(logs, "*.log").All(f => (saved.TryGetValue(f, out var at) ? at : 0) == new FileInfo(f).Length));
+        }, () => "the agent to acknowledge every line of " + logs + "\n" + SettleState(dir, logs) + (context == null ? "" : "\n" + context()), TimeSpan.FromSeconds(90));
 
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    /// <summary>The positions file and the log files' lengths, for a failure message.</summary>
+    private static string SettleState(string dir, string logs)
+    {
+        var positions = Path.Combine(dir, "positions.yaml");
+        var text = File.Exists(positions) ? File.ReadAllText(positions) : "(no positions file)";
+        return "positions.yaml:\n" + text + "\nfiles: " + string.Join(", ", Directory.GetFiles(logs).Select(f => $"{f}={new FileInfo(f).Length}"));
+    }
+
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        WaitUntilAsync(condition, () => what, timeout);
+
+    /// <summary>As above, with the description built when the wait fails (it can show the state at that moment).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("timed out waiting for " + what);
+                throw new TimeoutException("timed out waiting for " + what());
             await Task.Delay(100);
         }
     }

@@ -198,7 +198,16 @@ internal sealed class FakeKubeApi : IAsyncDisposable
         lock (_lock)
             all = _watchers.ToList();
         foreach (var w in all)
-            w.Context.Abort();
+        {
+            try
+            {
+                w.Context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That watch's request already finished (the client closed it); there is nothing left to drop.
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
