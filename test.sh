@@ -49,7 +49,7 @@ fi
 # SAWMILL_TEST_STREAMS=1 runs everything in one stream (one project at a time).
 streams=(
   "Sawmill.Cluster.Tests Sawmill.Agent.Tests Sawmill.Fuzz.Tests Sawmill.Storage.Tests Sawmill.LogQL.Tests Sawmill.Logging.Tests Sawmill.Core.Tests Sawmill.GoCompat.Tests"
-  "Sawmill.Web.Tests Sawmill.Ruler.Tests Sawmill.Tests Sawmill.Server.Tests"
+  "Sawmill.Web.Tests Sawmill.Ruler.Tests Sawmill.Tests Sawmill.Server.Tests Sawmill.Conformance.Tests"
 )
 if [ "${SAWMILL_TEST_STREAMS:-2}" = 1 ]; then streams=("${streams[*]}"); fi
 run_stream() {
