@@ -65,14 +65,7 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
                 return TopK(input, v.Op, int.MaxValue, Grouping.None);
         }
 
-        var groups = new Dictionary<Labels, List<StepSeries>>();
-        foreach (var s in input)
-        {
-            var key = GroupLabels(s.Labels, g);
-            if (!groups.TryGetValue(key, out var list))
-                groups[key] = list = [];
-            list.Add(s);
-        }
+        var groups = GroupBy(input, s => GroupLabels(s.Labels, g));
         var result = new List<StepSeries>(groups.Count);
         foreach (var (labels, members) in groups)
         {
@@ -266,17 +259,21 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
     }
 
     /// <summary>The series grouped by their matching signature (set operators allow many on either side).</summary>
-    private static Dictionary<string, List<StepSeries>> BySignature(List<StepSeries> series, VectorMatching? m)
+    private static Dictionary<string, List<StepSeries>> BySignature(List<StepSeries> series, VectorMatching? m) =>
+        GroupBy(series, s => Signature(s.Labels, m));
+
+    /// <summary>Series grouped by a key, groups in the order their first series came.</summary>
+    private static Dictionary<TKey, List<StepSeries>> GroupBy<TKey>(IEnumerable<StepSeries> series, Func<StepSeries, TKey> key) where TKey : notnull
     {
-        var bySig = new Dictionary<string, List<StepSeries>>();
+        var groups = new Dictionary<TKey, List<StepSeries>>();
         foreach (var s in series)
         {
-            var sig = Signature(s.Labels, m);
-            if (!bySig.TryGetValue(sig, out var list))
-                bySig[sig] = list = [];
+            var k = key(s);
+            if (!groups.TryGetValue(k, out var list))
+                groups[k] = list = [];
             list.Add(s);
         }
-        return bySig;
+        return groups;
     }
 
     private static bool PresentAt(List<StepSeries>? series, int step) => series != null && series.Exists(x => x.Present[step]);

@@ -42,14 +42,7 @@ internal static class TrigramSet
         foreach (var list in lists)
         {
             foreach (var id in list)
-            {
-                ref var word = ref bits[id >> 6];
-                var mask = 1UL << (id & 63);
-                if ((word & mask) != 0)
-                    continue;
-                word |= mask;
-                ids.Add(id);
-            }
+                AddOnce(id, bits, ids);
         }
         foreach (var id in ids)
             bits[id >> 6] = 0;
@@ -64,12 +57,19 @@ internal static class TrigramSet
         for (var i = 2; i < line.Length; i++)
         {
             id = ((id << 8) | line[i]) & 0xFFFFFF;
-            ref var word = ref bits[id >> 6];
-            var mask = 1UL << (id & 63);
-            if ((word & mask) != 0)
-                continue;
-            word |= mask;
-            ids.Add(id);
+            AddOnce(id, bits, ids);
         }
+    }
+
+    /// <summary>Adds a trigram id the first time it is seen (the bit set remembers it until the caller clears it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void AddOnce(int id, ulong[] bits, List<int> ids)
+    {
+        ref var word = ref bits[id >> 6];
+        var mask = 1UL << (id & 63);
+        if ((word & mask) != 0)
+            return;
+        word |= mask;
+        ids.Add(id);
     }
 }

@@ -13,29 +13,27 @@ internal static class BlockSources
     /// <summary>Adds the chunks of matching series overlapping [start, end) to <paramref name="groups"/>.</summary>
     public static void Collect(BlockReader[] blocks, IReadOnlyList<LabelMatcher> matchers, long startNs, long endNs, Dictionary<Labels, List<Source>> groups, CancellationToken cancellationToken)
     {
-        foreach (var block in blocks)
+        foreach (var (block, labels, c) in OverlappingChunks(blocks, matchers, startNs, endNs, cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!block.Overlaps(startNs, endNs))
-                continue;
-            foreach (var i in block.Match(matchers))
-            {
-                var (labels, chunks) = block.Series[i];
-                List<Source>? list = null;
-                foreach (var c in chunks)
-                {
-                    if (c.MinT >= endNs || c.MaxT < startNs)
-                        continue;
-                    if (list == null && !groups.TryGetValue(labels, out list))
-                        groups[labels] = list = [];
-                    list.Add(new DiskChunkSource(block, c));
-                }
-            }
+            if (!groups.TryGetValue(labels, out var list))
+                groups[labels] = list = [];
+            list.Add(new DiskChunkSource(block, c));
         }
     }
 
     /// <summary>Adds the entry/byte/chunk figures of matching series within [start, end) to <paramref name="result"/>.</summary>
     public static void Summarize(IEnumerable<BlockReader> blocks, IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, Dictionary<Labels, StreamSummary> result, CancellationToken cancellationToken)
+    {
+        foreach (var (_, labels, c) in OverlappingChunks(blocks, matchers, startNs, endNs, cancellationToken))
+        {
+            result.TryGetValue(labels, out var sum);
+            result[labels] = new StreamSummary(sum.Entries + c.Entries, sum.Bytes + c.RawBytes, sum.Chunks + 1);
+        }
+    }
+
+    /// <summary>The chunks of matching series that overlap [start, end), block by block (cancellable between blocks).</summary>
+    private static IEnumerable<(BlockReader Block, Labels Labels, ChunkMeta Chunk)> OverlappingChunks(IEnumerable<BlockReader> blocks,
+        IReadOnlyList<LabelMatcher>? matchers, long startNs, long endNs, CancellationToken cancellationToken)
     {
         foreach (var block in blocks)
         {
@@ -46,12 +44,8 @@ internal static class BlockSources
             {
                 var (labels, chunks) = block.Series[i];
                 foreach (var c in chunks)
-                {
-                    if (c.MinT >= endNs || c.MaxT < startNs)
-                        continue;
-                    result.TryGetValue(labels, out var sum);
-                    result[labels] = new StreamSummary(sum.Entries + c.Entries, sum.Bytes + c.RawBytes, sum.Chunks + 1);
-                }
+                    if (c.MinT < endNs && c.MaxT >= startNs)
+                        yield return (block, labels, c);
             }
         }
     }
