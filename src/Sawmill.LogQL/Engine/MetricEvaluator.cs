@@ -234,21 +234,9 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
                     continue;
                 var x = s.Values[i];
                 double lv = scalarOnLeft ? scalar : x, rv = scalarOnLeft ? x : scalar;
-                double v;
-                if (comparison)
-                {
-                    var ok = ScalarMath.Compare(b.Op, lv, rv);
-                    if (b.ReturnBool)
-                        v = ok ? 1 : 0;
-                    else if (ok)
-                        v = x; // the vector side's value is kept (Loki issue 10741)
-                    else
-                        continue;
-                }
-                else
-                {
-                    v = ScalarMath.Apply(b.Op, lv, rv, false);
-                }
+                // A filtering comparison keeps the vector side's value (Loki issue 10741).
+                if (StepResult(b, comparison, lv, rv, x) is not { } v)
+                    continue;
                 o ??= new StepSeries(s.Labels, steps);
                 o.Set(i, v);
             }
@@ -256,6 +244,18 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
                 result.Add(o);
         }
         return result;
+    }
+
+    /// <summary>
+    /// One step of an arithmetic or comparison operator: the arithmetic result; for a comparison with <c>bool</c> 1 or 0;
+    /// for a filtering comparison <paramref name="kept"/> when it holds and null (the step is dropped) when it does not.
+    /// </summary>
+    private static double? StepResult(BinaryExpr b, bool comparison, double lv, double rv, double kept)
+    {
+        if (!comparison)
+            return ScalarMath.Apply(b.Op, lv, rv, false);
+        var ok = ScalarMath.Compare(b.Op, lv, rv);
+        return b.ReturnBool ? (ok ? 1 : 0) : ok ? kept : null;
     }
 
     /// <summary>The series grouped by their matching signature (set operators allow many on either side).</summary>
@@ -394,21 +394,8 @@ internal sealed class MetricEvaluator(ILogReader reader, EvalContext ctx)
                         throw new QueryExecutionException("multiple matches for labels: grouping labels must ensure unique matches");
                 }
                 var (lv, rv) = swapped ? (match.Values[i], s.Values[i]) : (s.Values[i], match.Values[i]);
-                double v;
-                if (comparison)
-                {
-                    var ok = ScalarMath.Compare(b.Op, lv, rv);
-                    if (b.ReturnBool)
-                        v = ok ? 1 : 0;
-                    else if (ok)
-                        v = lv;
-                    else
-                        continue;
-                }
-                else
-                {
-                    v = ScalarMath.Apply(b.Op, lv, rv, false);
-                }
+                if (StepResult(b, comparison, lv, rv, lv) is not { } v)
+                    continue;
                 if (!outputs.TryGetValue(labels, out var o))
                 {
                     outputs[labels] = o = new StepSeries(labels, steps);
