@@ -23,8 +23,8 @@ internal sealed record FuzzReport(string Target, long Executions, long Rejected,
 /// <summary>
 /// Runs a target: first every corpus input as it is, then mutations of the seeds and of mutants that were accepted,
 /// until the budget is spent. An exception the target does not document is a finding, and so is an input that takes
-/// longer than <see cref="SlowInput"/> (a hang is reported by the watchdog with the input that was running). In CI the
-/// budget is a few seconds per target; <c>SAWMILL_FUZZ_SECONDS</c> gives each target that many seconds for long runs,
+/// longer than <see cref="SlowInput"/> and needs that much CPU when run again (a hang is reported by the watchdog with
+/// the input that was running). In CI the budget is a few seconds per target; <c>SAWMILL_FUZZ_SECONDS</c> gives each target that many seconds for long runs,
 /// and <c>SAWMILL_FUZZ_SAVE=1</c> writes findings into the target's corpus folder as regression inputs.
 /// </summary>
 internal static class FuzzRunner
